@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"buurtloket/dialogs"
+	"buurtloket/dialogs/flows"
+	"buurtloket/locales"
+	"buurtloket/pictograms"
+)
+
+// contentSource says where flows and texts come from. With no flows folder,
+// the embedded (shipped) flows; with one, its files. Texts come from the
+// locales folder when given; else from a locales folder found in, beside or
+// above the flows folder (as in this repository: dialogs/flows and
+// locales); else the embedded texts.
+func contentSource(flowsDir, localesDir string) (dialogs.Source, error) {
+	src := dialogs.Source{
+		Flows: flows.FS, FlowsDir: "dialogs/flows",
+		Locales: locales.FS, LocalesDir: "locales",
+		Pictograms: pictograms.Names(),
+	}
+	if flowsDir != "" {
+		if err := isDir(flowsDir); err != nil {
+			return src, err
+		}
+		src.Flows, src.FlowsDir = os.DirFS(flowsDir), filepath.ToSlash(filepath.Clean(flowsDir))
+		if localesDir == "" {
+			for _, candidate := range []string{
+				filepath.Join(flowsDir, "locales"),
+				filepath.Join(flowsDir, "..", "locales"),
+				filepath.Join(flowsDir, "..", "..", "locales"),
+			} {
+				if _, err := os.Stat(filepath.Join(candidate, "languages.yaml")); err == nil {
+					localesDir = candidate
+					break
+				}
+			}
+		}
+	}
+	if localesDir != "" {
+		if err := isDir(localesDir); err != nil {
+			return src, err
+		}
+		src.Locales, src.LocalesDir = os.DirFS(localesDir), filepath.ToSlash(filepath.Clean(localesDir))
+	}
+	return src, nil
+}
+
+func isDir(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("cannot open %s: %w", path, fs.ErrNotExist)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%s is not a folder", path)
+	}
+	return nil
+}
+
+// describe says in words where content came from, for logs and check output.
+func describe(src dialogs.Source, flowsDir, localesDir string) string {
+	f, l := "the shipped flows", "the shipped texts"
+	if flowsDir != "" {
+		f = "flows in " + src.FlowsDir
+	}
+	if src.LocalesDir != "locales" || localesDir != "" {
+		l = "texts in " + src.LocalesDir
+	}
+	return f + " with " + l
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"buurtloket/dialogs"
+	"buurtloket/terminal"
+)
+
+func runFlowsCheck(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("flows check", stderr)
+	var localesDir string
+	fs.StringVar(&localesDir, "locales", "", "folder with the message files (default: found beside the flows, else the shipped texts)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: buurtloket flows check [DIR] [--locales DIR]\n\nChecks flow files and their texts; prints file:line: message for each problem.")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		fs.Usage()
+		return errUsage
+	}
+	flowsDir := ""
+	if len(pos) == 1 {
+		flowsDir = pos[0]
+	}
+	src, err := contentSource(flowsDir, localesDir)
+	if err != nil {
+		return err
+	}
+	content, probs := dialogs.Load(src)
+	for _, p := range probs {
+		fmt.Fprintln(stdout, p)
+	}
+	errs, warns := probs.Errors(), len(probs)-probs.Errors()
+	if content == nil {
+		fmt.Fprintf(stdout, "%d errors, %d warnings in %s\n", errs, warns, describe(src, flowsDir, localesDir))
+		return errProblems
+	}
+	fmt.Fprintf(stdout, "ok: %d flows, %d languages, %d warnings in %s\n",
+		len(content.Flows()), len(content.Catalog.Languages()), warns, describe(src, flowsDir, localesDir))
+	return nil
+}
+
+// loadForTool loads content for play and graph, printing problems.
+func loadForTool(flowsDir, localesDir string, stderr io.Writer) (*dialogs.Content, error) {
+	src, err := contentSource(flowsDir, localesDir)
+	if err != nil {
+		return nil, err
+	}
+	content, probs := dialogs.Load(src)
+	if content == nil {
+		for _, p := range probs {
+			fmt.Fprintln(stderr, p)
+		}
+		return nil, errProblems
+	}
+	return content, nil
+}
+
+func runFlowsPlay(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("flows play", stderr)
+	var lang, flowsDir, localesDir string
+	fs.StringVar(&lang, "lang", "nl", "language code")
+	stringFlag(fs, &flowsDir, "flows", "", "folder of flow files to use instead of the shipped ones")
+	stringFlag(fs, &localesDir, "locales", "", "folder of message files to use instead of the shipped ones")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: buurtloket flows play FLOW [--lang LANG]\n\nWalks a flow in the terminal. Type a number to choose, text to answer,\nor :back :restart :stop :lang CODE :emergency :close :person :skip\n:change STEP :contact NAME | PHONE | EMAIL :quit. Nothing is stored.")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	content, err := loadForTool(flowsDir, localesDir, stderr)
+	if err != nil {
+		return err
+	}
+	if _, ok := content.Catalog.Language(lang); !ok {
+		return fmt.Errorf("unknown language %q", lang)
+	}
+	p := &terminal.Player{Engine: dialogs.NewEngine(content), In: stdin, Out: stdout}
+	return p.Play(pos[0], lang)
+}
+
+func runFlowsGraph(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("flows graph", stderr)
+	var format, lang, flowsDir, localesDir string
+	fs.StringVar(&format, "format", dialogs.GraphMermaid, "mermaid or dot (Graphviz)")
+	fs.StringVar(&lang, "lang", "nl", "language of the labels")
+	stringFlag(fs, &flowsDir, "flows", "", "folder of flow files to use instead of the shipped ones")
+	stringFlag(fs, &localesDir, "locales", "", "folder of message files to use instead of the shipped ones")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: buurtloket flows graph FLOW [--format mermaid|dot] [--lang LANG]")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	content, err := loadForTool(flowsDir, localesDir, stderr)
+	if err != nil {
+		return err
+	}
+	return content.WriteGraph(stdout, pos[0], format, lang)
+}

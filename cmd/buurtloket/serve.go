@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"buurtloket/dialogs"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Server is the running service: one HTTP server for every channel, the
+// dialog engine, and the metrics. Open it, Run it, and it closes itself when
+// the context ends.
+type Server struct {
+	Addr       string
+	FlowsDir   string // empty: the shipped flows
+	LocalesDir string // empty: found beside FlowsDir, else the shipped texts
+	Logger     *slog.Logger
+	Stdout     io.Writer // where the start-up message goes
+
+	engine   atomic.Pointer[dialogs.Engine]
+	listener net.Listener
+	http     *http.Server
+	registry *prometheus.Registry
+	reloads  *prometheus.CounterVec
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	s := &Server{Stdout: stdout, Logger: slog.New(slog.NewJSONHandler(stderr, nil))}
+	stringFlag(fs, &s.Addr, "addr", ":8080", "address to listen on")
+	stringFlag(fs, &s.FlowsDir, "flows", "", "folder of flow files to load instead of the shipped ones; reloaded on SIGHUP")
+	stringFlag(fs, &s.LocalesDir, "locales", "", "folder of message files (default: found beside the flows, else the shipped texts)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return errUsage
+	}
+	if err := s.Open(); err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			s.Reload()
+		}
+	}()
+	return s.Run(ctx)
+}
+
+// Open loads the content and starts listening. Content with errors stops
+// the start: a service with broken flows must not come up.
+func (s *Server) Open() error {
+	content, err := s.loadContent()
+	if err != nil {
+		return err
+	}
+	s.engine.Store(dialogs.NewEngine(content))
+
+	s.registry = prometheus.NewRegistry()
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "buurtloket_flow_reloads_total",
+		Help: "Reloads of the flow files, by result (loaded or rejected).",
+	}, []string{"result"})
+	s.registry.MustRegister(s.reloads, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "buurtloket_flows",
+		Help: "Flows being served.",
+	}, func() float64 { return float64(len(s.engine.Load().Content().Flows())) }))
+
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return err
+	}
+	s.listener = ln
+	s.http = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// URL returns the base address the server is reachable at.
+func (s *Server) URL() string {
+	addr := s.listener.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}
+
+// Run serves until ctx ends, then shuts down gracefully: it stops accepting
+// connections and waits up to 10 seconds for requests in progress.
+func (s *Server) Run(ctx context.Context) error {
+	fmt.Fprintf(s.Stdout, "buurtloket is running.\n  health:  %s/healthz\n  metrics: %s/metrics\n", s.URL(), s.URL())
+	s.Logger.Info("serving", "addr", s.listener.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.listener) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.Logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.http.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	s.Logger.Info("stopped")
+	return nil
+}
+
+func (s *Server) loadContent() (*dialogs.Content, error) {
+	src, err := contentSource(s.FlowsDir, s.LocalesDir)
+	if err != nil {
+		return nil, err
+	}
+	content, probs := dialogs.Load(src)
+	for _, p := range probs {
+		level := slog.LevelError
+		if p.Warning {
+			level = slog.LevelWarn
+		}
+		s.Logger.Log(context.Background(), level, "content problem", "file", p.File, "line", p.Line, "problem", p.Message)
+	}
+	if content == nil {
+		return nil, fmt.Errorf("%d problems in %s; run buurtloket flows check to see them", probs.Errors(), describe(src, s.FlowsDir, s.LocalesDir))
+	}
+	s.Logger.Info("content loaded", "source", describe(src, s.FlowsDir, s.LocalesDir), "flows", len(content.Flows()), "languages", len(content.Catalog.Languages()))
+	return content, nil
+}
+
+// Reload loads the flows and texts again. Content that does not pass the
+// checks is not loaded: the service goes on with what it had. Conversations
+// in progress finish on the flow version they started on.
+func (s *Server) Reload() bool {
+	content, err := s.loadContent()
+	if err != nil {
+		s.reloads.WithLabelValues("rejected").Inc()
+		s.Logger.Error("flows not reloaded", "error", err)
+		return false
+	}
+	s.engine.Store(s.engine.Load().Replace(content))
+	s.reloads.WithLabelValues("loaded").Inc()
+	return true
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// handleHealth answers load balancers and operators: 200 while the service
+// has content to serve.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	e := s.engine.Load()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(map[string]any{
+		"status":    "ok",
+		"flows":     len(e.Content().Flows()),
+		"languages": len(e.Content().Catalog.Languages()),
+	})
+}

@@ -1,0 +1,342 @@
+package dialogs
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Text limits, in characters, so that every screen fits a kiosk without
+// scrolling at the kiosk's type size. docs/flows.md explains them.
+const (
+	MaxPromptChars = 160 // a question, title, reworded question or example
+	MaxLabelChars  = 40  // a button
+	MaxBodyChars   = 700 // the body of an info or end page
+)
+
+// check validates everything that spans steps, flows and message files.
+func check(c *Content, src Source, probs *Problems) {
+	for _, id := range []string{FlowStart, FlowEmergency, FlowTalk} {
+		if c.flows[id] == nil && len(c.flows) > 0 {
+			probs.errorf(src.FlowsDir, 0, "there is no %s flow (%s.yaml); every set of flows needs one", id, id)
+		}
+	}
+	used := map[string]bool{}
+	for _, id := range engineMessages {
+		used[id] = true
+	}
+	for _, id := range c.order {
+		f := c.flows[id]
+		checkFlow(c, f, src, probs, used)
+	}
+	if c.Catalog == nil {
+		return
+	}
+	for _, id := range engineMessages {
+		if !c.Catalog.Has(id) {
+			probs.errorf(c.Catalog.files[c.Catalog.source], 0, "message %q is used by the program but missing", id)
+		}
+	}
+	src0 := c.Catalog.messages[c.Catalog.source]
+	for _, id := range sortedKeys(src0) {
+		if !used[id] && !strings.HasPrefix(id, ChannelPrefix) {
+			probs.errorf(c.Catalog.files[c.Catalog.source], src0[id].line, "message %q is not used by any flow", id)
+		}
+	}
+}
+
+func checkFlow(c *Content, f *Flow, src Source, probs *Problems, used map[string]bool) {
+	file := f.File
+	msg := func(id string, line int, limit int, what string) {
+		if id == "" {
+			return
+		}
+		used[id] = true
+		checkMessage(c.Catalog, file, line, id, limit, what, probs)
+	}
+	icon := func(name string, line int) {
+		if name != "" && src.Pictograms != nil && !contains(src.Pictograms, name) {
+			probs.errorf(file, line, "unknown pictogram %q%s", name, suggest(name, src.Pictograms))
+		}
+	}
+	msg(f.Title, 1, MaxLabelChars, "a title")
+	icon(f.Icon, 1)
+	if f.Start != "" && f.byID[f.Start] == nil {
+		probs.errorf(file, 1, "the start step %q does not exist%s", f.Start, suggest(f.Start, stepIDs(f)))
+	}
+	if f.ID != FlowStart && f.ID != FlowEmergency && f.Topic == "" {
+		probs.errorf(file, 1, "the flow needs a topic")
+	}
+	stepRef := func(id string, line int) {
+		if id != "" && f.byID[id] == nil {
+			probs.errorf(file, line, "step %q does not exist%s", id, suggest(id, stepIDs(f)))
+		}
+	}
+	for _, s := range f.Steps {
+		msg(s.Prompt, s.Line, MaxPromptChars, "a question")
+		msg(s.Reprompt, s.Line, MaxPromptChars, "a question")
+		msg(s.Example, s.Line, MaxPromptChars, "an example")
+		msg(s.Text, s.Line, MaxBodyChars, "a page text")
+		switch s.Kind {
+		case KindChoice:
+			if n := len(s.Options); n < MinOptions || n > MaxOptions {
+				probs.errorf(file, s.Line, "a choice step needs %d to %d options; %q has %d", MinOptions, MaxOptions, s.ID, n)
+			}
+		case KindInfo:
+			if len(s.Options) > MaxOptions {
+				probs.errorf(file, s.Line, "an info step may have at most %d options; %q has %d", MaxOptions, s.ID, len(s.Options))
+			}
+			if len(s.Actions) > MaxActions {
+				probs.errorf(file, s.Line, "an info step may have at most %d actions; %q has %d", MaxActions, s.ID, len(s.Actions))
+			}
+		case KindEnd:
+			if s.Next != nil {
+				probs.errorf(file, s.Line, "an end step has no next")
+			}
+		case KindSubmit, KindHandoff:
+			if s.Next == nil {
+				probs.errorf(file, s.Line, "a %s step needs a next step, usually an end step that shows the ticket code", s.Kind)
+			}
+			if s.Topic == "" && f.Topic == "" && s.Kind == KindSubmit {
+				probs.errorf(file, s.Line, "a submit step needs a topic, here or on the flow")
+			}
+			for _, id := range s.Include {
+				if t := f.byID[id]; t == nil || !t.Kind.asksAnswer() {
+					probs.errorf(file, s.Line, "include names %q, which is not a step that asks something", id)
+				}
+			}
+		}
+		if s.Next == nil && s.Kind != KindEnd && s.Kind != KindInfo && !allOptionsLead(s) {
+			probs.errorf(file, s.Line, "step %q has no next step", s.ID)
+		}
+		seen := map[string]bool{}
+		for _, o := range s.Options {
+			if seen[o.ID] {
+				probs.errorf(file, o.Line, "option id %q is used twice in step %q", o.ID, s.ID)
+			}
+			seen[o.ID] = true
+			msg(o.Label, o.Line, MaxLabelChars, "a button")
+			if s.Kind == KindChoice && o.Icon == "" {
+				probs.errorf(file, o.Line, "option %q needs an icon (a pictogram name)", o.ID)
+			}
+			icon(o.Icon, o.Line)
+			stepRef(o.Next, o.Line)
+			if o.Flow != "" {
+				if c.flows[o.Flow] == nil {
+					probs.errorf(file, o.Line, "flow %q does not exist", o.Flow)
+				} else if f.ID != FlowStart {
+					probs.errorf(file, o.Line, "only the start flow may open other flows")
+				}
+			}
+		}
+		for _, a := range s.Actions {
+			msg(a.Label, a.Line, MaxLabelChars, "a button")
+			checkAction(file, a, probs)
+		}
+		for _, r := range s.Next {
+			stepRef(r.Goto, r.Line)
+			checkConditions(f, r.If, r.Line, probs)
+		}
+		for _, r := range s.PriorityRules {
+			checkConditions(f, r.If, r.Line, probs)
+		}
+	}
+	checkGraph(f, probs)
+}
+
+func allOptionsLead(s *Step) bool {
+	if len(s.Options) == 0 {
+		return false
+	}
+	for _, o := range s.Options {
+		if o.Next == "" && o.Flow == "" {
+			return false
+		}
+	}
+	return true
+}
+
+func stepIDs(f *Flow) []string {
+	ids := make([]string, 0, len(f.Steps))
+	for _, s := range f.Steps {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+func checkMessage(cat *Catalog, file string, line int, id string, limit int, what string, probs *Problems) {
+	if cat == nil {
+		return
+	}
+	if !cat.Has(id) {
+		probs.errorf(file, line, "message %q does not exist in %s", id, cat.files[cat.source])
+		return
+	}
+	for i, l := range cat.languages {
+		m, ok := cat.messages[i][id]
+		if !ok {
+			continue // reported by the catalog check
+		}
+		if m.plural || len(m.holders) > 0 {
+			probs.errorf(cat.files[i], m.line, "message %q is used in a flow, so it cannot have plural forms or placeholders", id)
+			continue
+		}
+		if n := utf8.RuneCountInString(strings.TrimSpace(m.forms["other"])); n > limit {
+			probs.errorf(cat.files[i], m.line, "message %q is %d characters in %s; %s may have at most %d to fit one kiosk screen", id, n, l.Name, what, limit)
+		}
+	}
+}
+
+var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 -]{1,18}[0-9]$`)
+
+func checkAction(file string, a *Action, probs *Problems) {
+	if a.Phone != "" && !phonePattern.MatchString(a.Phone) {
+		probs.errorf(file, a.Line, "%q is not a phone number: write digits, spaces and dashes, such as 0800-8115", a.Phone)
+	}
+	if a.Link != "" {
+		u, err := url.Parse(a.Link)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			probs.errorf(file, a.Line, "%q is not a link: write a full address starting with https://", a.Link)
+		}
+	}
+}
+
+func checkConditions(f *Flow, conds []Condition, line int, probs *Problems) {
+	for _, c := range conds {
+		s := f.byID[c.Step]
+		if s == nil {
+			probs.errorf(f.File, line, "if names step %q, which does not exist%s", c.Step, suggest(c.Step, stepIDs(f)))
+			continue
+		}
+		if !s.Kind.asksAnswer() {
+			probs.errorf(f.File, line, "if names step %q, which asks nothing (a %s step)", c.Step, s.Kind)
+			continue
+		}
+		for _, v := range c.Values {
+			if v == Answered || v == Skipped {
+				continue
+			}
+			if s.Kind != KindChoice {
+				probs.errorf(f.File, line, "step %q is not a choice: test it with answered or skipped", c.Step)
+				continue
+			}
+			found := false
+			for _, o := range s.Options {
+				found = found || o.ID == v
+			}
+			if !found {
+				probs.errorf(f.File, line, "step %q has no option %q", c.Step, v)
+			}
+		}
+	}
+}
+
+// successors returns the steps a step can lead to within its flow.
+func successors(f *Flow, s *Step) []*Step {
+	var out []*Step
+	add := func(id string) {
+		if t := f.byID[id]; t != nil && !contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	for _, o := range s.Options {
+		add(o.Next)
+	}
+	if !allOptionsLead(s) {
+		for _, r := range s.Next {
+			add(r.Goto)
+		}
+	}
+	return out
+}
+
+// terminal reports whether a step ends the flow or leaves it.
+func terminal(s *Step) bool {
+	if s.Kind == KindEnd {
+		return true
+	}
+	if s.Kind == KindInfo && s.Next == nil && len(s.Options) == 0 {
+		return true
+	}
+	for _, o := range s.Options {
+		if o.Flow != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkGraph finds unreachable steps, loops and steps from which no end can
+// be reached, and computes how many questions remain from each step.
+func checkGraph(f *Flow, probs *Problems) {
+	start := f.byID[f.Start]
+	if start == nil {
+		return
+	}
+	reached := map[*Step]bool{}
+	var walk func(*Step)
+	walk = func(s *Step) {
+		if reached[s] {
+			return
+		}
+		reached[s] = true
+		for _, t := range successors(f, s) {
+			walk(t)
+		}
+	}
+	walk(start)
+	for _, s := range f.Steps {
+		if !reached[s] {
+			probs.errorf(f.File, s.Line, "step %q can never be reached from the start step %q", s.ID, f.Start)
+		}
+	}
+
+	// Depth-first search with colours finds loops; on the way back it knows
+	// whether an end can be reached and the longest way to one.
+	const (
+		white = iota
+		grey
+		black
+	)
+	colour := map[*Step]int{}
+	ends := map[*Step]bool{}
+	looped := false
+	var visit func(*Step)
+	visit = func(s *Step) {
+		colour[s] = grey
+		s.remaining = 0
+		ends[s] = terminal(s)
+		for _, t := range successors(f, s) {
+			switch colour[t] {
+			case grey:
+				if !looped {
+					probs.errorf(f.File, t.Line, "step %q leads back to itself (through %q): flows must not loop; the resident has back for that", t.ID, s.ID)
+				}
+				looped = true
+				continue
+			case white:
+				visit(t)
+			}
+			ends[s] = ends[s] || ends[t]
+			s.remaining = max(s.remaining, t.remaining)
+		}
+		if s.Kind.asksAnswer() || s.Kind == KindConfirm {
+			s.remaining++
+		}
+		colour[s] = black
+	}
+	for _, s := range f.Steps {
+		if colour[s] == white {
+			visit(s)
+		}
+	}
+	if looped {
+		return
+	}
+	for _, s := range f.Steps {
+		if reached[s] && !ends[s] {
+			probs.errorf(f.File, s.Line, "from step %q no end can be reached", s.ID)
+		}
+	}
+}

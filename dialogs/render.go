@@ -1,0 +1,154 @@
+package dialogs
+
+import "strings"
+
+// render builds the view of step st. problem is the message ID of what was
+// wrong with the last input, if anything.
+func (e *Engine) render(s *Session, f *Flow, st *Step, problem string) View {
+	cat := f.content.Catalog
+	li, ok := cat.index[s.Lang]
+	if !ok {
+		li = cat.source
+	}
+	lang := cat.languages[li]
+	if s.Emergency {
+		return e.renderEmergency(s, f, st, lang)
+	}
+	lt := &st.texts[li]
+	shared := &f.content.texts[li]
+	v := View{
+		Flow: f.ID, Step: st.ID, Kind: st.Kind, Lang: lang.Code, RTL: lang.RTL,
+		Prompt: lt.prompt, Text: lt.text,
+		Options: lt.options, Actions: lt.actions,
+		UI:      shared.ui,
+		Globals: GlobalRestart | GlobalStop | GlobalLanguage | GlobalEmergency,
+	}
+	if backAllowed(s, st) {
+		v.Globals |= GlobalBack
+	}
+	if personAllowed(f, st) {
+		v.Globals |= GlobalPerson
+	}
+	switch st.Kind {
+	case KindChoice, KindConfirm:
+		v.Expect = ExpectChoice
+	case KindInfo:
+		v.Expect = ExpectChoice
+		if len(v.Options) == 0 {
+			v.Expect = ExpectNothing
+		}
+	case KindText, KindPostcode, KindPhone, KindEmail:
+		v.Expect, v.Optional, v.MaxLength = ExpectText, st.Optional, st.MaxLength
+	case KindContact:
+		v.Expect, v.Optional = ExpectContact, true
+	case KindSubmit, KindHandoff:
+		v.Expect = ExpectResult
+		if s.Failed {
+			v.Expect, v.Options = ExpectChoice, shared.retry
+		}
+	case KindEnd:
+		v.Expect, v.Ticket = ExpectNothing, s.Ticket
+	}
+	if a := s.answer(f.ID, st.ID); a != nil && !a.Skipped {
+		switch st.Kind {
+		case KindChoice:
+			v.Selected = a.Value
+		case KindContact:
+			c := *a.Contact
+			v.Contact = &c
+		default:
+			v.Value = a.Value
+		}
+	}
+	if problem != "" {
+		v.Error = cat.Text(lang.Code, problem)
+	}
+	switch {
+	case s.Tries == 1:
+		v.Help = lt.reprompt
+	case s.Tries == 2:
+		v.Help = lt.example
+	case s.Tries >= 3:
+		v.Help = cat.Text(lang.Code, msgOfferPerson)
+		v.OfferPerson = personAllowed(f, st)
+	}
+	if st.Kind == KindConfirm {
+		v.Summary = e.summary(s, f, lang.Code)
+	}
+	if f.ID != FlowStart && f.ID != FlowEmergency {
+		done := 0
+		for _, p := range s.History {
+			if p.Flow == f.ID {
+				if ps := f.byID[p.Step]; ps != nil && (ps.Kind.asksAnswer() || ps.Kind == KindConfirm) {
+					done++
+				}
+			}
+		}
+		v.Progress = Progress{Done: done, Total: done + st.remaining}
+	}
+	return v
+}
+
+// renderEmergency shows the first step of the emergency flow over the
+// current step; closing it returns there.
+func (e *Engine) renderEmergency(s *Session, f *Flow, st *Step, lang Language) View {
+	ef := e.content.Flow(FlowEmergency)
+	li := e.content.Catalog.index[lang.Code]
+	lt := &ef.byID[ef.Start].texts[li]
+	shared := &e.content.texts[li]
+	return View{
+		Flow: f.ID, Step: st.ID, Kind: KindInfo, Lang: lang.Code, RTL: lang.RTL,
+		Prompt: lt.prompt, Text: lt.text, Actions: lt.actions,
+		Expect: ExpectChoice, Options: shared.close,
+		UI:        shared.ui,
+		Globals:   GlobalStop | GlobalLanguage,
+		Emergency: true,
+	}
+}
+
+// summary lists the answers on the path in the current flow, for a confirm step.
+func (e *Engine) summary(s *Session, f *Flow, lang string) []SummaryItem {
+	var items []SummaryItem
+	for _, p := range s.History {
+		st := f.byID[p.Step]
+		if p.Flow != f.ID || st == nil || !st.Kind.asksAnswer() {
+			continue
+		}
+		a := s.answer(f.ID, st.ID)
+		if a == nil {
+			continue
+		}
+		items = append(items, SummaryItem{
+			Step:     st.ID,
+			Question: f.content.Catalog.Text(lang, st.Prompt),
+			Answer:   answerText(f.content.Catalog, lang, st, a),
+		})
+	}
+	return items
+}
+
+// answerText shows an answer in lang: an option's label, the contact details,
+// or the text as written.
+func answerText(cat *Catalog, lang string, st *Step, a *Answer) string {
+	switch {
+	case a.Skipped && st.Kind == KindContact:
+		return cat.Text(lang, msgAnonymous)
+	case a.Skipped:
+		return "–"
+	case st.Kind == KindChoice:
+		if o := option(st, a.Value); o != nil {
+			return cat.Text(lang, o.Label)
+		}
+		return a.Value
+	case st.Kind == KindContact && a.Contact != nil:
+		parts := []string{a.Contact.Name}
+		if a.Contact.Phone != "" {
+			parts = append(parts, a.Contact.Phone)
+		}
+		if a.Contact.Email != "" {
+			parts = append(parts, a.Contact.Email)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return a.Value
+}

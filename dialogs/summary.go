@@ -1,0 +1,86 @@
+package dialogs
+
+import (
+	"fmt"
+	"strings"
+
+	"buurtloket"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+)
+
+// Staff read Dutch; these words are for them, not for residents.
+var priorityNL = map[buurtloket.Priority]string{
+	buurtloket.PriorityNormal: "normaal",
+	buurtloket.PriorityHigh:   "hoog",
+	buurtloket.PriorityUrgent: "urgent",
+}
+
+// Summary renders a submission as readable Dutch for staff: the topic,
+// priority, the resident's language, and every answer as question and
+// answer in Dutch. Free text stays as written, marked with its language.
+// Contact details are left out: the console shows them apart, and logs
+// viewing them.
+func (e *Engine) Summary(sub *Submission) string {
+	cat := e.content.Catalog
+	nl := cat.SourceLanguage()
+	var b strings.Builder
+	title := string(sub.Topic)
+	if f := e.flowAt(Position{Flow: sub.Flow, Version: sub.FlowVersion}); f != nil {
+		title = f.content.Catalog.Text(nl, f.Title)
+	}
+	fmt.Fprintf(&b, "%s · urgentie: %s\n", title, priorityNL[sub.Priority])
+	who := "anoniem"
+	if !sub.Anonymous {
+		who = "met naam (contactgegevens apart)"
+	}
+	fmt.Fprintf(&b, "Taal van de bewoner: %s · %s", languageNL(sub.Lang), who)
+	if sub.Handoff {
+		b.WriteString(" · wil praten met een medewerker")
+	}
+	b.WriteString("\n")
+	for _, a := range sub.Answers {
+		f := e.flowAt(Position{Flow: a.Flow, Version: sub.FlowVersion})
+		var st *Step
+		if f != nil {
+			st = f.byID[a.Step]
+		}
+		if st == nil {
+			fmt.Fprintf(&b, "· %s/%s → %s\n", a.Flow, a.Step, a.Value)
+			continue
+		}
+		q := f.content.Catalog.Text(nl, st.Prompt)
+		var ans string
+		switch {
+		case a.Skipped:
+			ans = "(overgeslagen)"
+		case st.Kind == KindChoice:
+			ans = a.Value
+			if o := option(st, a.Value); o != nil {
+				ans = f.content.Catalog.Text(nl, o.Label)
+			}
+		case st.Kind == KindText:
+			ans = `"` + a.Value + `"`
+			if a.Lang != "" && a.Lang != nl {
+				ans += " (geschreven in het " + languageNL(a.Lang) + ")"
+			}
+		default:
+			ans = a.Value
+		}
+		fmt.Fprintf(&b, "· %s → %s\n", q, ans)
+	}
+	return b.String()
+}
+
+// languageNL names a language in Dutch: "Arabisch".
+func languageNL(code string) string {
+	tag, err := language.Parse(code)
+	if err != nil {
+		return code
+	}
+	if name := display.Dutch.Languages().Name(tag); name != "" {
+		return name
+	}
+	return code
+}

@@ -1,0 +1,179 @@
+package dialogs
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"buurtloket"
+)
+
+// Bounds on one input, far above what a resident can type; anything larger
+// is hostile or broken and is refused as a whole.
+const (
+	maxInputBytes = 4 * MaxTextLength * utf8.UTFMax
+	maxWordBytes  = 64
+	maxNameChars  = 100
+	maxEmailChars = 254
+)
+
+// checkInput refuses input that no resident could have sent: oversized,
+// invalid UTF-8, or with IDs that are not words.
+func checkInput(in Input) error {
+	for _, s := range []string{in.Choice, in.Lang, in.Step, in.Ticket} {
+		if len(s) > maxWordBytes {
+			return buurtloket.Errorf(buurtloket.ETOOLARGE, "input field is longer than %d bytes", maxWordBytes)
+		}
+	}
+	texts := []string{in.Text, in.Contact.Name, in.Contact.Phone, in.Contact.Email}
+	for _, s := range texts {
+		if len(s) > maxInputBytes {
+			return buurtloket.Errorf(buurtloket.ETOOLARGE, "text is longer than %d bytes", maxInputBytes)
+		}
+	}
+	for _, s := range append(texts, in.Choice, in.Lang, in.Step, in.Ticket) {
+		if !utf8.ValidString(s) {
+			return buurtloket.Errorf(buurtloket.EINVALID, "text is not valid UTF-8")
+		}
+	}
+	return nil
+}
+
+// cleanText trims a free text and removes control characters other than
+// line breaks and tabs, which no keyboard sends and which could confuse a
+// staff screen or a log.
+func cleanText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(strings.ReplaceAll(s, "\r", ""))
+}
+
+var (
+	postcodePattern = regexp.MustCompile(`^([1-9][0-9]{3})\s*([A-Za-z]{2})?$`)
+	emailPattern    = regexp.MustCompile(`^[^\s@<>()",;:]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$`)
+)
+
+// normalizePostcode accepts "3112 AB", "3112ab" and "3112" and returns
+// "3112 AB" or "3112". The letter pairs SA, SD and SS are never issued.
+func normalizePostcode(s string) (string, bool) {
+	m := postcodePattern.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return "", false
+	}
+	if m[2] == "" {
+		return m[1], true
+	}
+	letters := strings.ToUpper(m[2])
+	if letters == "SA" || letters == "SD" || letters == "SS" {
+		return "", false
+	}
+	return m[1] + " " + letters, true
+}
+
+// normalizePhone accepts Dutch numbers (0612345678, 010-1234567,
+// +31 6 12345678, 0031...) and international ones (+48...), written with
+// spaces, dashes, dots or brackets, and returns digits with a leading + or 0.
+func normalizePhone(s string) (string, bool) {
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0:
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return "", false
+		}
+	}
+	n := b.String()
+	if strings.HasPrefix(n, "00") {
+		n = "+" + n[2:]
+	}
+	if strings.HasPrefix(n, "+31") {
+		n = "0" + n[3:]
+	}
+	switch {
+	case strings.HasPrefix(n, "+"):
+		return n, len(n) >= 9 && len(n) <= 16 && n[1] != '0'
+	case strings.HasPrefix(n, "0"):
+		return n, len(n) == 10 && n[1] != '0'
+	}
+	return "", false
+}
+
+func normalizeEmail(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > maxEmailChars || !emailPattern.MatchString(s) {
+		return "", false
+	}
+	return s, true
+}
+
+// normalizeAnswer checks a typed answer for a step and returns the value to
+// store, or the message ID of what is wrong.
+func normalizeAnswer(st *Step, text string) (string, string) {
+	text = cleanText(text)
+	if text == "" {
+		return "", msgErrEmpty
+	}
+	switch st.Kind {
+	case KindText:
+		if utf8.RuneCountInString(text) > st.MaxLength {
+			return "", msgErrTooLong
+		}
+		return text, ""
+	case KindPostcode:
+		if v, ok := normalizePostcode(text); ok {
+			return v, ""
+		}
+		return "", msgErrPostcode
+	case KindPhone:
+		if v, ok := normalizePhone(text); ok {
+			return v, ""
+		}
+		return "", msgErrPhone
+	case KindEmail:
+		if v, ok := normalizeEmail(text); ok {
+			return v, ""
+		}
+		return "", msgErrEmail
+	}
+	return "", msgErrChoice
+}
+
+// normalizeContact checks contact details: a name, and a phone number or an
+// e-mail address (or both).
+func normalizeContact(c Contact) (Contact, string) {
+	out := Contact{Name: cleanText(c.Name)}
+	if out.Name == "" || utf8.RuneCountInString(out.Name) > maxNameChars || strings.ContainsAny(out.Name, "\n\t") {
+		return Contact{}, msgErrName
+	}
+	phone, email := strings.TrimSpace(c.Phone), strings.TrimSpace(c.Email)
+	if phone == "" && email == "" {
+		return Contact{}, msgErrReach
+	}
+	if phone != "" {
+		v, ok := normalizePhone(phone)
+		if !ok {
+			return Contact{}, msgErrPhone
+		}
+		out.Phone = v
+	}
+	if email != "" {
+		v, ok := normalizeEmail(email)
+		if !ok {
+			return Contact{}, msgErrEmail
+		}
+		out.Email = v
+	}
+	return out, ""
+}
