@@ -16,7 +16,7 @@ const (
 )
 
 // check validates everything that spans steps, flows and message files.
-func check(c *Content, src Source, probs *Problems) {
+func check(c *Content, src Source, probs *Problems, broken bool) {
 	for _, id := range []string{FlowStart, FlowEmergency, FlowTalk} {
 		if c.flows[id] == nil && len(c.flows) > 0 {
 			probs.errorf(src.FlowsDir, 0, "there is no %s flow (%s.yaml); every set of flows needs one", id, id)
@@ -37,6 +37,9 @@ func check(c *Content, src Source, probs *Problems) {
 		if !c.Catalog.Has(id) {
 			probs.errorf(c.Catalog.files[c.Catalog.source], 0, "message %q is used by the program but missing", id)
 		}
+	}
+	if broken {
+		return // its messages would all look unused
 	}
 	src0 := c.Catalog.messages[c.Catalog.source]
 	for _, id := range sortedKeys(src0) {
@@ -60,10 +63,10 @@ func checkFlow(c *Content, f *Flow, src Source, probs *Problems, used map[string
 			probs.errorf(file, line, "unknown pictogram %q%s", name, suggest(name, src.Pictograms))
 		}
 	}
-	msg(f.Title, 1, MaxLabelChars, "a title")
-	icon(f.Icon, 1)
+	msg(f.Title, f.lines["title"], MaxLabelChars, "a title")
+	icon(f.Icon, f.lines["icon"])
 	if f.Start != "" && f.byID[f.Start] == nil {
-		probs.errorf(file, 1, "the start step %q does not exist%s", f.Start, suggest(f.Start, stepIDs(f)))
+		probs.errorf(file, f.lines["start"], "the start step %q does not exist%s", f.Start, suggest(f.Start, stepIDs(f)))
 	}
 	if f.ID != FlowStart && f.ID != FlowEmergency && f.Topic == "" {
 		probs.errorf(file, 1, "the flow needs a topic")
@@ -292,51 +295,66 @@ func checkGraph(f *Flow, probs *Problems) {
 		}
 	}
 
-	// Depth-first search with colours finds loops; on the way back it knows
-	// whether an end can be reached and the longest way to one.
+	// An end is reachable from a step when a terminal step is reachable:
+	// found backwards from the terminal steps, so loops do not hide it.
+	ends := map[*Step]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, s := range f.Steps {
+			if ends[s] {
+				continue
+			}
+			if terminal(s) {
+				ends[s], changed = true, true
+				continue
+			}
+			for _, t := range successors(f, s) {
+				if ends[t] {
+					ends[s], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	for _, s := range f.Steps {
+		if reached[s] && !ends[s] {
+			probs.errorf(f.File, s.Line, "from step %q no end can be reached", s.ID)
+		}
+	}
+
+	// Depth-first search with colours finds loops; on the way back it
+	// computes the most questions left from each step (for progress).
 	const (
 		white = iota
 		grey
 		black
 	)
 	colour := map[*Step]int{}
-	ends := map[*Step]bool{}
-	looped := false
-	var visit func(*Step)
-	visit = func(s *Step) {
+	var visit func(*Step) bool
+	visit = func(s *Step) bool {
 		colour[s] = grey
 		s.remaining = 0
-		ends[s] = terminal(s)
 		for _, t := range successors(f, s) {
 			switch colour[t] {
 			case grey:
-				if !looped {
-					probs.errorf(f.File, t.Line, "step %q leads back to itself (through %q): flows must not loop; the resident has back for that", t.ID, s.ID)
-				}
-				looped = true
-				continue
+				probs.errorf(f.File, t.Line, "step %q leads back to itself (through %q): flows must not loop; the resident has back for that", t.ID, s.ID)
+				return false
 			case white:
-				visit(t)
+				if !visit(t) {
+					return false
+				}
 			}
-			ends[s] = ends[s] || ends[t]
 			s.remaining = max(s.remaining, t.remaining)
 		}
 		if s.Kind.asksAnswer() || s.Kind == KindConfirm {
 			s.remaining++
 		}
 		colour[s] = black
+		return true
 	}
 	for _, s := range f.Steps {
-		if colour[s] == white {
-			visit(s)
-		}
-	}
-	if looped {
-		return
-	}
-	for _, s := range f.Steps {
-		if reached[s] && !ends[s] {
-			probs.errorf(f.File, s.Line, "from step %q no end can be reached", s.ID)
+		if colour[s] == white && !visit(s) {
+			return
 		}
 	}
 }

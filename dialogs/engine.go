@@ -164,7 +164,14 @@ func (e *Engine) act(s *Session, f *Flow, st *Step, in Input) (View, []Effect, e
 		if st.Kind != KindConfirm || target == nil || !target.Kind.asksAnswer() || !s.onPath(f.ID, target.ID) {
 			return View{}, nil, buurtloket.Errorf(buurtloket.EINVALID, "there is no answer %q to change here", in.Step)
 		}
-		s.push()
+		// Rewind the path to the step being changed; walking on passes the
+		// steps that still have an answer and comes back here.
+		for i := len(s.History) - 1; i >= 0; i-- {
+			if p := s.History[i]; p.Flow == f.ID && p.Step == target.ID {
+				s.History = s.History[:i:i]
+				break
+			}
+		}
 		s.Step, s.Tries, s.ReturnTo = target.ID, 0, st.ID
 		return e.render(s, f, target, ""), nil, nil
 	case InputResult:
@@ -201,9 +208,9 @@ func (e *Engine) answer(s *Session, f *Flow, st *Step, in Input) (View, []Effect
 		if o == nil {
 			break
 		}
-		if st.Kind == KindChoice {
-			s.setAnswer(Answer{Flow: f.ID, Step: st.ID, Value: o.ID})
-		}
+		// Info buttons are recorded too, so that a change from a confirm
+		// step can walk the same way again; only questions are submitted.
+		s.setAnswer(Answer{Flow: f.ID, Step: st.ID, Value: o.ID})
 		if o.Flow != "" {
 			to := e.content.Flow(o.Flow)
 			s.push()
@@ -285,15 +292,9 @@ func (e *Engine) advance(s *Session, f *Flow, st *Step, next string) (View, []Ef
 			s.ReturnTo = ""
 			break
 		}
-		a := s.answer(f.ID, target.ID)
-		if a == nil || !target.Kind.asksAnswer() || !answerFits(target, a) {
+		next, ok := e.passBy(s, f, target)
+		if !ok {
 			break
-		}
-		next := e.next(s, f, target)
-		if target.Kind == KindChoice {
-			if o := option(target, a.Value); o.Next != "" {
-				next = o.Next
-			}
 		}
 		s.push()
 		s.Step = next
@@ -307,6 +308,30 @@ func (e *Engine) advance(s *Session, f *Flow, st *Step, next string) (View, []Ef
 		effects = []Effect{{Kind: EffectDone}}
 	}
 	return e.render(s, f, target, ""), effects, nil
+}
+
+// passBy returns where a step already walked leads, when the resident
+// returns to a confirm step: questions with a valid answer, and info pages
+// (with the button chosen before). Anything else stops the walk.
+func (e *Engine) passBy(s *Session, f *Flow, st *Step) (string, bool) {
+	if st.Kind == KindInfo && len(st.Options) == 0 {
+		return e.next(s, f, st), st.Next != nil
+	}
+	if !st.Kind.asksAnswer() && st.Kind != KindInfo {
+		return "", false
+	}
+	a := s.answer(f.ID, st.ID)
+	if a == nil || !answerFits(st, a) {
+		return "", false
+	}
+	if st.Kind == KindChoice || st.Kind == KindInfo {
+		if o := option(st, a.Value); o.Next != "" {
+			return o.Next, true
+		} else if o.Flow != "" {
+			return "", false
+		}
+	}
+	return e.next(s, f, st), true
 }
 
 // next evaluates a step's next rules: the first whose conditions hold.
@@ -356,6 +381,8 @@ func option(st *Step, id string) *Option {
 // answerFits reports whether a stored answer is still a valid answer to st.
 func answerFits(st *Step, a *Answer) bool {
 	switch {
+	case st.Kind == KindInfo:
+		return option(st, a.Value) != nil
 	case !st.Kind.asksAnswer():
 		return false
 	case a.Skipped:
@@ -470,6 +497,9 @@ func (e *Engine) submitEffect(s *Session, f *Flow, st *Step) Effect {
 			continue
 		}
 		kind := pf.byID[p.Step].Kind
+		if !kind.asksAnswer() {
+			continue
+		}
 		if kind == KindContact {
 			if a.Contact != nil {
 				c := *a.Contact

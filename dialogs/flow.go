@@ -59,7 +59,8 @@ type Flow struct {
 	Steps   []*Step
 
 	byID    map[string]*Step
-	content *Content // the texts this version was loaded with
+	lines   map[string]int // line of each top-level key, for problems
+	content *Content       // the texts this version was loaded with
 }
 
 // Step returns the step with the given ID, or nil.

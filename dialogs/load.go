@@ -89,7 +89,7 @@ func Load(src Source) (*Content, Problems) {
 			continue
 		}
 		if want := strings.TrimSuffix(name, ".yaml"); f.ID != want {
-			probs.errorf(file, 1, "the flow's id %q must match its file name (%s.yaml)", f.ID, f.ID)
+			probs.errorf(file, f.lines["id"], "the flow's id %q must match its file name: write id: %s, or rename the file", f.ID, want)
 			continue
 		}
 		f.content = c
@@ -98,7 +98,9 @@ func Load(src Source) (*Content, Problems) {
 	}
 	sort.Strings(c.order)
 
-	check(c, src, &probs)
+	// When a flow file is broken, its messages would all look unused.
+	broken := probs.Errors() > 0
+	check(c, src, &probs, broken)
 	probs.sort()
 	if probs.Errors() > 0 {
 		return nil, probs
@@ -154,6 +156,7 @@ func parseFlow(file string, data []byte, probs *Problems) *Flow {
 		Icon:    top.str("icon", "the flow", false),
 		Start:   top.str("start", "the flow", true),
 		byID:    map[string]*Step{},
+		lines:   top.lines,
 	}
 	if f.ID != "" && !wordPattern.MatchString(f.ID) {
 		probs.errorf(file, top.line("id"), "flow id %q must be a lower-case word (a-z, 0-9, _)", f.ID)

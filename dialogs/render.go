@@ -75,7 +75,8 @@ func (e *Engine) render(s *Session, f *Flow, st *Step, problem string) View {
 	if st.Kind == KindConfirm {
 		v.Summary = e.summary(s, f, lang.Code)
 	}
-	if f.ID != FlowStart && f.ID != FlowEmergency {
+	// Progress counts questions; pages that ask nothing show none.
+	if f.ID != FlowStart && (st.Kind.asksAnswer() || st.Kind == KindConfirm) {
 		done := 0
 		for _, p := range s.History {
 			if p.Flow == f.ID {

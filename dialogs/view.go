@@ -90,8 +90,8 @@ func (g Globals) Has(x Globals) bool { return g&x == x }
 // UIText holds the engine's own labels in one language.
 type UIText struct {
 	Back, Restart, Stop, Language, Emergency, Person string
-	Continue, Skip, Send, Change, Retry, Close      string
-	Name, Phone, Email, Anonymous                   string
+	Continue, Skip, Send, Change, Retry, Close       string
+	Name, Phone, Email, Anonymous                    string
 }
 
 // InputType says what an input does.

@@ -1,0 +1,457 @@
+package dialogs
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"buurtloket"
+	"buurtloket/dialogs/flows"
+	"buurtloket/locales"
+	"buurtloket/pictograms"
+)
+
+func shippedSource() Source {
+	return Source{
+		Flows: flows.FS, FlowsDir: "dialogs/flows",
+		Locales: locales.FS, LocalesDir: "locales",
+		Pictograms: pictograms.Names(),
+	}
+}
+
+func shipped(t testing.TB) *Content {
+	t.Helper()
+	c, probs := Load(shippedSource())
+	if c == nil {
+		t.Fatalf("shipped content does not load:\n%v", probs)
+	}
+	return c
+}
+
+// driver walks a conversation and fails the test on any engine error.
+type driver struct {
+	t       *testing.T
+	e       *Engine
+	s       Session
+	v       View
+	effects []Effect
+}
+
+func start(t *testing.T, e *Engine, flow, lang string) *driver {
+	t.Helper()
+	s, v, err := e.StartFlow("test-session", lang, flow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &driver{t: t, e: e, s: s, v: v}
+}
+
+func (d *driver) do(in Input) *driver {
+	d.t.Helper()
+	s, v, effects, err := d.e.Step(d.s, in)
+	if err != nil {
+		d.t.Fatalf("at %s/%s, %+v: %v", d.s.Flow, d.s.Step, in, err)
+	}
+	d.s, d.v, d.effects = s, v, effects
+	return d
+}
+
+func (d *driver) choose(ids ...string) *driver {
+	d.t.Helper()
+	for _, id := range ids {
+		d.do(Input{Type: InputChoose, Choice: id})
+	}
+	return d
+}
+
+func (d *driver) text(s string) *driver {
+	d.t.Helper()
+	return d.do(Input{Type: InputText, Text: s})
+}
+
+func (d *driver) at(step string) *driver {
+	d.t.Helper()
+	if d.v.Step != step || d.s.Step != step {
+		d.t.Fatalf("at %s (view %s), want %s", d.s.Step, d.v.Step, step)
+	}
+	return d
+}
+
+func (d *driver) submission() *Submission {
+	d.t.Helper()
+	for _, ef := range d.effects {
+		if ef.Submission != nil {
+			return ef.Submission
+		}
+	}
+	d.t.Fatalf("no submission at %s/%s (effects %v)", d.s.Flow, d.s.Step, d.effects)
+	return nil
+}
+
+func TestBackBringsThePreviousQuestionWithItsAnswer(t *testing.T) {
+	e := NewEngine(shipped(t))
+	d := start(t, e, "money", "nl").choose("energy").at("how_long")
+	if !d.v.Globals.Has(GlobalBack) {
+		t.Fatal("back must be offered after the first question")
+	}
+	d.do(Input{Type: InputBack}).at("bills")
+	if d.v.Selected != "energy" {
+		t.Fatalf("selected = %q, want the earlier answer energy", d.v.Selected)
+	}
+	if d.v.Globals.Has(GlobalBack) {
+		t.Fatal("back at the first step of a flow started directly must not be offered")
+	}
+	// Back at the first step changes nothing.
+	d.do(Input{Type: InputBack}).at("bills")
+}
+
+func TestLanguageChangeKeepsAnswers(t *testing.T) {
+	e := NewEngine(shipped(t))
+	d := start(t, e, "money", "nl").choose("rent", "long").at("letters")
+	d.do(Input{Type: InputLanguage, Lang: "ar"}).at("letters")
+	if !d.v.RTL || d.v.Lang != "ar" {
+		t.Fatalf("view lang %s rtl %v, want ar rtl", d.v.Lang, d.v.RTL)
+	}
+	if d.v.Prompt != e.Content().Catalog.Text("ar", "money.letters.prompt") {
+		t.Fatalf("prompt %q is not the Arabic text", d.v.Prompt)
+	}
+	d.do(Input{Type: InputBack}).at("how_long")
+	if d.v.Selected != "long" {
+		t.Fatalf("answer lost on language change: selected %q", d.v.Selected)
+	}
+	if _, _, _, err := e.Step(d.s, Input{Type: InputLanguage, Lang: "xx"}); buurtloket.ErrorCode(err) != buurtloket.EINVALID {
+		t.Fatalf("unknown language: err %v, want invalid", err)
+	}
+}
+
+func TestWrongAnswersGetEscalatingHelp(t *testing.T) {
+	e := NewEngine(shipped(t))
+	cat := e.Content().Catalog
+	d := start(t, e, "money", "nl").choose("rent", "long", "none").at("selfhelp").choose("help").choose("named").at("contact")
+	d.do(Input{Type: InputContact, Contact: Contact{Name: "A", Phone: "12"}}).at("contact")
+	if d.v.Error != cat.Text("nl", msgErrPhone) || d.v.Help != cat.Text("nl", "help.contact.reprompt") {
+		t.Fatalf("first wrong answer: error %q help %q", d.v.Error, d.v.Help)
+	}
+	d.do(Input{Type: InputContact, Contact: Contact{Name: "A"}})
+	if d.v.Error != cat.Text("nl", msgErrReach) || d.v.Help != cat.Text("nl", "help.contact.example") {
+		t.Fatalf("second wrong answer: error %q help %q", d.v.Error, d.v.Help)
+	}
+	d.do(Input{Type: InputContact})
+	if d.v.Help != cat.Text("nl", msgOfferPerson) || !d.v.OfferPerson {
+		t.Fatalf("third wrong answer must offer a person: help %q offer %v", d.v.Help, d.v.OfferPerson)
+	}
+	// A step's own reworded question wins over the generic one.
+	d = start(t, e, "money", "ar").choose("nonsense")
+	if d.v.Help != cat.Text("ar", "money.bills.reprompt") {
+		t.Fatalf("reprompt %q, want the step's own", d.v.Help)
+	}
+	// A good answer resets the help.
+	d.choose("rent").at("how_long")
+	if d.v.Help != "" || d.v.Error != "" || d.s.Tries != 0 {
+		t.Fatalf("help left over: %q %q %d", d.v.Help, d.v.Error, d.s.Tries)
+	}
+}
+
+func TestMoneyPriority(t *testing.T) {
+	tests := []struct {
+		howLong, letter string
+		want            buurtloket.Priority
+	}{
+		{"one_month", "bailiff", buurtloket.PriorityUrgent},
+		{"one_month", "summons", buurtloket.PriorityUrgent},
+		{"not_yet", "eviction", buurtloket.PriorityUrgent},
+		{"long", "none", buurtloket.PriorityHigh},
+		{"few_months", "none", buurtloket.PriorityNormal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.howLong+"/"+tt.letter, func(t *testing.T) {
+			d := start(t, NewEngine(shipped(t)), "money", "nl").choose("rent", tt.howLong, tt.letter)
+			if tt.letter == "none" {
+				d.at("selfhelp").choose("help")
+			} else {
+				d.at("urgent").choose(OptionContinue)
+			}
+			d.choose("anonymous").do(Input{Type: InputSkip}).do(Input{Type: InputSkip}).at("check").choose(OptionSend).at("send")
+			if got := d.submission().Priority; got != tt.want {
+				t.Fatalf("priority %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAnonymousRequestCarriesNoContact(t *testing.T) {
+	d := start(t, NewEngine(shipped(t)), "nuisance", "nl").
+		choose("noise", "neighbours", "weeks", "night", "daily", "some", "afraid", "no", "action").
+		at("named_or_signal").choose(OptionContinue).choose("anonymous").at("postcode")
+	d.text("3117ab").at("story").text("Elke nacht harde muziek").at("check").choose(OptionSend)
+	sub := d.submission()
+	if !sub.Anonymous || sub.Contact != nil {
+		t.Fatalf("anonymous %v contact %v", sub.Anonymous, sub.Contact)
+	}
+	if sub.Topic != buurtloket.TopicNuisance || sub.Priority != buurtloket.PriorityHigh || sub.Postcode != "3117 AB" {
+		t.Fatalf("topic %s priority %s postcode %q", sub.Topic, sub.Priority, sub.Postcode)
+	}
+	if len(sub.Answers) != 12 {
+		t.Fatalf("%d answers, want 12: %+v", len(sub.Answers), sub.Answers)
+	}
+	last := sub.Answers[len(sub.Answers)-1]
+	if last.Step != "story" || last.Value != "Elke nacht harde muziek" || last.Lang != "nl" || last.Kind != KindText {
+		t.Fatalf("free text answer %+v", last)
+	}
+}
+
+func TestNamedRequestKeepsContactOutOfAnswers(t *testing.T) {
+	d := start(t, NewEngine(shipped(t)), "worry", "pl").
+		choose("confused", "no", "months", "unknown").at("options").choose("report", "named").at("contact")
+	d.do(Input{Type: InputContact, Contact: Contact{Name: "  Anna Nowak ", Phone: "+31 6 1234 5678"}}).at("postcode")
+	d.do(Input{Type: InputSkip}).at("story").text("Sąsiad chodzi w nocy po klatce").at("check")
+	d.choose(OptionSend)
+	sub := d.submission()
+	if sub.Anonymous || sub.Contact == nil || sub.Contact.Name != "Anna Nowak" || sub.Contact.Phone != "0612345678" {
+		t.Fatalf("contact %+v anonymous %v", sub.Contact, sub.Anonymous)
+	}
+	for _, a := range sub.Answers {
+		if strings.Contains(a.Value, "Anna") || strings.Contains(a.Value, "0612345678") {
+			t.Fatalf("contact details leaked into answer %+v", a)
+		}
+	}
+	if sub.Priority != buurtloket.PriorityHigh || sub.Lang != "pl" {
+		t.Fatalf("priority %s lang %s", sub.Priority, sub.Lang)
+	}
+	summary := NewEngine(shipped(t)).Summary(sub)
+	for _, want := range []string{"Zorgen om een buur", "urgentie: hoog", "Pools", "met naam", "Mijn buur lijkt in de war", `"Sąsiad chodzi w nocy po klatce" (geschreven in het Pools)`, "(overgeslagen)"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+	if strings.Contains(summary, "Anna") || strings.Contains(summary, "0612345678") {
+		t.Errorf("summary shows contact details:\n%s", summary)
+	}
+}
+
+func TestSubmissionRetryAndResumeKeepTheKey(t *testing.T) {
+	e := NewEngine(shipped(t))
+	d := start(t, e, "senior", "tr").choose("clustered", "alone", "low", "no", "register").at("contact")
+	d.do(Input{Type: InputSkip}).do(Input{Type: InputSkip}).at("check").choose(OptionSend).at("send")
+	key := d.submission().Key
+	if d.v.Expect != ExpectResult || d.v.Globals.Has(GlobalBack) {
+		t.Fatalf("while sending: expect %s, back %v", d.v.Expect, d.v.Globals.Has(GlobalBack))
+	}
+	// A crash here: the stored session resumes and asks for the same submission.
+	_, _, effects := e.Resume(d.s)
+	if len(effects) != 1 || effects[0].Submission.Key != key {
+		t.Fatalf("resume effects %+v, want the same submission key %s", effects, key)
+	}
+	d.do(Input{Type: InputResult, Failed: true}).at("send")
+	if d.v.Error == "" || len(d.v.Options) != 1 || d.v.Options[0].ID != OptionRetry {
+		t.Fatalf("failed submission must show an error and a retry button: %+v", d.v)
+	}
+	d.choose(OptionRetry)
+	if d.submission().Key != key {
+		t.Fatalf("retry key %s, want %s", d.submission().Key, key)
+	}
+	d.do(Input{Type: InputResult, Ticket: "K7QM-3XHD"}).at("sent")
+	if d.v.Ticket != "K7QM-3XHD" || d.v.Globals.Has(GlobalBack) {
+		t.Fatalf("end view ticket %q back %v", d.v.Ticket, d.v.Globals.Has(GlobalBack))
+	}
+	if _, _, _, err := e.Step(d.s, Input{Type: InputResult, Ticket: "X"}); buurtloket.ErrorCode(err) != buurtloket.ECONFLICT {
+		t.Fatalf("a second result must conflict, got %v", err)
+	}
+	// A new conversation in the same session gets a new key.
+	d.do(Input{Type: InputRestart}).choose("senior").choose("clustered", "alone", "low", "no", "register")
+	d.do(Input{Type: InputSkip}).do(Input{Type: InputSkip}).choose(OptionSend)
+	if d.submission().Key == key {
+		t.Fatal("after restart the submission key must change")
+	}
+}
+
+func TestChangeFromConfirm(t *testing.T) {
+	d := start(t, NewEngine(shipped(t)), "repairs", "nl").choose("other").at("question").text("Mijn deurbel doet het niet")
+	d.choose("anonymous").at("postcode").text("3112").at("check")
+	if len(d.v.Summary) != 4 {
+		t.Fatalf("summary %+v, want 4 answers", d.v.Summary)
+	}
+	// Change the postcode: back to check at once.
+	d.do(Input{Type: InputChange, Step: "postcode"}).at("postcode")
+	if d.v.Value != "3112" {
+		t.Fatalf("changed step must show the old answer, got %q", d.v.Value)
+	}
+	d.text("3115 CD").at("check")
+	// Change to named: the new branch asks for contact, then returns.
+	d.do(Input{Type: InputChange, Step: "identity"}).choose("named").at("contact")
+	d.do(Input{Type: InputContact, Contact: Contact{Name: "Jan", Email: "jan@example.nl"}}).at("check")
+	d.choose(OptionSend)
+	sub := d.submission()
+	if sub.Anonymous || sub.Contact.Email != "jan@example.nl" || sub.Postcode != "3115 CD" {
+		t.Fatalf("submission after changes: %+v", sub)
+	}
+	if _, _, _, err := d.e.Step(d.s, Input{Type: InputChange, Step: "question"}); err == nil {
+		t.Fatal("change outside a confirm step must be refused")
+	}
+}
+
+func TestStopForgetsEverything(t *testing.T) {
+	d := start(t, NewEngine(shipped(t)), "money", "ar").choose("rent", "long")
+	seq := d.s.Seq
+	d.do(Input{Type: InputStop})
+	if len(d.effects) != 1 || d.effects[0].Kind != EffectForget {
+		t.Fatalf("stop effects %+v", d.effects)
+	}
+	if d.s.Flow != FlowStart || len(d.s.Answers) != 0 || len(d.s.History) != 0 || d.s.Lang != "nl" || d.s.Seq != seq+1 {
+		t.Fatalf("session after stop %+v", d.s)
+	}
+}
+
+func TestEmergencyOverlay(t *testing.T) {
+	e := NewEngine(shipped(t))
+	d := start(t, e, "worry", "bg").choose("lonely").at("danger")
+	d.do(Input{Type: InputEmergency})
+	if !d.v.Emergency || len(d.v.Actions) != 3 || d.v.Actions[0].Phone != "112" || len(d.effects) != 1 || d.effects[0].Kind != EffectEmergency {
+		t.Fatalf("emergency view %+v effects %+v", d.v, d.effects)
+	}
+	d.do(Input{Type: InputBack}).at("danger")
+	if d.v.Emergency || len(d.s.History) != 1 {
+		t.Fatalf("back must only close the emergency numbers: %+v", d.s)
+	}
+	d.do(Input{Type: InputEmergency}).choose("no").at("how_long") // an answer closes it and counts
+}
+
+func TestTalkToAPersonCarriesTheTopic(t *testing.T) {
+	d := start(t, NewEngine(shipped(t)), "money", "nl").choose("water", "one_month").at("letters")
+	d.do(Input{Type: InputPerson})
+	if d.s.Flow != FlowTalk || d.v.Globals.Has(GlobalPerson) {
+		t.Fatalf("person: at %s/%s", d.s.Flow, d.s.Step)
+	}
+	d.do(Input{Type: InputBack}).at("letters") // back returns to where the resident was
+	d.do(Input{Type: InputPerson}).choose("here").at("message").text("Kan iemand mij bellen?")
+	sub := d.submission()
+	if !sub.Handoff || sub.Topic != buurtloket.TopicMoney || !sub.Anonymous || len(sub.Answers) != 4 {
+		t.Fatalf("handoff submission %+v", sub)
+	}
+}
+
+func TestHostileInputChangesNothing(t *testing.T) {
+	e := NewEngine(shipped(t))
+	d := start(t, e, "repairs", "nl").choose("other").at("question")
+	tests := []struct {
+		name string
+		in   Input
+		code string
+	}{
+		{"oversized text", Input{Type: InputText, Text: strings.Repeat("a", maxInputBytes+1)}, buurtloket.ETOOLARGE},
+		{"invalid UTF-8", Input{Type: InputText, Text: "ab\xffcd"}, buurtloket.EINVALID},
+		{"invalid UTF-8 in a name", Input{Type: InputContact, Contact: Contact{Name: "\xc3\x28"}}, buurtloket.EINVALID},
+		{"long option id", Input{Type: InputChoose, Choice: strings.Repeat("x", 65)}, buurtloket.ETOOLARGE},
+		{"result nobody waits for", Input{Type: InputResult, Ticket: "X"}, buurtloket.ECONFLICT},
+		{"unknown language", Input{Type: InputLanguage, Lang: "zz"}, buurtloket.EINVALID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _, effects, err := e.Step(d.s, tt.in)
+			if buurtloket.ErrorCode(err) != tt.code {
+				t.Fatalf("error %v, want code %s", err, tt.code)
+			}
+			if effects != nil || s.Step != d.s.Step || len(s.Answers) != len(d.s.Answers) {
+				t.Fatal("a refused input must change nothing")
+			}
+		})
+	}
+	// Too long for the step, but not hostile: a re-prompt, nothing stored.
+	d.text(strings.Repeat("é", 1001)).at("question")
+	if d.v.Error == "" || d.s.answer("repairs", "question") != nil {
+		t.Fatalf("too long text: error %q", d.v.Error)
+	}
+	// Control characters are removed; markup is kept as text, never interpreted.
+	d.text("<b>lek</b>\x00\x1b[31m").at("identity")
+	if got := d.s.answer("repairs", "question").Value; got != "<b>lek</b>[31m" {
+		t.Fatalf("stored %q", got)
+	}
+}
+
+func TestSessionEncoding(t *testing.T) {
+	e := NewEngine(shipped(t))
+	d := start(t, e, "nuisance", "ar").choose("threat").choose(OptionContinue).choose("street")
+	data, err := Encode(d.s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) > 400 {
+		t.Errorf("encoded session is %d bytes; expected a compact form: %s", len(data), data)
+	}
+	s, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, v, _ := e.Resume(s)
+	if v.Step != "since" || v.Lang != "ar" || len(s.History) != 3 {
+		t.Fatalf("resumed at %s in %s with %d steps behind", v.Step, v.Lang, len(s.History))
+	}
+	for _, bad := range []string{"", "{", `{"f":"start"}`, "\xff", `{"f":"a","s":"b","l":"nl","t":-1}`, strings.Repeat(" ", MaxSessionSize+1)} {
+		if _, err := Decode([]byte(bad)); err == nil {
+			t.Errorf("Decode(%.20q) accepted junk", bad)
+		}
+	}
+	// A session naming flows and steps that do not exist resumes at the start.
+	s, v, _ = e.Resume(Session{ID: "x", Lang: "tr", Flow: "gone", Version: "0", Step: "nowhere"})
+	if s.Flow != FlowStart || v.Notice == "" || v.Lang != "tr" {
+		t.Fatalf("unknown flow resumed at %s/%s notice %q", s.Flow, s.Step, v.Notice)
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	tests := []struct {
+		kind      Kind
+		in, want  string
+		wantError string
+	}{
+		{KindPostcode, "3112ab", "3112 AB", ""},
+		{KindPostcode, " 3112 AB ", "3112 AB", ""},
+		{KindPostcode, "3112", "3112", ""},
+		{KindPostcode, "0112 AB", "", msgErrPostcode},
+		{KindPostcode, "3112 SS", "", msgErrPostcode},
+		{KindPostcode, "31121", "", msgErrPostcode},
+		{KindPhone, "06-12345678", "0612345678", ""},
+		{KindPhone, "+31 (0)10 1234567", "", msgErrPhone},
+		{KindPhone, "+31 10 123 4567", "0101234567", ""},
+		{KindPhone, "0031612345678", "0612345678", ""},
+		{KindPhone, "+48 601 234 567", "+48601234567", ""},
+		{KindPhone, "112", "", msgErrPhone},
+		{KindPhone, "06 1234 567a", "", msgErrPhone},
+		{KindEmail, "naam@voorbeeld.nl", "naam@voorbeeld.nl", ""},
+		{KindEmail, "naam@voorbeeld", "", msgErrEmail},
+		{KindEmail, "<script>@x.nl", "", msgErrEmail},
+		{KindText, "   ", "", msgErrEmpty},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.kind)+"/"+tt.in, func(t *testing.T) {
+			got, problem := normalizeAnswer(&Step{Kind: tt.kind, MaxLength: 10}, tt.in)
+			if got != tt.want || problem != tt.wantError {
+				t.Fatalf("got %q %q, want %q %q", got, problem, tt.want, tt.wantError)
+			}
+		})
+	}
+}
+
+func TestEveryMessageExistsInEveryLanguage(t *testing.T) {
+	c := shipped(t)
+	cat := c.Catalog
+	if len(cat.Languages()) != 6 {
+		t.Fatalf("%d languages, want the six of the first tier", len(cat.Languages()))
+	}
+	ids := sortedKeys(cat.messages[cat.source])
+	if len(ids) < 200 {
+		t.Fatalf("only %d messages in the source", len(ids))
+	}
+	for i, l := range cat.Languages() {
+		for _, id := range ids {
+			m, ok := cat.messages[i][id]
+			if !ok || strings.TrimSpace(m.forms["other"]) == "" {
+				t.Errorf("%s: message %q missing or empty", l.Code, id)
+			}
+		}
+	}
+	var err error = Problems{{File: "f", Line: 1, Message: "m"}}
+	if !strings.Contains(err.Error(), "f:1: m") || errors.Is(err, nil) {
+		t.Fatal("Problems must read as an error")
+	}
+}
