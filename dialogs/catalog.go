@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"go.yaml.in/yaml/v3"
@@ -367,8 +368,20 @@ func (c *Catalog) compare(probs *Problems) {
 
 // requiredForms asks go-i18n's CLDR rules which plural forms a language uses,
 // by counting whole numbers and fractions, so the check never drifts from the
-// rules used at run time.
+// rules used at run time. The answer depends only on go-i18n's built-in
+// rules, so it is computed once per language.
 func requiredForms(code string) []string {
+	if forms, ok := pluralCache.Load(code); ok {
+		return forms.([]string)
+	}
+	forms := probeForms(code)
+	pluralCache.Store(code, forms)
+	return forms
+}
+
+var pluralCache sync.Map // language code -> []string
+
+func probeForms(code string) []string {
 	tag := language.Make(code)
 	b := i18n.NewBundle(tag)
 	b.MustAddMessages(tag, &i18n.Message{ID: "probe", Zero: "zero", One: "one", Two: "two", Few: "few", Many: "many", Other: "other"})

@@ -5,35 +5,44 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
+)
+
+var (
+	minimalOnce  sync.Once
+	minimalFiles = map[string][]byte{}
+	minimalErr   error
 )
 
 // fixture returns the minimal valid content in testdata/minimal, with the
 // files in overlay replaced (or removed, for an empty string). Paths start
 // with flows/ or locales/.
-func fixture(t *testing.T, overlay map[string]string) Source {
+func fixture(t testing.TB, overlay map[string]string) Source {
 	t.Helper()
+	minimalOnce.Do(func() {
+		base := os.DirFS("testdata/minimal")
+		minimalErr = fs.WalkDir(base, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := fs.ReadFile(base, p)
+			minimalFiles[p] = data
+			return err
+		})
+	})
+	if minimalErr != nil {
+		t.Fatal(minimalErr)
+	}
 	flowsFS, localesFS := fstest.MapFS{}, fstest.MapFS{}
-	base := os.DirFS("testdata/minimal")
-	err := fs.WalkDir(base, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(base, p)
-		if err != nil {
-			return err
-		}
+	for p, data := range minimalFiles {
 		dir, name := path.Split(p)
 		if dir == "flows/" {
 			flowsFS[name] = &fstest.MapFile{Data: data}
 		} else {
 			localesFS[name] = &fstest.MapFile{Data: data}
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	for p, content := range overlay {
 		dir, name := path.Split(p)
@@ -256,9 +265,9 @@ func TestCheck(t *testing.T) {
 			want:    []string{`flows/demo.yaml:10: unknown pictogram "yess" (did you mean "yes"?)`},
 		},
 		{
-			name: "condition on an option that does not exist",
+			name:    "condition on an option that does not exist",
 			overlay: map[string]string{"flows/demo.yaml": demoHead + strings.Replace(pickStep, "    next: send\n", "    next:\n      - if: {pick: c}\n        goto: done\n      - goto: send\n", 1) + sendSteps},
-			want: []string{`flows/demo.yaml:13: step "pick" has no option "c"`},
+			want:    []string{`flows/demo.yaml:13: step "pick" has no option "c"`},
 		},
 		{
 			name: "bad phone number and link",

@@ -103,4 +103,3 @@ func firstDiff(got, want string) string {
 	}
 	return ""
 }
-
