@@ -71,9 +71,11 @@ func checkFlow(c *Content, f *Flow, src Source, probs *Problems, used map[string
 	if f.ID != FlowStart && f.ID != FlowEmergency && f.Topic == "" {
 		probs.errorf(file, 1, "the flow needs a topic")
 	}
+	dangling := false // a reference to a missing step makes reachability reports mere echoes
 	stepRef := func(id string, line int) {
 		if id != "" && f.byID[id] == nil {
 			probs.errorf(file, line, "step %q does not exist%s", id, suggest(id, stepIDs(f)))
+			dangling = true
 		}
 	}
 	for _, s := range f.Steps {
@@ -145,7 +147,7 @@ func checkFlow(c *Content, f *Flow, src Source, probs *Problems, used map[string
 			checkConditions(f, r.If, r.Line, probs)
 		}
 	}
-	checkGraph(f, probs)
+	checkGraph(f, probs, dangling)
 }
 
 func allOptionsLead(s *Step) bool {
@@ -271,8 +273,9 @@ func terminal(s *Step) bool {
 }
 
 // checkGraph finds unreachable steps, loops and steps from which no end can
-// be reached, and computes how many questions remain from each step.
-func checkGraph(f *Flow, probs *Problems) {
+// be reached, and computes how many questions remain from each step. With
+// dangling references it reports loops only: the rest would be their echo.
+func checkGraph(f *Flow, probs *Problems, dangling bool) {
 	start := f.byID[f.Start]
 	if start == nil {
 		return
@@ -290,7 +293,7 @@ func checkGraph(f *Flow, probs *Problems) {
 	}
 	walk(start)
 	for _, s := range f.Steps {
-		if !reached[s] {
+		if !reached[s] && !dangling {
 			probs.errorf(f.File, s.Line, "step %q can never be reached from the start step %q", s.ID, f.Start)
 		}
 	}
@@ -317,7 +320,7 @@ func checkGraph(f *Flow, probs *Problems) {
 		}
 	}
 	for _, s := range f.Steps {
-		if reached[s] && !ends[s] {
+		if reached[s] && !ends[s] && !dangling {
 			probs.errorf(f.File, s.Line, "from step %q no end can be reached", s.ID)
 		}
 	}

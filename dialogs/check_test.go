@@ -150,12 +150,7 @@ func TestCheck(t *testing.T) {
 		{
 			name:    "reference to a step that does not exist",
 			overlay: map[string]string{"flows/demo.yaml": demoHead + strings.Replace(pickStep, "next: send", "next: sned", 1) + sendSteps},
-			want: []string{
-				`flows/demo.yaml:6: from step "pick" no end can be reached`,
-				`flows/demo.yaml:12: step "sned" does not exist (did you mean "send"?)`,
-				`flows/demo.yaml:13: step "send" can never be reached from the start step "pick"`,
-				`flows/demo.yaml:16: step "done" can never be reached from the start step "pick"`,
-			},
+			want:    []string{`flows/demo.yaml:12: step "sned" does not exist (did you mean "send"?)`},
 		},
 		{
 			name: "unreachable step",

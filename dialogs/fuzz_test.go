@@ -15,9 +15,16 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("&a [*a, *a]"))
 	f.Add([]byte("id: demo\nsteps:\n  - &s {id: x, kind: end, prompt: demo.title}\n  - *s\n"))
 	f.Add([]byte("\t\x00"))
+	// The catalog does not change between inputs: load it once.
+	base := fixture(f, nil)
+	var catProbs Problems
+	cat := loadCatalog(base.Locales, base.LocalesDir, &catProbs)
+	if cat == nil {
+		f.Fatal(catProbs)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		src := fixture(t, map[string]string{"flows/demo.yaml": string(data)})
-		c, probs := Load(src)
+		c, probs := loadFlows(src, cat, nil)
 		if c == nil {
 			if probs.Errors() == 0 {
 				t.Fatal("no content and no errors")

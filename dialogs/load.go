@@ -62,8 +62,14 @@ func (c *Content) Flows() []*Flow {
 // there are no errors; warnings come back with it.
 func Load(src Source) (*Content, Problems) {
 	var probs Problems
-	c := &Content{flows: map[string]*Flow{}}
-	c.Catalog = loadCatalog(src.Locales, src.LocalesDir, &probs)
+	cat := loadCatalog(src.Locales, src.LocalesDir, &probs)
+	return loadFlows(src, cat, probs)
+}
+
+// loadFlows reads and checks the flows against a loaded catalog (nil when
+// the catalog had errors, which probs already holds).
+func loadFlows(src Source, cat *Catalog, probs Problems) (*Content, Problems) {
+	c := &Content{flows: map[string]*Flow{}, Catalog: cat}
 
 	names, err := fs.Glob(src.Flows, "*.yaml")
 	if err != nil || len(names) == 0 {

@@ -38,12 +38,20 @@ func runFlowsCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	errs, warns := probs.Errors(), len(probs)-probs.Errors()
 	if content == nil {
-		fmt.Fprintf(stdout, "%d errors, %d warnings in %s\n", errs, warns, describe(src, flowsDir, localesDir))
+		fmt.Fprintf(stdout, "%s, %s in %s\n", count(errs, "error"), count(warns, "warning"), describe(src, flowsDir, localesDir))
 		return errProblems
 	}
-	fmt.Fprintf(stdout, "ok: %d flows, %d languages, %d warnings in %s\n",
-		len(content.Flows()), len(content.Catalog.Languages()), warns, describe(src, flowsDir, localesDir))
+	fmt.Fprintf(stdout, "ok: %d flows, %d languages, %s in %s\n",
+		len(content.Flows()), len(content.Catalog.Languages()), count(warns, "warning"), describe(src, flowsDir, localesDir))
 	return nil
+}
+
+// count writes "1 error" or "3 errors".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // loadForTool loads content for play and graph, printing problems.
