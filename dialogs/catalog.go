@@ -24,6 +24,9 @@ type Language struct {
 	Line     int
 }
 
+// MaxMessageFileSize bounds a message file: the shipped ones are about 20 KiB.
+const MaxMessageFileSize = 1 << 20
+
 // pluralForms are the CLDR plural categories go-i18n knows.
 var pluralForms = []string{"zero", "one", "two", "few", "many", "other"}
 
@@ -117,6 +120,10 @@ func loadCatalog(fsys fs.FS, dir string, probs *Problems) *Catalog {
 		probs.errorf(c.langFile, 0, "cannot read the list of languages: %v", fs.ErrNotExist)
 		return nil
 	}
+	if len(data) > MaxMessageFileSize {
+		probs.errorf(c.langFile, 1, "the file is %d bytes; at most %d", len(data), MaxMessageFileSize)
+		return nil
+	}
 	c.readLanguages(data, probs)
 	if len(c.languages) == 0 || c.source < 0 {
 		return nil
@@ -150,6 +157,11 @@ func loadCatalog(fsys fs.FS, dir string, probs *Problems) *Catalog {
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			probs.errorf(c.langFile, l.Line, "language %q has no message file %s", l.Code, name)
+			ok = false
+			continue
+		}
+		if len(data) > MaxMessageFileSize {
+			probs.errorf(c.files[i], 1, "the file is %d bytes; a message file may be at most %d", len(data), MaxMessageFileSize)
 			ok = false
 			continue
 		}

@@ -296,6 +296,19 @@ func TestCheck(t *testing.T) {
 			want:    []string{`locales/languages.yaml:5: warning: العربية (ar) has not been reviewed by a native speaker`},
 		},
 		{
+			name:    "oversized message file",
+			overlay: map[string]string{"locales/ar.yaml": "x.y: \"" + strings.Repeat("a", MaxMessageFileSize) + "\"\n"},
+			want:    []string{`locales/ar.yaml:1: the file is 1048584 bytes; a message file may be at most 1048576`},
+		},
+		{
+			name:    "oversized flow file",
+			overlay: map[string]string{"flows/demo.yaml": "# " + strings.Repeat("a", MaxFlowFileSize) + "\n"},
+			want: []string{
+				`flows/demo.yaml:1: the file is 262147 bytes; a flow file may be at most 262144`,
+				`flows/start.yaml:9: flow "demo" does not exist`,
+			},
+		},
+		{
 			name:    "message file without a listed language",
 			overlay: map[string]string{"locales/pl.yaml": "x.y: \"z\"\n"},
 			want:    []string{`locales/pl.yaml:1: language "pl" is not listed in languages.yaml`},

@@ -72,6 +72,11 @@ func TestTranscripts(t *testing.T) {
 				if got := out.String(); got != string(want) {
 					t.Errorf("transcript differs from %s; first difference:\n%s", golden, firstDiff(got, string(want)))
 				}
+				for _, must := range []string{"> :back\n", "> :lang ", "(!) "} {
+					if !strings.Contains(out.String(), must) {
+						t.Errorf("the %s walk lacks %q: each walk uses back, a change of language and a wrong answer", flow, strings.TrimSpace(must))
+					}
+				}
 				// Every walk must reach an end: an end step's view, or the
 				// emergency page, which is an end of its own.
 				if !strings.Contains(out.String(), "/sent ·") && flow != "emergency" && flow != "start" {
