@@ -12,22 +12,25 @@ import (
 	"buurtloket/pictograms"
 )
 
-// contentSource says where flows and texts come from. With no flows folder,
-// the embedded (shipped) flows; with one, its files. Texts come from the
-// locales folder when given; else from a locales folder found in, beside or
-// above the flows folder (as in this repository: dialogs/flows and
-// locales); else the embedded texts.
-func contentSource(flowsDir, localesDir string) (dialogs.Source, error) {
+// contentSource says where flows and texts come from, and describes it in
+// words for logs and check output. With no flows folder, the embedded
+// (shipped) flows; with one, its files. Texts come from the locales folder
+// when given; else from a locales folder found in, beside or above the
+// flows folder (as in this repository: dialogs/flows and locales); else the
+// embedded texts.
+func contentSource(flowsDir, localesDir string) (dialogs.Source, string, error) {
 	src := dialogs.Source{
 		Flows: flows.FS, FlowsDir: "dialogs/flows",
 		Locales: locales.FS, LocalesDir: "locales",
 		Pictograms: pictograms.Names(),
 	}
+	flowsWhat, textsWhat := "the shipped flows", "the shipped texts"
 	if flowsDir != "" {
 		if err := isDir(flowsDir); err != nil {
-			return src, err
+			return src, "", err
 		}
 		src.Flows, src.FlowsDir = os.DirFS(flowsDir), filepath.ToSlash(filepath.Clean(flowsDir))
+		flowsWhat = "flows in " + src.FlowsDir
 		if localesDir == "" {
 			for _, candidate := range []string{
 				filepath.Join(flowsDir, "locales"),
@@ -43,11 +46,12 @@ func contentSource(flowsDir, localesDir string) (dialogs.Source, error) {
 	}
 	if localesDir != "" {
 		if err := isDir(localesDir); err != nil {
-			return src, err
+			return src, "", err
 		}
 		src.Locales, src.LocalesDir = os.DirFS(localesDir), filepath.ToSlash(filepath.Clean(localesDir))
+		textsWhat = "texts in " + src.LocalesDir
 	}
-	return src, nil
+	return src, flowsWhat + " with " + textsWhat, nil
 }
 
 func isDir(path string) error {
@@ -59,16 +63,4 @@ func isDir(path string) error {
 		return fmt.Errorf("%s is not a folder", path)
 	}
 	return nil
-}
-
-// describe says in words where content came from, for logs and check output.
-func describe(src dialogs.Source, flowsDir, localesDir string) string {
-	f, l := "the shipped flows", "the shipped texts"
-	if flowsDir != "" {
-		f = "flows in " + src.FlowsDir
-	}
-	if src.LocalesDir != "locales" || localesDir != "" {
-		l = "texts in " + src.LocalesDir
-	}
-	return f + " with " + l
 }

@@ -28,7 +28,7 @@ func runFlowsCheck(args []string, stdout, stderr io.Writer) error {
 	if len(pos) == 1 {
 		flowsDir = pos[0]
 	}
-	src, err := contentSource(flowsDir, localesDir)
+	src, what, err := contentSource(flowsDir, localesDir)
 	if err != nil {
 		return err
 	}
@@ -38,11 +38,11 @@ func runFlowsCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	errs, warns := probs.Errors(), len(probs)-probs.Errors()
 	if content == nil {
-		fmt.Fprintf(stdout, "%s, %s in %s\n", count(errs, "error"), count(warns, "warning"), describe(src, flowsDir, localesDir))
+		fmt.Fprintf(stdout, "%s, %s in %s\n", count(errs, "error"), count(warns, "warning"), what)
 		return errProblems
 	}
 	fmt.Fprintf(stdout, "ok: %d flows, %d languages, %s in %s\n",
-		len(content.Flows()), len(content.Catalog.Languages()), count(warns, "warning"), describe(src, flowsDir, localesDir))
+		len(content.Flows()), len(content.Catalog.Languages()), count(warns, "warning"), what)
 	return nil
 }
 
@@ -56,7 +56,7 @@ func count(n int, noun string) string {
 
 // loadForTool loads content for play and graph, printing problems.
 func loadForTool(flowsDir, localesDir string, stderr io.Writer) (*dialogs.Content, error) {
-	src, err := contentSource(flowsDir, localesDir)
+	src, _, err := contentSource(flowsDir, localesDir)
 	if err != nil {
 		return nil, err
 	}

@@ -96,6 +96,15 @@ func TestFlowsCheck(t *testing.T) {
 		t.Fatalf("broken flow: exit %d, want 1 and %q in\n%s", code, want, out)
 	}
 
+	// From the repository root, the texts beside the flows are used, not the shipped ones.
+	t.Run("from the repository root", func(t *testing.T) {
+		t.Chdir("../..")
+		code, out, _ := runCmd(t, "", "flows", "check", "dialogs/flows")
+		if code != 0 || !strings.Contains(out, "in flows in dialogs/flows with texts in locales") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+	})
+
 	if code, _, stderr := runCmd(t, "", "flows", "check", filepath.Join(flowsDir, "nowhere")); code != 1 || !strings.Contains(stderr, "cannot open") {
 		t.Fatalf("missing folder: exit %d %q", code, stderr)
 	}

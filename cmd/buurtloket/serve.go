@@ -138,7 +138,7 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 func (s *Server) loadContent() (*dialogs.Content, error) {
-	src, err := contentSource(s.FlowsDir, s.LocalesDir)
+	src, what, err := contentSource(s.FlowsDir, s.LocalesDir)
 	if err != nil {
 		return nil, err
 	}
@@ -151,9 +151,9 @@ func (s *Server) loadContent() (*dialogs.Content, error) {
 		s.Logger.Log(context.Background(), level, "content problem", "file", p.File, "line", p.Line, "problem", p.Message)
 	}
 	if content == nil {
-		return nil, fmt.Errorf("%d problems in %s; run buurtloket flows check to see them", probs.Errors(), describe(src, s.FlowsDir, s.LocalesDir))
+		return nil, fmt.Errorf("%d problems in %s; run buurtloket flows check to see them", probs.Errors(), what)
 	}
-	s.Logger.Info("content loaded", "source", describe(src, s.FlowsDir, s.LocalesDir), "flows", len(content.Flows()), "languages", len(content.Catalog.Languages()))
+	s.Logger.Info("content loaded", "source", what, "flows", len(content.Flows()), "languages", len(content.Catalog.Languages()))
 	return content, nil
 }
 
