@@ -21,20 +21,23 @@ const (
 // checkInput refuses input that no resident could have sent: oversized,
 // invalid UTF-8, or with IDs that are not words.
 func checkInput(in Input) error {
-	for _, s := range []string{in.Choice, in.Lang, in.Step, in.Ticket} {
+	words := [...]string{in.Choice, in.Lang, in.Step, in.Ticket}
+	texts := [...]string{in.Text, in.Contact.Name, in.Contact.Phone, in.Contact.Email}
+	for _, s := range words {
 		if len(s) > maxWordBytes {
 			return buurtloket.Errorf(buurtloket.ETOOLARGE, "input field is longer than %d bytes", maxWordBytes)
 		}
 	}
-	texts := []string{in.Text, in.Contact.Name, in.Contact.Phone, in.Contact.Email}
 	for _, s := range texts {
 		if len(s) > maxInputBytes {
 			return buurtloket.Errorf(buurtloket.ETOOLARGE, "text is longer than %d bytes", maxInputBytes)
 		}
 	}
-	for _, s := range append(texts, in.Choice, in.Lang, in.Step, in.Ticket) {
-		if !utf8.ValidString(s) {
-			return buurtloket.Errorf(buurtloket.EINVALID, "text is not valid UTF-8")
+	for _, list := range [...][]string{words[:], texts[:]} {
+		for _, s := range list {
+			if !utf8.ValidString(s) {
+				return buurtloket.Errorf(buurtloket.EINVALID, "text is not valid UTF-8")
+			}
 		}
 	}
 	return nil
