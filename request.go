@@ -1,0 +1,228 @@
+package buurtloket
+
+import (
+	"context"
+	"time"
+	"unicode/utf8"
+)
+
+// Channel is where a request came from, and where replies go back to.
+type Channel string
+
+const (
+	ChannelKiosk    Channel = "kiosk"
+	ChannelWeb      Channel = "web"
+	ChannelTelegram Channel = "telegram"
+)
+
+// Valid reports whether c is a known channel.
+func (c Channel) Valid() bool {
+	return c == ChannelKiosk || c == ChannelWeb || c == ChannelTelegram
+}
+
+// Contact is how a resident who gives their name can be reached. It is
+// stored sealed, and only for named requests.
+type Contact struct {
+	Name  string `json:"n,omitempty"`
+	Phone string `json:"p,omitempty"`
+	Email string `json:"e,omitempty"`
+}
+
+// Answer is one answer of the flow: language-neutral (step and option IDs),
+// except free text, which is kept as written with its language.
+type Answer struct {
+	Flow    string `json:"f"`
+	Step    string `json:"s"`
+	Kind    string `json:"k"`
+	Value   string `json:"v,omitempty"`
+	Lang    string `json:"l,omitempty"`
+	Skipped bool   `json:"x,omitempty"`
+}
+
+// NewRequest is what a channel hands the store when a flow submits.
+type NewRequest struct {
+	Key         string // the same for a retried submission: never a duplicate
+	Topic       Topic
+	Priority    Priority
+	Handoff     bool // the resident asked to talk to a person
+	Channel     Channel
+	Lang        string // the resident's language, for replies
+	Wijk        string // neighbourhood: the kiosk's, or from the postcode
+	Postcode    string // only the four digits are kept
+	Contact     *Contact
+	Route       string // how to reach the resident on their channel (a chat id); sealed
+	Answers     []Answer
+	Summary     string // the Dutch summary for staff
+	FlowVersion string
+}
+
+// Bounds on a new request, far above what a flow produces.
+const (
+	MaxAnswers     = 200
+	MaxAnswerBytes = 8 << 10
+	MaxSummary     = 64 << 10
+	maxShort       = 200
+)
+
+// Validate refuses a request that no flow could have produced, with a
+// message that says what is wrong. Nothing is stored for it.
+func (r *NewRequest) Validate() error {
+	switch {
+	case r.Key == "" || len(r.Key) > maxShort:
+		return Errorf(EINVALID, "a request needs a submission key of at most %d bytes", maxShort)
+	case !r.Topic.Valid():
+		return Errorf(EINVALID, "unknown topic %q", r.Topic)
+	case r.Priority.Rank() == 0:
+		return Errorf(EINVALID, "unknown priority %q", r.Priority)
+	case !r.Channel.Valid():
+		return Errorf(EINVALID, "unknown channel %q", r.Channel)
+	case r.Lang == "" || len(r.Lang) > 16:
+		return Errorf(EINVALID, "a request needs the resident's language")
+	case len(r.Answers) > MaxAnswers:
+		return Errorf(ETOOLARGE, "%d answers; at most %d", len(r.Answers), MaxAnswers)
+	case len(r.Summary) > MaxSummary:
+		return Errorf(ETOOLARGE, "the summary is %d bytes; at most %d", len(r.Summary), MaxSummary)
+	}
+	short := []string{r.Key, r.Wijk, r.Postcode, r.Route, r.FlowVersion, r.Lang}
+	if r.Contact != nil {
+		short = append(short, r.Contact.Name, r.Contact.Phone, r.Contact.Email)
+	}
+	for _, s := range short {
+		if len(s) > maxShort*4 {
+			return Errorf(ETOOLARGE, "a field is longer than %d bytes", maxShort*4)
+		}
+		if !utf8.ValidString(s) {
+			return Errorf(EINVALID, "a field is not valid UTF-8")
+		}
+	}
+	if !utf8.ValidString(r.Summary) {
+		return Errorf(EINVALID, "the summary is not valid UTF-8")
+	}
+	for _, a := range r.Answers {
+		if len(a.Value) > MaxAnswerBytes {
+			return Errorf(ETOOLARGE, "an answer is %d bytes; at most %d", len(a.Value), MaxAnswerBytes)
+		}
+		if !utf8.ValidString(a.Value) || !utf8.ValidString(a.Step) || !utf8.ValidString(a.Flow) {
+			return Errorf(EINVALID, "an answer is not valid UTF-8")
+		}
+	}
+	if r.Contact != nil && r.Contact.Name == "" {
+		return Errorf(EINVALID, "contact details need a name")
+	}
+	return nil
+}
+
+// Receipt is what the resident gets once the request is durably stored.
+type Receipt struct {
+	ID        int64
+	Ticket    string
+	PIN       string // shown once to the resident; stored only hashed
+	Duplicate bool   // a retried submission: the first receipt again
+}
+
+// Request is a stored help request as staff see it. Contact details and
+// the reply route are not in it: they are opened on purpose, and logged.
+type Request struct {
+	ID          int64
+	Ticket      string
+	Topic       Topic
+	Priority    Priority
+	Status      Status
+	Channel     Channel
+	Lang        string
+	Wijk        string
+	Postcode    string
+	Anonymous   bool
+	Handoff     bool
+	Summary     string
+	Answers     []Answer
+	AssignedTo  string
+	FlowVersion string
+	CreatedAt   time.Time // for anonymous requests, to the hour only
+	UpdatedAt   time.Time
+	DueAt       time.Time
+	PausedAt    time.Time // zero unless waiting for the resident
+}
+
+// Overdue reports whether the request is past its due time at now.
+func (r *Request) Overdue(now time.Time) bool {
+	return r.Status.Open() && r.PausedAt.IsZero() && now.After(r.DueAt)
+}
+
+// ResponseTime is how long staff have to pick up a request, by priority.
+// Waiting for the resident pauses the clock.
+func ResponseTime(p Priority) time.Duration {
+	switch p {
+	case PriorityUrgent:
+		return 24 * time.Hour
+	case PriorityHigh:
+		return 3 * 24 * time.Hour
+	}
+	return 5 * 24 * time.Hour
+}
+
+// InboxQuery selects a page of the staff inbox: open requests, most urgent
+// first (priority, then due time). After continues from the last row of the
+// previous page.
+type InboxQuery struct {
+	Statuses []Status // default: every open status
+	Topic    Topic
+	Wijk     string
+	Assigned string
+	Limit    int // default 50, at most 200
+	After    *InboxCursor
+}
+
+// InboxCursor marks where a page ended.
+type InboxCursor struct {
+	Rank  int
+	DueAt time.Time
+	ID    int64
+}
+
+// InboxPage is one page of the inbox.
+type InboxPage struct {
+	Requests []*Request
+	Next     *InboxCursor // nil on the last page
+}
+
+// RequestStore keeps help requests and dialog sessions. The SQLite and
+// PostgreSQL implementations pass the same contract tests (storetest).
+type RequestStore interface {
+	// Submit stores a new request durably before it returns a receipt.
+	// A retried submission with the same Key returns the first receipt.
+	Submit(ctx context.Context, r NewRequest) (Receipt, error)
+	// RequestByTicket finds a request by ticket code and PIN; a wrong code
+	// or PIN gives ENOTFOUND, without saying which was wrong.
+	RequestByTicket(ctx context.Context, ticket, pin string) (*Request, error)
+	Request(ctx context.Context, id int64) (*Request, error)
+	Inbox(ctx context.Context, q InboxQuery) (InboxPage, error)
+	// SetStatus moves a request to a new status if the transition is
+	// allowed (ECONFLICT otherwise) and records who did it.
+	SetStatus(ctx context.Context, id int64, actor string, s Status) error
+
+	// Dialog sessions, so a resident can continue after a reconnect or a
+	// restart. Expired sessions are never returned.
+	SaveSession(ctx context.Context, id string, data []byte, expires time.Time) error
+	LoadSession(ctx context.Context, id string) ([]byte, error)
+	DeleteSession(ctx context.Context, id string) error
+	PurgeSessions(ctx context.Context) (int, error)
+
+	Close() error
+}
+
+// DueAfterStatus returns the due time and pause time (Unix milliseconds, 0
+// for none) after a request moves to status next at now: waiting for the
+// resident pauses the clock, and leaving it adds the paused time.
+func DueAfterStatus(next Status, due, paused, now time.Time) (int64, int64) {
+	switch {
+	case next == StatusWaiting && paused.IsZero():
+		return due.UnixMilli(), now.UnixMilli()
+	case next != StatusWaiting && !paused.IsZero():
+		return due.Add(now.Sub(paused)).UnixMilli(), 0
+	}
+	if paused.IsZero() {
+		return due.UnixMilli(), 0
+	}
+	return due.UnixMilli(), paused.UnixMilli()
+}

@@ -1,0 +1,234 @@
+// Package sqlite stores help requests and dialog sessions in an embedded
+// SQLite database (modernc.org/sqlite, no cgo): the default for a single
+// buurtloket. All writes go through one goroutine that commits the writes
+// waiting at that moment together, so each acknowledged write is durable
+// (synchronous=FULL) while the disk syncs once per batch, not once per write.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"buurtloket"
+
+	_ "modernc.org/sqlite"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// maxBatch bounds how many writes share one transaction.
+const maxBatch = 256
+
+// DB is the SQLite implementation of buurtloket.RequestStore.
+type DB struct {
+	path   string
+	write  *sql.DB // one connection: SQLite has one writer
+	read   *sql.DB // read-only connections
+	sealer *buurtloket.Sealer
+	now    func() time.Time
+
+	ops    chan *writeOp
+	closed chan struct{}
+	done   chan struct{}
+}
+
+type writeOp struct {
+	fn  func(tx *sql.Tx) error
+	err chan error
+}
+
+// Open opens (creating if needed) the database at path and brings its
+// schema up to date.
+func Open(path string, sealer *buurtloket.Sealer) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	pragmas := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+		pragmas.Add("_pragma", p)
+	}
+	dsn := "file:" + path + "?" + pragmas.Encode()
+	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxLifetime(0)
+	db := &DB{path: path, write: write, sealer: sealer, now: time.Now,
+		ops: make(chan *writeOp, 4*maxBatch), closed: make(chan struct{}), done: make(chan struct{})}
+	if err := db.migrate(); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("migrating %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(4)
+	db.read = read
+	go db.writer()
+	return db, nil
+}
+
+// SetClock replaces the clock, for tests.
+func (db *DB) SetClock(now func() time.Time) { db.now = now }
+
+// Close finishes the writes under way and closes the database.
+func (db *DB) Close() error {
+	select {
+	case <-db.closed:
+		return nil
+	default:
+	}
+	close(db.closed)
+	<-db.done
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+func (db *DB) migrate() error {
+	ctx := context.Background()
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
+		return err
+	}
+	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	sort.Strings(names)
+	for _, name := range names {
+		var n int
+		if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		body, _ := migrations.ReadFile(name)
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, name); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// do runs fn in a write transaction, possibly together with other writes,
+// and returns once that transaction is committed (or fn failed).
+func (db *DB) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	op := &writeOp{fn: fn, err: make(chan error, 1)}
+	select {
+	case db.ops <- op:
+	case <-db.closed:
+		return buurtloket.Errorf(buurtloket.EINTERNAL, "the database is closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-op.err:
+		return err
+	case <-ctx.Done():
+		// The write may still be committed; retries are safe because
+		// submissions are keyed.
+		return ctx.Err()
+	}
+}
+
+// writer is the one goroutine that writes. It takes every write waiting,
+// runs each in a savepoint of one transaction, and commits once.
+func (db *DB) writer() {
+	defer close(db.done)
+	batch := make([]*writeOp, 0, maxBatch)
+	for {
+		var first *writeOp
+		select {
+		case first = <-db.ops:
+		case <-db.closed:
+			// Finish what was queued before closing.
+			for {
+				select {
+				case op := <-db.ops:
+					db.commit([]*writeOp{op})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case op := <-db.ops:
+				batch = append(batch, op)
+			default:
+				break fill
+			}
+		}
+		db.commit(batch)
+	}
+}
+
+func (db *DB) commit(batch []*writeOp) {
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		for _, op := range batch {
+			op.err <- err
+		}
+		return
+	}
+	for i, op := range batch {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+			errs[i] = err
+			continue
+		}
+		if errs[i] = op.fn(tx); errs[i] != nil {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
+				errs[i] = errors.Join(errs[i], err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE op"); err != nil && errs[i] == nil {
+			errs[i] = err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+	}
+	for i, op := range batch {
+		op.err <- errs[i]
+	}
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}

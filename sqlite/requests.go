@@ -1,0 +1,230 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"buurtloket"
+)
+
+// Submit stores a new request; see buurtloket.RequestStore.
+func (db *DB) Submit(ctx context.Context, r buurtloket.NewRequest) (buurtloket.Receipt, error) {
+	p, err := buurtloket.Prepare(r, db.sealer, db.now())
+	if err != nil {
+		return buurtloket.Receipt{}, err
+	}
+	var rec buurtloket.Receipt
+	err = db.do(ctx, func(tx *sql.Tx) error {
+		var pinSealed []byte
+		err := tx.QueryRowContext(ctx, `SELECT id, ticket, pin_sealed FROM requests WHERE submission_key = ?`, p.Key).
+			Scan(&rec.ID, &rec.Ticket, &pinSealed)
+		if err == nil {
+			rec.Duplicate = true
+			if pin, err := db.sealer.Open(pinSealed, "pin:"+rec.Ticket); err == nil {
+				rec.PIN = string(pin)
+			}
+			return nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		for attempt := 0; ; attempt++ {
+			res, err := tx.ExecContext(ctx, `INSERT INTO requests (ticket, submission_key, pin_hash, pin_sealed,
+				topic, priority, priority_rank, status, open, channel, lang, wijk, postcode, anonymous, handoff,
+				summary, answers, flow_version, created_at, updated_at, due_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				p.Ticket, p.Key, p.PINHash, p.PINSealed,
+				p.Topic, p.Priority, p.Priority.Rank(), buurtloket.StatusNew, p.Channel, p.Lang, p.Wijk, p.Postcode,
+				p.Anonymous, p.Handoff, p.Summary, string(p.AnswersJSON), p.FlowVersion,
+				millis(p.CreatedAt), millis(p.CreatedAt), millis(p.DueAt))
+			if err != nil && strings.Contains(err.Error(), "requests.ticket") && attempt < 5 {
+				p.Redraw(db.sealer) // the code was taken: draw another
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			rec = buurtloket.Receipt{Ticket: p.Ticket, PIN: p.PIN}
+			rec.ID, err = res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			break
+		}
+		if p.ContactSealed != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO contacts (request_id, sealed) VALUES (?, ?)`, rec.ID, p.ContactSealed); err != nil {
+				return err
+			}
+		}
+		if p.RouteSealed != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO routes (request_id, sealed) VALUES (?, ?)`, rec.ID, p.RouteSealed); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, rec.ID, "resident", "submitted", string(p.Channel), p.CreatedAt)
+	})
+	if err != nil {
+		return buurtloket.Receipt{}, err
+	}
+	return rec, nil
+}
+
+const requestColumns = `id, ticket, topic, priority, status, channel, lang, wijk, postcode, anonymous, handoff,
+	summary, answers, assigned_to, flow_version, created_at, updated_at, due_at, paused_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRequest(row scanner) (*buurtloket.Request, error) {
+	var r buurtloket.Request
+	var answers string
+	var created, updated, due, paused int64
+	err := row.Scan(&r.ID, &r.Ticket, &r.Topic, &r.Priority, &r.Status, &r.Channel, &r.Lang, &r.Wijk, &r.Postcode,
+		&r.Anonymous, &r.Handoff, &r.Summary, &answers, &r.AssignedTo, &r.FlowVersion, &created, &updated, &due, &paused)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(answers), &r.Answers); err != nil {
+		return nil, err
+	}
+	r.CreatedAt, r.UpdatedAt, r.DueAt, r.PausedAt = fromMillis(created), fromMillis(updated), fromMillis(due), fromMillis(paused)
+	return &r, nil
+}
+
+// RequestByTicket finds a request by code and PIN; see buurtloket.RequestStore.
+func (db *DB) RequestByTicket(ctx context.Context, ticket, pin string) (*buurtloket.Request, error) {
+	notFound := buurtloket.Errorf(buurtloket.ENOTFOUND, "no request has this code and PIN")
+	ticket, ok := buurtloket.NormalizeTicket(ticket)
+	if !ok || len(pin) > 16 {
+		return nil, notFound
+	}
+	var id int64
+	var hash string
+	err := db.read.QueryRowContext(ctx, `SELECT id, pin_hash FROM requests WHERE ticket = ?`, ticket).Scan(&id, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		db.sealer.PINMatches(ticket, pin, "") // the same work either way
+		return nil, notFound
+	} else if err != nil {
+		return nil, err
+	}
+	if !db.sealer.PINMatches(ticket, pin, hash) {
+		return nil, notFound
+	}
+	return db.Request(ctx, id)
+}
+
+// Request returns a request by ID.
+func (db *DB) Request(ctx context.Context, id int64) (*buurtloket.Request, error) {
+	return scanRequest(db.read.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = ?`, id))
+}
+
+// Inbox returns a page of open requests, most urgent first.
+func (db *DB) Inbox(ctx context.Context, q buurtloket.InboxQuery) (buurtloket.InboxPage, error) {
+	where, args, limit, err := inboxWhere(q)
+	if err != nil {
+		return buurtloket.InboxPage{}, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE `+where+
+		` ORDER BY priority_rank DESC, due_at, id LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return buurtloket.InboxPage{}, err
+	}
+	defer rows.Close()
+	var page buurtloket.InboxPage
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return buurtloket.InboxPage{}, err
+		}
+		page.Requests = append(page.Requests, r)
+	}
+	if err := rows.Err(); err != nil {
+		return buurtloket.InboxPage{}, err
+	}
+	if len(page.Requests) > limit {
+		page.Requests = page.Requests[:limit]
+		last := page.Requests[limit-1]
+		page.Next = &buurtloket.InboxCursor{Rank: last.Priority.Rank(), DueAt: last.DueAt, ID: last.ID}
+	}
+	return page, nil
+}
+
+// inboxWhere builds the WHERE clause of an inbox query with ? placeholders.
+func inboxWhere(q buurtloket.InboxQuery) (string, []any, int, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 200 {
+		return "", nil, 0, buurtloket.Errorf(buurtloket.EINVALID, "a page has at most 200 requests")
+	}
+	var conds []string
+	var args []any
+	if len(q.Statuses) == 0 {
+		conds = append(conds, "open = 1")
+	} else {
+		marks := make([]string, len(q.Statuses))
+		for i, s := range q.Statuses {
+			if !s.Valid() {
+				return "", nil, 0, buurtloket.Errorf(buurtloket.EINVALID, "unknown status %q", s)
+			}
+			marks[i] = "?"
+			args = append(args, s)
+		}
+		conds = append(conds, "status IN ("+strings.Join(marks, ", ")+")")
+	}
+	if q.Topic != "" {
+		conds, args = append(conds, "topic = ?"), append(args, q.Topic)
+	}
+	if q.Wijk != "" {
+		conds, args = append(conds, "wijk = ?"), append(args, q.Wijk)
+	}
+	if q.Assigned != "" {
+		conds, args = append(conds, "assigned_to = ?"), append(args, q.Assigned)
+	}
+	if c := q.After; c != nil {
+		due := millis(c.DueAt)
+		conds = append(conds, "(priority_rank < ? OR (priority_rank = ? AND (due_at > ? OR (due_at = ? AND id > ?))))")
+		args = append(args, c.Rank, c.Rank, due, due, c.ID)
+	}
+	return strings.Join(conds, " AND "), args, limit, nil
+}
+
+// SetStatus moves a request to a new status; see buurtloket.RequestStore.
+func (db *DB) SetStatus(ctx context.Context, id int64, actor string, next buurtloket.Status) error {
+	if !next.Valid() {
+		return buurtloket.Errorf(buurtloket.EINVALID, "unknown status %q", next)
+	}
+	if actor == "" || len(actor) > 100 {
+		return buurtloket.Errorf(buurtloket.EINVALID, "a status change needs who made it")
+	}
+	return db.do(ctx, func(tx *sql.Tx) error {
+		var cur buurtloket.Status
+		var due, paused int64
+		err := tx.QueryRowContext(ctx, `SELECT status, due_at, paused_at FROM requests WHERE id = ?`, id).Scan(&cur, &due, &paused)
+		if errors.Is(err, sql.ErrNoRows) {
+			return buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
+		} else if err != nil {
+			return err
+		}
+		if !cur.CanBecome(next) {
+			return buurtloket.Errorf(buurtloket.ECONFLICT, "a request that is %s cannot become %s", cur, next)
+		}
+		now := db.now()
+		due, paused = buurtloket.DueAfterStatus(next, fromMillis(due), fromMillis(paused), now)
+		if _, err := tx.ExecContext(ctx, `UPDATE requests SET status = ?, open = ?, due_at = ?, paused_at = ?, updated_at = ? WHERE id = ?`,
+			next, next.Open(), due, paused, millis(now), id); err != nil {
+			return err
+		}
+		if next == buurtloket.StatusClosed {
+			// The way back to the resident is removed when the request closes.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM routes WHERE request_id = ?`, id); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, id, actor, "status", string(cur)+" -> "+string(next), now)
+	})
+}

@@ -1,0 +1,66 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"buurtloket"
+)
+
+// MaxSessionBytes bounds a stored dialog session.
+const MaxSessionBytes = 256 << 10
+
+func audit(ctx context.Context, tx *sql.Tx, requestID int64, actor, action, detail string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit (request_id, actor, action, detail, at) VALUES (?, ?, ?, ?, ?)`,
+		requestID, actor, action, detail, millis(at))
+	return err
+}
+
+// SaveSession stores a dialog session until expires.
+func (db *DB) SaveSession(ctx context.Context, id string, data []byte, expires time.Time) error {
+	if id == "" || len(id) > 200 {
+		return buurtloket.Errorf(buurtloket.EINVALID, "a session needs an ID of at most 200 bytes")
+	}
+	if len(data) > MaxSessionBytes {
+		return buurtloket.Errorf(buurtloket.ETOOLARGE, "a session may be at most %d bytes", MaxSessionBytes)
+	}
+	return db.do(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, data, expires_at) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`, id, data, millis(expires))
+		return err
+	})
+}
+
+// LoadSession returns a stored session that has not expired.
+func (db *DB) LoadSession(ctx context.Context, id string) ([]byte, error) {
+	var data []byte
+	err := db.read.QueryRowContext(ctx, `SELECT data FROM sessions WHERE id = ? AND expires_at > ?`, id, millis(db.now())).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "no such session")
+	}
+	return data, err
+}
+
+// DeleteSession forgets a session.
+func (db *DB) DeleteSession(ctx context.Context, id string) error {
+	return db.do(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
+		return err
+	})
+}
+
+// PurgeSessions deletes expired sessions and says how many.
+func (db *DB) PurgeSessions(ctx context.Context) (int, error) {
+	var n int64
+	err := db.do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, millis(db.now()))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
