@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"buurtloket"
+	"buurtloket/internal/inboxsql"
 )
 
 // Submit stores a new request; see buurtloket.RequestStore.
@@ -123,12 +124,12 @@ func (db *DB) Request(ctx context.Context, id int64) (*buurtloket.Request, error
 
 // Inbox returns a page of open requests, most urgent first.
 func (db *DB) Inbox(ctx context.Context, q buurtloket.InboxQuery) (buurtloket.InboxPage, error) {
-	where, args, limit, err := inboxWhere(q)
+	where, args, limit, err := inboxsql.Where(q, inboxsql.Question)
 	if err != nil {
 		return buurtloket.InboxPage{}, err
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+requestColumns+` FROM requests WHERE `+where+
-		` ORDER BY priority_rank DESC, due_at, id LIMIT ?`, append(args, limit+1)...)
+		" "+inboxsql.OrderBy+" LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return buurtloket.InboxPage{}, err
 	}
@@ -150,47 +151,6 @@ func (db *DB) Inbox(ctx context.Context, q buurtloket.InboxQuery) (buurtloket.In
 		page.Next = &buurtloket.InboxCursor{Rank: last.Priority.Rank(), DueAt: last.DueAt, ID: last.ID}
 	}
 	return page, nil
-}
-
-// inboxWhere builds the WHERE clause of an inbox query with ? placeholders.
-func inboxWhere(q buurtloket.InboxQuery) (string, []any, int, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	if limit > 200 {
-		return "", nil, 0, buurtloket.Errorf(buurtloket.EINVALID, "a page has at most 200 requests")
-	}
-	var conds []string
-	var args []any
-	if len(q.Statuses) == 0 {
-		conds = append(conds, "open = 1")
-	} else {
-		marks := make([]string, len(q.Statuses))
-		for i, s := range q.Statuses {
-			if !s.Valid() {
-				return "", nil, 0, buurtloket.Errorf(buurtloket.EINVALID, "unknown status %q", s)
-			}
-			marks[i] = "?"
-			args = append(args, s)
-		}
-		conds = append(conds, "status IN ("+strings.Join(marks, ", ")+")")
-	}
-	if q.Topic != "" {
-		conds, args = append(conds, "topic = ?"), append(args, q.Topic)
-	}
-	if q.Wijk != "" {
-		conds, args = append(conds, "wijk = ?"), append(args, q.Wijk)
-	}
-	if q.Assigned != "" {
-		conds, args = append(conds, "assigned_to = ?"), append(args, q.Assigned)
-	}
-	if c := q.After; c != nil {
-		due := millis(c.DueAt)
-		conds = append(conds, "(priority_rank < ? OR (priority_rank = ? AND (due_at > ? OR (due_at = ? AND id > ?))))")
-		args = append(args, c.Rank, c.Rank, due, due, c.ID)
-	}
-	return strings.Join(conds, " AND "), args, limit, nil
 }
 
 // SetStatus moves a request to a new status; see buurtloket.RequestStore.

@@ -1,0 +1,99 @@
+// Package postgres stores help requests and dialog sessions in PostgreSQL
+// (pgx), for deployments that outgrow one machine: several buurtloket
+// processes can share one database, because nothing that must be shared is
+// kept in memory. Every acknowledged write is committed synchronously;
+// PostgreSQL flushes concurrent commits together.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"time"
+
+	"buurtloket"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the PostgreSQL implementation of buurtloket.RequestStore.
+type DB struct {
+	pool   *pgxpool.Pool
+	sealer *buurtloket.Sealer
+	now    func() time.Time
+}
+
+// Open connects to the database at url (postgres://…) and brings its
+// schema up to date. Several processes may open the same database: the
+// migrations take an advisory lock.
+func Open(ctx context.Context, url string, sealer *buurtloket.Sealer) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, buurtloket.Errorf(buurtloket.EINVALID, "the PostgreSQL address cannot be read: %v", err)
+	}
+	if cfg.MaxConns < 16 {
+		cfg.MaxConns = 16
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{pool: pool, sealer: sealer, now: time.Now}
+	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("migrating: %w", err)
+	}
+	return db, nil
+}
+
+// SetClock replaces the clock, for tests.
+func (db *DB) SetClock(now func() time.Time) { db.now = now }
+
+// Close closes the connections.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// One process migrates at a time; the others wait, then find it done.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7243001)`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
+			return err
+		}
+		names, _ := fs.Glob(migrations, "migrations/*.sql")
+		sort.Strings(names)
+		for _, name := range names {
+			var done bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, name).Scan(&done); err != nil {
+				return err
+			}
+			if done {
+				continue
+			}
+			body, _ := migrations.ReadFile(name)
+			if _, err := tx.Exec(ctx, string(body)); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func audit(ctx context.Context, tx pgx.Tx, requestID int64, actor, action, detail string, at time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO audit (request_id, actor, action, detail, at) VALUES ($1, $2, $3, $4, $5)`,
+		requestID, actor, action, detail, at)
+	return err
+}

@@ -1,0 +1,202 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"buurtloket"
+	"buurtloket/internal/inboxsql"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Submit stores a new request; see buurtloket.RequestStore.
+func (db *DB) Submit(ctx context.Context, r buurtloket.NewRequest) (buurtloket.Receipt, error) {
+	p, err := buurtloket.Prepare(r, db.sealer, db.now())
+	if err != nil {
+		return buurtloket.Receipt{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		rec, err := db.submit(ctx, p)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.ConstraintName == "requests_ticket_key" && attempt < 5 {
+			p.Redraw(db.sealer) // the code was taken: draw another
+			continue
+		}
+		return rec, err
+	}
+}
+
+func (db *DB) submit(ctx context.Context, p *buurtloket.Prepared) (buurtloket.Receipt, error) {
+	var rec buurtloket.Receipt
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO requests (ticket, submission_key, pin_hash, pin_sealed,
+			topic, priority, priority_rank, status, open, channel, lang, wijk, postcode, anonymous, handoff,
+			summary, answers, flow_version, created_at, updated_at, due_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19)
+			ON CONFLICT (submission_key) DO NOTHING RETURNING id`,
+			p.Ticket, p.Key, p.PINHash, p.PINSealed,
+			p.Topic, p.Priority, p.Priority.Rank(), buurtloket.StatusNew, p.Channel, p.Lang, p.Wijk, p.Postcode,
+			p.Anonymous, p.Handoff, p.Summary, string(p.AnswersJSON), p.FlowVersion, p.CreatedAt, p.DueAt).Scan(&rec.ID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// A retried submission: the first receipt again.
+			var pinSealed []byte
+			if err := tx.QueryRow(ctx, `SELECT id, ticket, pin_sealed FROM requests WHERE submission_key = $1`, p.Key).
+				Scan(&rec.ID, &rec.Ticket, &pinSealed); err != nil {
+				return err
+			}
+			rec.Duplicate = true
+			if pin, err := db.sealer.Open(pinSealed, "pin:"+rec.Ticket); err == nil {
+				rec.PIN = string(pin)
+			}
+			return nil
+		} else if err != nil {
+			return err
+		}
+		rec.Ticket, rec.PIN = p.Ticket, p.PIN
+		if p.ContactSealed != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO contacts (request_id, sealed) VALUES ($1, $2)`, rec.ID, p.ContactSealed); err != nil {
+				return err
+			}
+		}
+		if p.RouteSealed != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO routes (request_id, sealed) VALUES ($1, $2)`, rec.ID, p.RouteSealed); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, rec.ID, "resident", "submitted", string(p.Channel), p.CreatedAt)
+	})
+	return rec, err
+}
+
+const requestColumns = `id, ticket, topic, priority, status, channel, lang, wijk, postcode, anonymous, handoff,
+	summary, answers, assigned_to, flow_version, created_at, updated_at, due_at, paused_at`
+
+func scanRequest(row pgx.Row) (*buurtloket.Request, error) {
+	var r buurtloket.Request
+	var answers []byte
+	var paused *time.Time
+	err := row.Scan(&r.ID, &r.Ticket, &r.Topic, &r.Priority, &r.Status, &r.Channel, &r.Lang, &r.Wijk, &r.Postcode,
+		&r.Anonymous, &r.Handoff, &r.Summary, &answers, &r.AssignedTo, &r.FlowVersion, &r.CreatedAt, &r.UpdatedAt, &r.DueAt, &paused)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(answers, &r.Answers); err != nil {
+		return nil, err
+	}
+	r.CreatedAt, r.UpdatedAt, r.DueAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC(), r.DueAt.UTC()
+	if paused != nil {
+		r.PausedAt = paused.UTC()
+	}
+	return &r, nil
+}
+
+// RequestByTicket finds a request by code and PIN; see buurtloket.RequestStore.
+func (db *DB) RequestByTicket(ctx context.Context, ticket, pin string) (*buurtloket.Request, error) {
+	notFound := buurtloket.Errorf(buurtloket.ENOTFOUND, "no request has this code and PIN")
+	ticket, ok := buurtloket.NormalizeTicket(ticket)
+	if !ok || len(pin) > 16 {
+		return nil, notFound
+	}
+	var id int64
+	var hash string
+	err := db.pool.QueryRow(ctx, `SELECT id, pin_hash FROM requests WHERE ticket = $1`, ticket).Scan(&id, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		db.sealer.PINMatches(ticket, pin, "") // the same work either way
+		return nil, notFound
+	} else if err != nil {
+		return nil, err
+	}
+	if !db.sealer.PINMatches(ticket, pin, hash) {
+		return nil, notFound
+	}
+	return db.Request(ctx, id)
+}
+
+// Request returns a request by ID.
+func (db *DB) Request(ctx context.Context, id int64) (*buurtloket.Request, error) {
+	return scanRequest(db.pool.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
+}
+
+// Inbox returns a page of open requests, most urgent first.
+func (db *DB) Inbox(ctx context.Context, q buurtloket.InboxQuery) (buurtloket.InboxPage, error) {
+	where, args, limit, err := inboxsql.Where(q, inboxsql.Dollar)
+	if err != nil {
+		return buurtloket.InboxPage{}, err
+	}
+	args = append(args, limit+1)
+	rows, err := db.pool.Query(ctx, `SELECT `+requestColumns+` FROM requests WHERE `+where+" "+inboxsql.OrderBy+
+		" LIMIT "+inboxsql.Dollar.Placeholder(len(args)), args...)
+	if err != nil {
+		return buurtloket.InboxPage{}, err
+	}
+	defer rows.Close()
+	var page buurtloket.InboxPage
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return buurtloket.InboxPage{}, err
+		}
+		page.Requests = append(page.Requests, r)
+	}
+	if err := rows.Err(); err != nil {
+		return buurtloket.InboxPage{}, err
+	}
+	if len(page.Requests) > limit {
+		page.Requests = page.Requests[:limit]
+		last := page.Requests[limit-1]
+		page.Next = &buurtloket.InboxCursor{Rank: last.Priority.Rank(), DueAt: last.DueAt, ID: last.ID}
+	}
+	return page, nil
+}
+
+// SetStatus moves a request to a new status; see buurtloket.RequestStore.
+func (db *DB) SetStatus(ctx context.Context, id int64, actor string, next buurtloket.Status) error {
+	if !next.Valid() {
+		return buurtloket.Errorf(buurtloket.EINVALID, "unknown status %q", next)
+	}
+	if actor == "" || len(actor) > 100 {
+		return buurtloket.Errorf(buurtloket.EINVALID, "a status change needs who made it")
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var cur buurtloket.Status
+		var due time.Time
+		var paused *time.Time
+		err := tx.QueryRow(ctx, `SELECT status, due_at, paused_at FROM requests WHERE id = $1 FOR UPDATE`, id).Scan(&cur, &due, &paused)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
+		} else if err != nil {
+			return err
+		}
+		if !cur.CanBecome(next) {
+			return buurtloket.Errorf(buurtloket.ECONFLICT, "a request that is %s cannot become %s", cur, next)
+		}
+		now := db.now()
+		var pausedAt time.Time
+		if paused != nil {
+			pausedAt = *paused
+		}
+		dueMs, pausedMs := buurtloket.DueAfterStatus(next, due, pausedAt, now)
+		var newPaused *time.Time
+		if pausedMs != 0 {
+			t := fromMillis(pausedMs)
+			newPaused = &t
+		}
+		if _, err := tx.Exec(ctx, `UPDATE requests SET status = $1, open = $2, due_at = $3, paused_at = $4, updated_at = $5 WHERE id = $6`,
+			next, next.Open(), fromMillis(dueMs), newPaused, now, id); err != nil {
+			return err
+		}
+		if next == buurtloket.StatusClosed {
+			// The way back to the resident is removed when the request closes.
+			if _, err := tx.Exec(ctx, `DELETE FROM routes WHERE request_id = $1`, id); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, id, actor, "status", string(cur)+" -> "+string(next), now)
+	})
+}
