@@ -12,6 +12,15 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if url, key, ok := storetest.CrashChildTarget(); ok {
+		s, _ := buurtloket.NewSealer(key)
+		db, err := Open(context.Background(), url, s)
+		if err != nil {
+			panic(err)
+		}
+		storetest.CrashChild(db, os.Stdout)
+		return
+	}
 	code := m.Run()
 	pgtest.Stop()
 	os.Exit(code)
