@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func open(t *testing.T) *DB {
+func open(t testing.TB) *DB {
 	t.Helper()
 	url := pgtest.Shared(t).NewDatabase(t)
 	s, err := buurtloket.NewSealer(buurtloket.NewKey())

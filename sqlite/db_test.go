@@ -10,7 +10,7 @@ import (
 	"buurtloket/storetest"
 )
 
-func open(t *testing.T) *DB {
+func open(t testing.TB) *DB {
 	t.Helper()
 	s, err := buurtloket.NewSealer(buurtloket.NewKey())
 	if err != nil {
