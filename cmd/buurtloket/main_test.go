@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"buurtloket/postgres/pgtest"
 )
 
 // TestMain lets the test binary act as the real program, so that tests can
@@ -24,7 +26,9 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
 }
 
 func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -145,6 +149,10 @@ func startServer(t *testing.T, s *Server) (cancel func() error) {
 	if s.Stdout == nil {
 		s.Stdout = io.Discard
 	}
+	if s.DB == "" {
+		dir := t.TempDir()
+		s.DB, s.KeyFile = filepath.Join(dir, "b.db"), filepath.Join(dir, "b.key")
+	}
 	if err := s.Open(); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +241,9 @@ func TestServeRefusesBrokenContent(t *testing.T) {
 func TestSignals(t *testing.T) {
 	flowsDir, _ := copyContent(t)
 	cmd := exec.Command(os.Args[0], "serve")
-	cmd.Env = append(os.Environ(), "BUURTLOKET_TEST_AS_MAIN=1", "BUURTLOKET_ADDR=127.0.0.1:0", "BUURTLOKET_FLOWS="+flowsDir)
+	dataDir := t.TempDir()
+	cmd.Env = append(os.Environ(), "BUURTLOKET_TEST_AS_MAIN=1", "BUURTLOKET_ADDR=127.0.0.1:0", "BUURTLOKET_FLOWS="+flowsDir,
+		"BUURTLOKET_DB="+filepath.Join(dataDir, "b.db"), "BUURTLOKET_KEY_FILE="+filepath.Join(dataDir, "b.key"))
 	stdout, _ := cmd.StdoutPipe()
 	var logs syncBuffer
 	cmd.Stderr = &logs

@@ -11,10 +11,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"buurtloket"
 	"buurtloket/dialogs"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,10 +31,13 @@ type Server struct {
 	Addr       string
 	FlowsDir   string // empty: the shipped flows
 	LocalesDir string // empty: found beside FlowsDir, else the shipped texts
+	DB         string // an SQLite path or a postgres:// URL
+	KeyFile    string // the master key for sealing contact details
 	Logger     *slog.Logger
 	Stdout     io.Writer // where the start-up message goes
 
 	engine   atomic.Pointer[dialogs.Engine]
+	store    buurtloket.RequestStore
 	listener net.Listener
 	http     *http.Server
 	registry *prometheus.Registry
@@ -45,6 +50,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stringFlag(fs, &s.Addr, "addr", ":8080", "address to listen on")
 	stringFlag(fs, &s.FlowsDir, "flows", "", "folder of flow files to load instead of the shipped ones; reloaded on SIGHUP")
 	stringFlag(fs, &s.LocalesDir, "locales", "", "folder of message files (default: found beside the flows, else the shipped texts)")
+	stringFlag(fs, &s.DB, "db", "data/buurtloket.db", "the database: an SQLite file, or a postgres:// URL")
+	stringFlag(fs, &s.KeyFile, "key-file", "data/buurtloket.key", "the key that seals contact details; created (mode 0600) when missing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -74,6 +81,24 @@ func (s *Server) Open() error {
 	}
 	s.engine.Store(dialogs.NewEngine(content))
 
+	key, created, err := loadKey(s.KeyFile)
+	if err != nil {
+		return err
+	}
+	if created {
+		s.Logger.Warn("created a new key file: back it up, without it contact details cannot be read", "path", s.KeyFile)
+	}
+	sealer, err := buurtloket.NewSealer(key)
+	if err != nil {
+		return err
+	}
+	store, what, err := openStore(context.Background(), s.DB, sealer)
+	if err != nil {
+		return err
+	}
+	s.store = store
+	s.Logger.Info("database open", "store", what)
+
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -87,6 +112,7 @@ func (s *Server) Open() error {
 
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
+		s.store.Close()
 		return err
 	}
 	s.listener = ln
@@ -117,12 +143,20 @@ func (s *Server) URL() string {
 func (s *Server) Run(ctx context.Context) error {
 	fmt.Fprintf(s.Stdout, "buurtloket is running.\n  health:  %s/healthz\n  metrics: %s/metrics\n", s.URL(), s.URL())
 	s.Logger.Info("serving", "addr", s.listener.Addr().String())
+	defer s.store.Close()
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.listener) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	housekeeping := time.NewTicker(10 * time.Minute)
+	defer housekeeping.Stop()
+	for running := true; running; {
+		select {
+		case err := <-errc:
+			return err
+		case <-housekeeping.C:
+			s.purgeSessions(ctx)
+		case <-ctx.Done():
+			running = false
+		}
 	}
 	s.Logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -177,6 +211,28 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	return mux
+}
+
+// purgeSessions deletes expired dialog sessions.
+func (s *Server) purgeSessions(ctx context.Context) {
+	n, err := s.store.PurgeSessions(ctx)
+	if err != nil {
+		s.Logger.Error("purging sessions", "error", err)
+		return
+	}
+	if n > 0 {
+		s.Logger.Info("purged expired sessions", "count", n)
+	}
+}
+
+// redactDSN hides a password in a database address before it is logged.
+func redactDSN(dsn string) string {
+	if at := strings.LastIndex(dsn, "@"); at > 0 {
+		if scheme := strings.Index(dsn, "://"); scheme >= 0 && scheme < at {
+			return dsn[:scheme+3] + "…" + dsn[at:]
+		}
+	}
+	return dsn
 }
 
 // handleHealth answers load balancers and operators: 200 while the service
