@@ -455,3 +455,19 @@ func TestEveryMessageExistsInEveryLanguage(t *testing.T) {
 		t.Fatal("Problems must read as an error")
 	}
 }
+
+func TestSubmissionBecomesAValidRequest(t *testing.T) {
+	e := NewEngine(shipped(t))
+	d := start(t, e, "nuisance", "tr").choose("noise", "stairs", "months", "night", "weekly", "many", "no", "corporation", "mediation").
+		choose(OptionContinue, "named")
+	d.do(Input{Type: InputContact, Contact: Contact{Name: "Ayşe", Phone: "0612345678"}}).text("3117 AB").text("Her gece müzik").choose(OptionSend)
+	sub := d.submission()
+	r := e.Request(sub, buurtloket.ChannelWeb, "Nieuwland", "web:session-1")
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if r.Key != sub.Key || r.Contact.Name != "Ayşe" || r.Postcode != "3117 AB" || r.Wijk != "Nieuwland" || r.Lang != "tr" ||
+		len(r.Answers) != len(sub.Answers) || r.Answers[len(r.Answers)-1].Lang != "tr" || !strings.Contains(r.Summary, "Turks") {
+		t.Fatalf("request %+v", r)
+	}
+}

@@ -84,3 +84,20 @@ func languageNL(code string) string {
 	}
 	return code
 }
+
+// Request turns a submission into a new help request for the store. The
+// channel adds what only it knows: where the request came from, the
+// neighbourhood (a kiosk's own, or from the postcode) and how to reach the
+// resident again (a chat id), which the store keeps sealed.
+func (e *Engine) Request(sub *Submission, channel buurtloket.Channel, wijk, route string) buurtloket.NewRequest {
+	answers := make([]buurtloket.Answer, len(sub.Answers))
+	for i, a := range sub.Answers {
+		answers[i] = buurtloket.Answer{Flow: a.Flow, Step: a.Step, Kind: string(a.Kind), Value: a.Value, Lang: a.Lang, Skipped: a.Skipped}
+	}
+	return buurtloket.NewRequest{
+		Key: sub.Key, Topic: sub.Topic, Priority: sub.Priority, Handoff: sub.Handoff,
+		Channel: channel, Lang: sub.Lang, Wijk: wijk, Postcode: sub.Postcode,
+		Contact: sub.Contact, Route: route, Answers: answers,
+		Summary: e.Summary(sub), FlowVersion: sub.FlowVersion,
+	}
+}

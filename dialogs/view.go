@@ -1,5 +1,7 @@
 package dialogs
 
+import "buurtloket"
+
 // View is what a channel shows for one step, already in the resident's
 // language. It says nothing about HTML, Telegram or terminals. Views share
 // their Options, Actions and UI with the engine: treat them as read-only.
@@ -126,11 +128,7 @@ type Input struct {
 }
 
 // Contact is how a resident who gives their name can be reached.
-type Contact struct {
-	Name  string `json:"n,omitempty"`
-	Phone string `json:"p,omitempty"`
-	Email string `json:"e,omitempty"`
-}
+type Contact = buurtloket.Contact
 
 // EffectKind is what the outside world must do after a step.
 type EffectKind string
