@@ -189,6 +189,9 @@ type InboxPage struct {
 // RequestStore keeps help requests and dialog sessions. The SQLite and
 // PostgreSQL implementations pass the same contract tests (storetest).
 type RequestStore interface {
+	ThreadStore
+	PurgeStore
+
 	// Submit stores a new request durably before it returns a receipt.
 	// A retried submission with the same Key returns the first receipt.
 	Submit(ctx context.Context, r NewRequest) (Receipt, error)

@@ -160,35 +160,19 @@ func (db *DB) SetStatus(ctx context.Context, id int64, actor string, next buurtl
 	if !next.Valid() {
 		return buurtloket.Errorf(buurtloket.EINVALID, "unknown status %q", next)
 	}
-	if actor == "" || len(actor) > 100 {
-		return buurtloket.Errorf(buurtloket.EINVALID, "a status change needs who made it")
+	if err := buurtloket.CheckActor(actor); err != nil {
+		return err
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var cur buurtloket.Status
-		var due time.Time
-		var paused *time.Time
-		err := tx.QueryRow(ctx, `SELECT status, due_at, paused_at FROM requests WHERE id = $1 FOR UPDATE`, id).Scan(&cur, &due, &paused)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
-		} else if err != nil {
+		_, cur, due, paused, err := lockRequest(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		if !cur.CanBecome(next) {
 			return buurtloket.Errorf(buurtloket.ECONFLICT, "a request that is %s cannot become %s", cur, next)
 		}
 		now := db.now()
-		var pausedAt time.Time
-		if paused != nil {
-			pausedAt = *paused
-		}
-		dueMs, pausedMs := buurtloket.DueAfterStatus(next, due, pausedAt, now)
-		var newPaused *time.Time
-		if pausedMs != 0 {
-			t := fromMillis(pausedMs)
-			newPaused = &t
-		}
-		if _, err := tx.Exec(ctx, `UPDATE requests SET status = $1, open = $2, due_at = $3, paused_at = $4, updated_at = $5 WHERE id = $6`,
-			next, next.Open(), fromMillis(dueMs), newPaused, now, id); err != nil {
+		if err := moveStatus(ctx, tx, id, next, due, paused, now); err != nil {
 			return err
 		}
 		if next == buurtloket.StatusClosed {

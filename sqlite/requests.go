@@ -158,25 +158,19 @@ func (db *DB) SetStatus(ctx context.Context, id int64, actor string, next buurtl
 	if !next.Valid() {
 		return buurtloket.Errorf(buurtloket.EINVALID, "unknown status %q", next)
 	}
-	if actor == "" || len(actor) > 100 {
-		return buurtloket.Errorf(buurtloket.EINVALID, "a status change needs who made it")
+	if err := buurtloket.CheckActor(actor); err != nil {
+		return err
 	}
 	return db.do(ctx, func(tx *sql.Tx) error {
-		var cur buurtloket.Status
-		var due, paused int64
-		err := tx.QueryRowContext(ctx, `SELECT status, due_at, paused_at FROM requests WHERE id = ?`, id).Scan(&cur, &due, &paused)
-		if errors.Is(err, sql.ErrNoRows) {
-			return buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
-		} else if err != nil {
+		_, cur, due, paused, err := lockRequest(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		if !cur.CanBecome(next) {
 			return buurtloket.Errorf(buurtloket.ECONFLICT, "a request that is %s cannot become %s", cur, next)
 		}
 		now := db.now()
-		due, paused = buurtloket.DueAfterStatus(next, fromMillis(due), fromMillis(paused), now)
-		if _, err := tx.ExecContext(ctx, `UPDATE requests SET status = ?, open = ?, due_at = ?, paused_at = ?, updated_at = ? WHERE id = ?`,
-			next, next.Open(), due, paused, millis(now), id); err != nil {
+		if err := moveStatus(ctx, tx, id, next, due, paused, now); err != nil {
 			return err
 		}
 		if next == buurtloket.StatusClosed {

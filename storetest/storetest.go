@@ -35,24 +35,34 @@ func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now
 
 func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
+type contractTest struct {
+	name string
+	fn   func(t *testing.T, s Store, clock *Clock)
+}
+
+// contract lists every test of the contract.
+var contract = []contractTest{
+	{"SubmitAndFind", testSubmitAndFind},
+	{"AnonymousKeepsOnlyTheHour", testAnonymousTime},
+	{"RetryReturnsTheSameTicket", testRetry},
+	{"ConcurrentRetriesMakeOneRequest", testConcurrentRetries},
+	{"BadInputStoresNothing", testBadInput},
+	{"StatusTransitions", testStatus},
+	{"WaitingPausesTheClock", testWaitingPauses},
+	{"InboxOrderAndPages", testInbox},
+	{"ManySubmittersAtOnce", testConcurrentSubmits},
+	{"Sessions", testSessions},
+	{"ThreadBetweenStaffAndResident", testThread},
+	{"NotesAssignmentAndAudit", testNotesAudit},
+	{"ContactViewingIsRecorded", testContactView},
+	{"OutboxDeliveryStates", testOutbox},
+	{"ConcurrentClaimsDeliverOnce", testConcurrentClaims},
+	{"PurgeAfterRetention", testPurge},
+}
+
 // Run runs the whole contract.
 func Run(t *testing.T, open Opener) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s Store, clock *Clock)
-	}{
-		{"SubmitAndFind", testSubmitAndFind},
-		{"AnonymousKeepsOnlyTheHour", testAnonymousTime},
-		{"RetryReturnsTheSameTicket", testRetry},
-		{"ConcurrentRetriesMakeOneRequest", testConcurrentRetries},
-		{"BadInputStoresNothing", testBadInput},
-		{"StatusTransitions", testStatus},
-		{"WaitingPausesTheClock", testWaitingPauses},
-		{"InboxOrderAndPages", testInbox},
-		{"ManySubmittersAtOnce", testConcurrentSubmits},
-		{"Sessions", testSessions},
-	}
-	for _, tt := range tests {
+	for _, tt := range contract {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
 			t.Cleanup(func() { s.Close() })

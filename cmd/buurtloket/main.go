@@ -23,6 +23,7 @@ Usage:
   buurtloket flows play FLOW [--lang LANG] walk a flow in the terminal
   buurtloket flows graph FLOW [--format mermaid|dot]
                                            draw a flow
+  buurtloket requests purge [--dry-run]    remove closed requests past their retention
 
 Run "buurtloket COMMAND -h" for the flags of a command. Every flag can
 also be set by an environment variable BUURTLOKET_<NAME>.
@@ -75,6 +76,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return runFlowsPlay(args[2:], stdin, stdout, stderr)
 		case "graph":
 			return runFlowsGraph(args[2:], stdout, stderr)
+		}
+	case "requests":
+		if len(args) >= 2 && args[1] == "purge" {
+			return runRequestsPurge(ctx, args[2:], stdout, stderr)
 		}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

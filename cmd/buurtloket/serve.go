@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"buurtloket"
+	"buurtloket/delivery"
 	"buurtloket/dialogs"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +34,7 @@ type Server struct {
 	LocalesDir string // empty: found beside FlowsDir, else the shipped texts
 	DB         string // an SQLite path or a postgres:// URL
 	KeyFile    string // the master key for sealing contact details
+	Retention  buurtloket.Retention
 	Logger     *slog.Logger
 	Stdout     io.Writer // where the start-up message goes
 
@@ -52,7 +54,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stringFlag(fs, &s.LocalesDir, "locales", "", "folder of message files (default: found beside the flows, else the shipped texts)")
 	stringFlag(fs, &s.DB, "db", "data/buurtloket.db", "the database: an SQLite file, or a postgres:// URL")
 	stringFlag(fs, &s.KeyFile, "key-file", "data/buurtloket.key", "the key that seals contact details; created (mode 0600) when missing")
+	var retention string
+	stringFlag(fs, &retention, "retention", "90", "days a closed request is kept: a default and exceptions per topic, such as 90,worry=30")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var err error
+	if s.Retention, err = buurtloket.ParseRetention(retention); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -146,6 +154,19 @@ func (s *Server) Run(ctx context.Context) error {
 	defer s.store.Close()
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.listener) }()
+
+	// Replies go out through the delivery worker; the channels register
+	// their senders as they come (the bot, connected pages). Without a
+	// sender a reply is held for the resident to read with the code.
+	workerCtx, stopWorker := context.WithCancel(context.Background())
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		(&delivery.Worker{Store: s.store, Senders: map[buurtloket.Channel]delivery.Sender{}, Logger: s.Logger}).Run(workerCtx)
+	}()
+	defer func() { stopWorker(); <-workerDone }()
+
+	s.housekeeping(ctx)
 	housekeeping := time.NewTicker(10 * time.Minute)
 	defer housekeeping.Stop()
 	for running := true; running; {
@@ -153,7 +174,7 @@ func (s *Server) Run(ctx context.Context) error {
 		case err := <-errc:
 			return err
 		case <-housekeeping.C:
-			s.purgeSessions(ctx)
+			s.housekeeping(ctx)
 		case <-ctx.Done():
 			running = false
 		}
@@ -213,15 +234,18 @@ func (s *Server) routes() http.Handler {
 	return mux
 }
 
-// purgeSessions deletes expired dialog sessions.
-func (s *Server) purgeSessions(ctx context.Context) {
-	n, err := s.store.PurgeSessions(ctx)
-	if err != nil {
+// housekeeping deletes expired dialog sessions, and closed requests past
+// their retention.
+func (s *Server) housekeeping(ctx context.Context) {
+	if n, err := s.store.PurgeSessions(ctx); err != nil {
 		s.Logger.Error("purging sessions", "error", err)
-		return
-	}
-	if n > 0 {
+	} else if n > 0 {
 		s.Logger.Info("purged expired sessions", "count", n)
+	}
+	if report, err := s.store.Purge(ctx, s.Retention, false); err != nil {
+		s.Logger.Error("purging requests", "error", err)
+	} else if report.Total() > 0 || report.PINs > 0 {
+		s.Logger.Info("purged", "requests", report.Summary(), "pin_copies", report.PINs)
 	}
 }
 

@@ -62,3 +62,38 @@ func TestOpenStore(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRequestsPurge(t *testing.T) {
+	dir := t.TempDir()
+	db, key := filepath.Join(dir, "b.db"), filepath.Join(dir, "b.key")
+	k, _, err := loadKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := buurtloket.NewSealer(k)
+	s, _, err := openStore(context.Background(), db, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := storetest.NewClock()
+	s.(storetest.Store).SetClock(clock.Now)
+	rec, _ := s.Submit(context.Background(), storetest.NewRequest("old"))
+	s.SetStatus(context.Background(), rec.ID, "staff:anna", buurtloket.StatusClosed)
+	s.Close()
+
+	code, out, stderr := runCmd(t, "", "requests", "purge", "--dry-run", "--db", db, "--key-file", key, "--retention", "1")
+	if code != 0 || !strings.Contains(out, "would purge 1 requests, money 1") {
+		t.Fatalf("dry run: exit %d %q %q", code, out, stderr)
+	}
+	code, out, _ = runCmd(t, "", "requests", "purge", "--db", db, "--key-file", key, "--retention", "1")
+	if code != 0 || !strings.Contains(out, "purged 1 requests") {
+		t.Fatalf("purge: exit %d %q", code, out)
+	}
+	code, out, _ = runCmd(t, "", "requests", "purge", "--db", db, "--key-file", key, "--retention", "1")
+	if code != 0 || !strings.Contains(out, "purged 0 requests") {
+		t.Fatalf("second purge: exit %d %q", code, out)
+	}
+	if code, _, stderr := runCmd(t, "", "requests", "purge", "--retention", "worry=x"); code != 1 || !strings.Contains(stderr, "whole days") {
+		t.Fatalf("bad retention: exit %d %q", code, stderr)
+	}
+}

@@ -1,0 +1,244 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"buurtloket"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// lockRequest locks a request row for the rest of the transaction.
+func lockRequest(ctx context.Context, tx pgx.Tx, id int64) (ticket string, status buurtloket.Status, due time.Time, paused *time.Time, err error) {
+	err = tx.QueryRow(ctx, `SELECT ticket, status, due_at, paused_at FROM requests WHERE id = $1 FOR UPDATE`, id).Scan(&ticket, &status, &due, &paused)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
+	}
+	return
+}
+
+// moveStatus sets a new status inside a transaction, as SetStatus does.
+func moveStatus(ctx context.Context, tx pgx.Tx, id int64, next buurtloket.Status, due time.Time, paused *time.Time, now time.Time) error {
+	var p time.Time
+	if paused != nil {
+		p = *paused
+	}
+	dueMs, pausedMs := buurtloket.DueAfterStatus(next, due, p, now)
+	var newPaused *time.Time
+	if pausedMs != 0 {
+		t := fromMillis(pausedMs)
+		newPaused = &t
+	}
+	_, err := tx.Exec(ctx, `UPDATE requests SET status = $1, open = $2, due_at = $3, paused_at = $4, updated_at = $5 WHERE id = $6`,
+		next, next.Open(), fromMillis(dueMs), newPaused, now, id)
+	return err
+}
+
+// Reply adds a staff message and its outbox entry; see buurtloket.ThreadStore.
+func (db *DB) Reply(ctx context.Context, id int64, actor, body string) (*buurtloket.Message, error) {
+	body, err := buurtloket.CheckText(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := buurtloket.CheckActor(actor); err != nil {
+		return nil, err
+	}
+	now := db.now().UTC().Truncate(time.Millisecond)
+	m := &buurtloket.Message{RequestID: id, Author: buurtloket.AuthorStaff, Staff: actor, Body: body, CreatedAt: now, Delivery: buurtloket.DeliveryPending}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		_, status, due, paused, err := lockRequest(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if status == buurtloket.StatusClosed {
+			return buurtloket.Errorf(buurtloket.ECONFLICT, "the request is closed: reopen it to reply")
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO messages (request_id, author, staff, body, created_at, delivery) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			id, m.Author, actor, body, now, m.Delivery).Scan(&m.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO outbox (request_id, message_id, due_at) VALUES ($1, $2, $3)`, id, m.ID, now); err != nil {
+			return err
+		}
+		if status != buurtloket.StatusAnswered {
+			if err := moveStatus(ctx, tx, id, buurtloket.StatusAnswered, due, paused, now); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, id, actor, "reply", "", now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ResidentReply adds the resident's answer; see buurtloket.ThreadStore.
+func (db *DB) ResidentReply(ctx context.Context, ticket, pin, body string) (*buurtloket.Message, error) {
+	body, err := buurtloket.CheckText(body)
+	if err != nil {
+		return nil, err
+	}
+	r, err := db.RequestByTicket(ctx, ticket, pin)
+	if err != nil {
+		return nil, err
+	}
+	now := db.now().UTC().Truncate(time.Millisecond)
+	m := &buurtloket.Message{RequestID: r.ID, Author: buurtloket.AuthorResident, Body: body, CreatedAt: now}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		_, status, due, paused, err := lockRequest(ctx, tx, r.ID)
+		if err != nil {
+			return err
+		}
+		if status == buurtloket.StatusClosed {
+			return buurtloket.Errorf(buurtloket.ECONFLICT, "the request is closed")
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO messages (request_id, author, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			r.ID, m.Author, body, now).Scan(&m.ID); err != nil {
+			return err
+		}
+		if status != buurtloket.StatusInProgress && status != buurtloket.StatusNew {
+			if err := moveStatus(ctx, tx, r.ID, buurtloket.StatusInProgress, due, paused, now); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, r.ID, "resident", "resident reply", "", now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Thread returns a request's messages, oldest first.
+func (db *DB) Thread(ctx context.Context, id int64) ([]*buurtloket.Message, error) {
+	if _, err := db.Request(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := db.pool.Query(ctx, `SELECT id, request_id, author, staff, body, created_at, delivery, attempts, last_error
+		FROM messages WHERE request_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*buurtloket.Message, error) {
+		var m buurtloket.Message
+		err := row.Scan(&m.ID, &m.RequestID, &m.Author, &m.Staff, &m.Body, &m.CreatedAt, &m.Delivery, &m.Attempts, &m.LastError)
+		m.CreatedAt = m.CreatedAt.UTC()
+		return &m, err
+	})
+}
+
+// AddNote adds an internal note.
+func (db *DB) AddNote(ctx context.Context, id int64, actor, body string) (*buurtloket.Note, error) {
+	body, err := buurtloket.CheckText(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := buurtloket.CheckActor(actor); err != nil {
+		return nil, err
+	}
+	now := db.now().UTC().Truncate(time.Millisecond)
+	n := &buurtloket.Note{RequestID: id, Staff: actor, Body: body, CreatedAt: now}
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, _, _, _, err := lockRequest(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO notes (request_id, staff, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			id, actor, body, now).Scan(&n.ID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, id, actor, "note", "", now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// Notes returns a request's internal notes, oldest first.
+func (db *DB) Notes(ctx context.Context, id int64) ([]*buurtloket.Note, error) {
+	if _, err := db.Request(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := db.pool.Query(ctx, `SELECT id, request_id, staff, body, created_at FROM notes WHERE request_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*buurtloket.Note, error) {
+		var n buurtloket.Note
+		err := row.Scan(&n.ID, &n.RequestID, &n.Staff, &n.Body, &n.CreatedAt)
+		n.CreatedAt = n.CreatedAt.UTC()
+		return &n, err
+	})
+}
+
+// Assign gives a request to a staff member ("" takes it back).
+func (db *DB) Assign(ctx context.Context, id int64, actor, assignee string) error {
+	if err := buurtloket.CheckActor(actor); err != nil {
+		return err
+	}
+	if len(assignee) > 100 {
+		return buurtloket.Errorf(buurtloket.EINVALID, "the assignee's name is too long")
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, _, _, _, err := lockRequest(ctx, tx, id); err != nil {
+			return err
+		}
+		now := db.now()
+		if _, err := tx.Exec(ctx, `UPDATE requests SET assigned_to = $1, updated_at = $2 WHERE id = $3`, assignee, now, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, id, actor, "assign", assignee, now)
+	})
+}
+
+// Contact opens a named request's contact details and records who looked.
+func (db *DB) Contact(ctx context.Context, id int64, actor string) (*buurtloket.Contact, error) {
+	if err := buurtloket.CheckActor(actor); err != nil {
+		return nil, err
+	}
+	var c buurtloket.Contact
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		ticket, _, _, _, err := lockRequest(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		var sealed []byte
+		err = tx.QueryRow(ctx, `SELECT sealed FROM contacts WHERE request_id = $1`, id).Scan(&sealed)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return buurtloket.Errorf(buurtloket.ENOTFOUND, "this request is anonymous: there are no contact details")
+		} else if err != nil {
+			return err
+		}
+		plain, err := db.sealer.Open(sealed, "contact:"+ticket)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(plain, &c); err != nil {
+			return err
+		}
+		// Looking is recorded (committed) before the details are handed out.
+		return audit(ctx, tx, id, actor, "viewed contact", "", db.now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Audit returns a request's audit trail, oldest first.
+func (db *DB) Audit(ctx context.Context, id int64) ([]*buurtloket.AuditEntry, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, coalesce(request_id, 0), actor, action, detail, at FROM audit WHERE request_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*buurtloket.AuditEntry, error) {
+		var a buurtloket.AuditEntry
+		err := row.Scan(&a.ID, &a.RequestID, &a.Actor, &a.Action, &a.Detail, &a.At)
+		a.At = a.At.UTC()
+		return &a, err
+	})
+}

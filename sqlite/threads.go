@@ -1,0 +1,263 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"buurtloket"
+)
+
+// lockRequest reads what a write needs to know about a request.
+func lockRequest(ctx context.Context, tx *sql.Tx, id int64) (ticket string, status buurtloket.Status, due, paused int64, err error) {
+	err = tx.QueryRowContext(ctx, `SELECT ticket, status, due_at, paused_at FROM requests WHERE id = ?`, id).Scan(&ticket, &status, &due, &paused)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
+	}
+	return
+}
+
+// moveStatus sets a new status inside a write, as SetStatus does.
+func moveStatus(ctx context.Context, tx *sql.Tx, id int64, next buurtloket.Status, due, paused int64, now time.Time) error {
+	d, p := buurtloket.DueAfterStatus(next, fromMillis(due), fromMillis(paused), now)
+	_, err := tx.ExecContext(ctx, `UPDATE requests SET status = ?, open = ?, due_at = ?, paused_at = ?, updated_at = ? WHERE id = ?`,
+		next, next.Open(), d, p, millis(now), id)
+	return err
+}
+
+// Reply adds a staff message and its outbox entry; see buurtloket.ThreadStore.
+func (db *DB) Reply(ctx context.Context, id int64, actor, body string) (*buurtloket.Message, error) {
+	body, err := buurtloket.CheckText(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := buurtloket.CheckActor(actor); err != nil {
+		return nil, err
+	}
+	now := db.now()
+	m := &buurtloket.Message{RequestID: id, Author: buurtloket.AuthorStaff, Staff: actor, Body: body, CreatedAt: now.UTC().Truncate(time.Millisecond), Delivery: buurtloket.DeliveryPending}
+	err = db.do(ctx, func(tx *sql.Tx) error {
+		_, status, due, paused, err := lockRequest(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if status == buurtloket.StatusClosed {
+			return buurtloket.Errorf(buurtloket.ECONFLICT, "the request is closed: reopen it to reply")
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO messages (request_id, author, staff, body, created_at, delivery) VALUES (?, ?, ?, ?, ?, ?)`,
+			id, m.Author, actor, body, millis(now), m.Delivery)
+		if err != nil {
+			return err
+		}
+		if m.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (request_id, message_id, due_at) VALUES (?, ?, ?)`, id, m.ID, millis(now)); err != nil {
+			return err
+		}
+		if status != buurtloket.StatusAnswered {
+			if err := moveStatus(ctx, tx, id, buurtloket.StatusAnswered, due, paused, now); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, id, actor, "reply", "", now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ResidentReply adds the resident's answer; see buurtloket.ThreadStore.
+func (db *DB) ResidentReply(ctx context.Context, ticket, pin, body string) (*buurtloket.Message, error) {
+	body, err := buurtloket.CheckText(body)
+	if err != nil {
+		return nil, err
+	}
+	r, err := db.RequestByTicket(ctx, ticket, pin)
+	if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	m := &buurtloket.Message{RequestID: r.ID, Author: buurtloket.AuthorResident, Body: body, CreatedAt: now.UTC().Truncate(time.Millisecond)}
+	err = db.do(ctx, func(tx *sql.Tx) error {
+		_, status, due, paused, err := lockRequest(ctx, tx, r.ID)
+		if err != nil {
+			return err
+		}
+		if status == buurtloket.StatusClosed {
+			return buurtloket.Errorf(buurtloket.ECONFLICT, "the request is closed")
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO messages (request_id, author, body, created_at) VALUES (?, ?, ?, ?)`,
+			r.ID, m.Author, body, millis(now))
+		if err != nil {
+			return err
+		}
+		if m.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if status != buurtloket.StatusInProgress && status != buurtloket.StatusNew {
+			if err := moveStatus(ctx, tx, r.ID, buurtloket.StatusInProgress, due, paused, now); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, r.ID, "resident", "resident reply", "", now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Thread returns a request's messages, oldest first.
+func (db *DB) Thread(ctx context.Context, id int64) ([]*buurtloket.Message, error) {
+	if _, err := db.Request(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, request_id, author, staff, body, created_at, delivery, attempts, last_error
+		FROM messages WHERE request_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*buurtloket.Message
+	for rows.Next() {
+		var m buurtloket.Message
+		var created int64
+		if err := rows.Scan(&m.ID, &m.RequestID, &m.Author, &m.Staff, &m.Body, &created, &m.Delivery, &m.Attempts, &m.LastError); err != nil {
+			return nil, err
+		}
+		m.CreatedAt = fromMillis(created)
+		out = append(out, &m)
+	}
+	return out, rows.Err()
+}
+
+// AddNote adds an internal note.
+func (db *DB) AddNote(ctx context.Context, id int64, actor, body string) (*buurtloket.Note, error) {
+	body, err := buurtloket.CheckText(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := buurtloket.CheckActor(actor); err != nil {
+		return nil, err
+	}
+	now := db.now()
+	n := &buurtloket.Note{RequestID: id, Staff: actor, Body: body, CreatedAt: now.UTC().Truncate(time.Millisecond)}
+	err = db.do(ctx, func(tx *sql.Tx) error {
+		if _, _, _, _, err := lockRequest(ctx, tx, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO notes (request_id, staff, body, created_at) VALUES (?, ?, ?, ?)`, id, actor, body, millis(now))
+		if err != nil {
+			return err
+		}
+		if n.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return audit(ctx, tx, id, actor, "note", "", now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// Notes returns a request's internal notes, oldest first.
+func (db *DB) Notes(ctx context.Context, id int64) ([]*buurtloket.Note, error) {
+	if _, err := db.Request(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, request_id, staff, body, created_at FROM notes WHERE request_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*buurtloket.Note
+	for rows.Next() {
+		var n buurtloket.Note
+		var created int64
+		if err := rows.Scan(&n.ID, &n.RequestID, &n.Staff, &n.Body, &created); err != nil {
+			return nil, err
+		}
+		n.CreatedAt = fromMillis(created)
+		out = append(out, &n)
+	}
+	return out, rows.Err()
+}
+
+// Assign gives a request to a staff member ("" takes it back).
+func (db *DB) Assign(ctx context.Context, id int64, actor, assignee string) error {
+	if err := buurtloket.CheckActor(actor); err != nil {
+		return err
+	}
+	if len(assignee) > 100 {
+		return buurtloket.Errorf(buurtloket.EINVALID, "the assignee's name is too long")
+	}
+	return db.do(ctx, func(tx *sql.Tx) error {
+		if _, _, _, _, err := lockRequest(ctx, tx, id); err != nil {
+			return err
+		}
+		now := db.now()
+		if _, err := tx.ExecContext(ctx, `UPDATE requests SET assigned_to = ?, updated_at = ? WHERE id = ?`, assignee, millis(now), id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, id, actor, "assign", assignee, now)
+	})
+}
+
+// Contact opens a named request's contact details and records who looked.
+func (db *DB) Contact(ctx context.Context, id int64, actor string) (*buurtloket.Contact, error) {
+	if err := buurtloket.CheckActor(actor); err != nil {
+		return nil, err
+	}
+	var c buurtloket.Contact
+	err := db.do(ctx, func(tx *sql.Tx) error {
+		ticket, _, _, _, err := lockRequest(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		var sealed []byte
+		err = tx.QueryRowContext(ctx, `SELECT sealed FROM contacts WHERE request_id = ?`, id).Scan(&sealed)
+		if errors.Is(err, sql.ErrNoRows) {
+			return buurtloket.Errorf(buurtloket.ENOTFOUND, "this request is anonymous: there are no contact details")
+		} else if err != nil {
+			return err
+		}
+		plain, err := db.sealer.Open(sealed, "contact:"+ticket)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(plain, &c); err != nil {
+			return err
+		}
+		// Looking is recorded before the details are handed out.
+		return audit(ctx, tx, id, actor, "viewed contact", "", db.now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Audit returns a request's audit trail, oldest first.
+func (db *DB) Audit(ctx context.Context, id int64) ([]*buurtloket.AuditEntry, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, coalesce(request_id, 0), actor, action, detail, at FROM audit WHERE request_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*buurtloket.AuditEntry
+	for rows.Next() {
+		var a buurtloket.AuditEntry
+		var at int64
+		if err := rows.Scan(&a.ID, &a.RequestID, &a.Actor, &a.Action, &a.Detail, &at); err != nil {
+			return nil, err
+		}
+		a.At = fromMillis(at)
+		out = append(out, &a)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,282 @@
+package storetest
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"buurtloket"
+)
+
+func named(key string) buurtloket.NewRequest {
+	r := NewRequest(key)
+	r.Contact = &buurtloket.Contact{Name: "Fatima", Phone: "0612345678"}
+	r.Route = "telegram:4242"
+	r.Channel = buurtloket.ChannelTelegram
+	return r
+}
+
+func testThread(t *testing.T, s Store, clock *Clock) {
+	rec := mustSubmit(t, s, named("thread"))
+	m, err := s.Reply(ctx(t), rec.ID, "staff:anna", "  We bellen u morgen.  ")
+	if err != nil || m.Body != "We bellen u morgen." || m.Delivery != buurtloket.DeliveryPending {
+		t.Fatalf("reply %+v %v", m, err)
+	}
+	if r, _ := s.Request(ctx(t), rec.ID); r.Status != buurtloket.StatusAnswered {
+		t.Fatalf("after a reply the request is %s, want answered", r.Status)
+	}
+	clock.Add(time.Hour)
+	if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, "Dank u, na 14 uur graag."); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := s.Request(ctx(t), rec.ID); r.Status != buurtloket.StatusInProgress {
+		t.Fatalf("after the resident's answer the request is %s, want in progress", r.Status)
+	}
+	if _, err := s.ResidentReply(ctx(t), rec.Ticket, "9999", "x"); code(err) != buurtloket.ENOTFOUND && rec.PIN != "9999" {
+		t.Fatalf("a wrong PIN: %v", err)
+	}
+	thread, err := s.Thread(ctx(t), rec.ID)
+	if err != nil || len(thread) != 2 || thread[0].Author != buurtloket.AuthorStaff || thread[0].Staff != "staff:anna" ||
+		thread[1].Author != buurtloket.AuthorResident || thread[1].Body != "Dank u, na 14 uur graag." {
+		t.Fatalf("thread %v %+v", err, thread)
+	}
+	for _, bad := range []string{"", "   ", "a\xffb", strings.Repeat("x", buurtloket.MaxMessageChars+1)} {
+		if _, err := s.Reply(ctx(t), rec.ID, "staff:anna", bad); err == nil {
+			t.Errorf("reply %.10q accepted", bad)
+		}
+	}
+	if err := s.SetStatus(ctx(t), rec.ID, "staff:anna", buurtloket.StatusClosed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Reply(ctx(t), rec.ID, "staff:anna", "nog iets"); code(err) != buurtloket.ECONFLICT {
+		t.Fatalf("reply to a closed request: %v", err)
+	}
+	if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, "nog iets"); code(err) != buurtloket.ECONFLICT {
+		t.Fatalf("resident reply to a closed request: %v", err)
+	}
+	if thread, _ := s.Thread(ctx(t), rec.ID); len(thread) != 2 {
+		t.Fatalf("refused messages were stored: %d", len(thread))
+	}
+	if _, err := s.Thread(ctx(t), 987654); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("thread of no request: %v", err)
+	}
+}
+
+func testNotesAudit(t *testing.T, s Store, clock *Clock) {
+	rec := mustSubmit(t, s, named("notes"))
+	if _, err := s.AddNote(ctx(t), rec.ID, "staff:anna", "Eerder gebeld in maart."); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Assign(ctx(t), rec.ID, "staff:anna", "staff:bram"); err != nil {
+		t.Fatal(err)
+	}
+	notes, err := s.Notes(ctx(t), rec.ID)
+	if err != nil || len(notes) != 1 || notes[0].Body != "Eerder gebeld in maart." || notes[0].Staff != "staff:anna" {
+		t.Fatalf("notes %v %+v", err, notes)
+	}
+	if thread, _ := s.Thread(ctx(t), rec.ID); len(thread) != 0 {
+		t.Fatal("a note must never be part of the resident's thread")
+	}
+	if r, _ := s.Request(ctx(t), rec.ID); r.AssignedTo != "staff:bram" {
+		t.Fatalf("assigned to %q", r.AssignedTo)
+	}
+	if page, _ := s.Inbox(ctx(t), buurtloket.InboxQuery{Assigned: "staff:bram"}); len(page.Requests) != 1 {
+		t.Fatalf("inbox of staff:bram has %d", len(page.Requests))
+	}
+	if _, err := s.AddNote(ctx(t), 987654, "staff:anna", "x"); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("note on no request: %v", err)
+	}
+	trail, err := s.Audit(ctx(t), rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, a := range trail {
+		actions = append(actions, a.Actor+" "+a.Action)
+	}
+	if got := strings.Join(actions, "; "); got != "resident submitted; staff:anna note; staff:anna assign" {
+		t.Fatalf("audit trail: %s", got)
+	}
+}
+
+func testContactView(t *testing.T, s Store, clock *Clock) {
+	rec := mustSubmit(t, s, named("contact"))
+	c, err := s.Contact(ctx(t), rec.ID, "staff:anna")
+	if err != nil || c.Name != "Fatima" || c.Phone != "0612345678" {
+		t.Fatalf("contact %+v %v", c, err)
+	}
+	trail, _ := s.Audit(ctx(t), rec.ID)
+	if last := trail[len(trail)-1]; last.Actor != "staff:anna" || last.Action != "viewed contact" {
+		t.Fatalf("viewing was not recorded: %+v", last)
+	}
+	anon := mustSubmit(t, s, NewRequest("anonymous"))
+	if _, err := s.Contact(ctx(t), anon.ID, "staff:anna"); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("an anonymous request has no contact: %v", err)
+	}
+	if _, err := s.Contact(ctx(t), rec.ID, ""); code(err) != buurtloket.EINVALID {
+		t.Fatalf("looking needs a name: %v", err)
+	}
+}
+
+func testOutbox(t *testing.T, s Store, clock *Clock) {
+	rec := mustSubmit(t, s, named("outbox"))
+	kiosk := mustSubmit(t, s, NewRequest("outbox-kiosk"))
+	if _, err := s.Reply(ctx(t), rec.ID, "staff:anna", "Eerste"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Reply(ctx(t), kiosk.ID, "staff:anna", "Voor de kiosk"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClaimDeliveries(ctx(t), 10, time.Minute)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("claim: %v, %d", err, len(got))
+	}
+	d := got[0]
+	if d.Route != "telegram:4242" || d.Channel != buurtloket.ChannelTelegram || d.Body != "Eerste" || d.Lang != "ar" || d.Ticket != rec.Ticket {
+		t.Fatalf("delivery %+v", d)
+	}
+	if got[1].Route != "" {
+		t.Fatalf("a kiosk request has no route, got %q", got[1].Route)
+	}
+	// Claimed entries are not handed out again during the lease.
+	if again, _ := s.ClaimDeliveries(ctx(t), 10, time.Minute); len(again) != 0 {
+		t.Fatalf("claimed twice: %d", len(again))
+	}
+	if err := s.DeliveryFailed(ctx(t), d.ID, "telegram: 502 Bad Gateway", clock.Now().Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeliveryDone(ctx(t), got[1].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	thread, _ := s.Thread(ctx(t), rec.ID)
+	if m := thread[0]; m.Delivery != buurtloket.DeliveryRetrying || m.Attempts != 1 || m.LastError != "telegram: 502 Bad Gateway" {
+		t.Fatalf("after a failure: %+v", m)
+	}
+	if kt, _ := s.Thread(ctx(t), kiosk.ID); kt[0].Delivery != buurtloket.DeliveryHeld {
+		t.Fatalf("kiosk message: %s", kt[0].Delivery)
+	}
+	if early, _ := s.ClaimDeliveries(ctx(t), 10, time.Minute); len(early) != 0 {
+		t.Fatal("a retry must wait until its time")
+	}
+	clock.Add(31 * time.Second)
+	retry, err := s.ClaimDeliveries(ctx(t), 10, time.Minute)
+	if err != nil || len(retry) != 1 || retry[0].ID != d.ID || retry[0].Attempts != 1 {
+		t.Fatalf("retry: %v %+v", err, retry)
+	}
+	if err := s.DeliveryDone(ctx(t), d.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeliveryDone(ctx(t), d.ID, false); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("done twice: %v", err)
+	}
+	thread, _ = s.Thread(ctx(t), rec.ID)
+	if m := thread[0]; m.Delivery != buurtloket.DeliverySent || m.Attempts != 2 || m.LastError != "" {
+		t.Fatalf("after delivery: %+v", m)
+	}
+	// An entry whose worker died is handed out again after the lease.
+	if _, err := s.Reply(ctx(t), rec.ID, "staff:anna", "Tweede"); err != nil {
+		t.Fatal(err)
+	}
+	if first, _ := s.ClaimDeliveries(ctx(t), 10, time.Minute); len(first) != 1 {
+		t.Fatal("the second reply is not in the outbox")
+	}
+	clock.Add(2 * time.Minute)
+	if again, _ := s.ClaimDeliveries(ctx(t), 10, time.Minute); len(again) != 1 {
+		t.Fatal("an expired lease must free the entry")
+	}
+}
+
+func testConcurrentClaims(t *testing.T, s Store, clock *Clock) {
+	for i := 0; i < 20; i++ {
+		rec := mustSubmit(t, s, named("claims-"+string(rune('a'+i))))
+		if _, err := s.Reply(ctx(t), rec.ID, "staff:anna", "bericht"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < 6; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				got, err := s.ClaimDeliveries(ctx(t), 3, time.Hour)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, d := range got {
+					seen[d.ID]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != 20 {
+		t.Fatalf("%d entries claimed, want 20", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("entry %d claimed %d times", id, n)
+		}
+	}
+}
+
+func testPurge(t *testing.T, s Store, clock *Clock) {
+	retention, err := buurtloket.ParseRetention("30,worry=7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	worry := NewRequest("p-worry")
+	worry.Topic = buurtloket.TopicWorry
+	w := mustSubmit(t, s, worry)
+	m := mustSubmit(t, s, named("p-money"))
+	open := mustSubmit(t, s, NewRequest("p-open"))
+	for _, id := range []int64{w.ID, m.ID} {
+		if _, err := s.Reply(ctx(t), id, "staff:anna", "antwoord"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetStatus(ctx(t), id, "staff:anna", buurtloket.StatusClosed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Add(8 * 24 * time.Hour) // past worry's 7 days, not money's 30
+	report, err := s.Purge(ctx(t), retention, true)
+	if err != nil || report.Total() != 1 || report.Requests[buurtloket.TopicWorry] != 1 || report.PINs != 3 {
+		t.Fatalf("dry run: %v %+v", err, report)
+	}
+	if _, err := s.Request(ctx(t), w.ID); err != nil {
+		t.Fatal("a dry run must remove nothing")
+	}
+	if report, err = s.Purge(ctx(t), retention, false); err != nil || report.Total() != 1 {
+		t.Fatalf("purge: %v %+v", err, report)
+	}
+	if _, err := s.Request(ctx(t), w.ID); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("the purged request is still there: %v", err)
+	}
+	if _, err := s.Thread(ctx(t), w.ID); code(err) != buurtloket.ENOTFOUND {
+		t.Fatal("the purged request's thread is still there")
+	}
+	for _, id := range []int64{m.ID, open.ID} {
+		if _, err := s.Request(ctx(t), id); err != nil {
+			t.Fatalf("request %d must stay: %v", id, err)
+		}
+	}
+	// The sealed PIN copies are gone, so a retry after a day gets no PIN.
+	if again := mustSubmit(t, s, NewRequest("p-open")); !again.Duplicate || again.PIN != "" || again.Ticket != open.Ticket {
+		t.Fatalf("retry after the PIN copy was cleared: %+v", again)
+	}
+	if _, err := s.RequestByTicket(ctx(t), open.Ticket, open.PIN); err != nil {
+		t.Fatal("the PIN must still work after its copy is cleared")
+	}
+	if report, err = s.Purge(ctx(t), retention, false); err != nil || report.Total() != 0 || report.PINs != 0 {
+		t.Fatalf("a second purge: %v %+v", err, report)
+	}
+}

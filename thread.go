@@ -1,0 +1,137 @@
+package buurtloket
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Author says who wrote a message in a request's thread.
+type Author string
+
+const (
+	AuthorResident Author = "resident"
+	AuthorStaff    Author = "staff"
+)
+
+// DeliveryState is how far a staff message is on its way to the resident;
+// the console shows it.
+type DeliveryState string
+
+const (
+	DeliveryPending  DeliveryState = "pending"  // in the outbox, not yet tried
+	DeliveryRetrying DeliveryState = "retrying" // a try failed; it will be tried again
+	DeliverySent     DeliveryState = "sent"     // the resident's channel took it
+	DeliveryHeld     DeliveryState = "held"     // no way to push it: the resident reads it with the ticket code
+)
+
+// Message is one message in a request's thread.
+type Message struct {
+	ID        int64
+	RequestID int64
+	Author    Author
+	Staff     string // who wrote it, for staff messages; never shown to residents
+	Body      string
+	CreatedAt time.Time
+	Delivery  DeliveryState // staff messages only
+	Attempts  int
+	LastError string
+}
+
+// Note is an internal note: staff only, never shown to the resident.
+type Note struct {
+	ID        int64
+	RequestID int64
+	Staff     string
+	Body      string
+	CreatedAt time.Time
+}
+
+// AuditEntry is one line of the append-only audit trail.
+type AuditEntry struct {
+	ID        int64
+	RequestID int64 // 0 for entries about no single request, such as a purge
+	Actor     string
+	Action    string
+	Detail    string
+	At        time.Time
+}
+
+// Delivery is a staff message that the delivery worker must bring to the
+// resident's channel. Route is unsealed only here.
+type Delivery struct {
+	ID        int64 // the outbox entry
+	RequestID int64
+	MessageID int64
+	Ticket    string
+	Channel   Channel
+	Route     string // empty: the channel cannot be reached, the resident reads it with the code
+	Lang      string
+	Body      string
+	Attempts  int
+}
+
+// MaxMessageChars bounds a message or note.
+const MaxMessageChars = 4000
+
+// CheckText validates the body of a message or note and returns it trimmed.
+func CheckText(body string) (string, error) {
+	if !utf8.ValidString(body) {
+		return "", Errorf(EINVALID, "the text is not valid UTF-8")
+	}
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return "", Errorf(EINVALID, "the text is empty")
+	}
+	if n := utf8.RuneCountInString(body); n > MaxMessageChars {
+		return "", Errorf(ETOOLARGE, "the text is %d characters; at most %d", n, MaxMessageChars)
+	}
+	return body, nil
+}
+
+// CheckActor validates who does something in the console.
+func CheckActor(actor string) error {
+	if actor == "" || len(actor) > 100 || !utf8.ValidString(actor) {
+		return Errorf(EINVALID, "the action needs who did it")
+	}
+	return nil
+}
+
+// ThreadStore keeps what staff and residents say about a request. It is
+// part of every RequestStore.
+type ThreadStore interface {
+	// Reply adds a staff message, and in the same transaction an outbox
+	// entry that brings it to the resident; the request becomes answered.
+	Reply(ctx context.Context, id int64, actor, body string) (*Message, error)
+	// ResidentReply adds the resident's answer, found by code and PIN; the
+	// request goes back to staff (in progress), and the clock runs again.
+	ResidentReply(ctx context.Context, ticket, pin, body string) (*Message, error)
+	Thread(ctx context.Context, id int64) ([]*Message, error)
+	AddNote(ctx context.Context, id int64, actor, body string) (*Note, error)
+	Notes(ctx context.Context, id int64) ([]*Note, error)
+	Assign(ctx context.Context, id int64, actor, assignee string) error
+	// Contact opens the contact details of a named request, and records
+	// who looked. An anonymous request has none: ENOTFOUND.
+	Contact(ctx context.Context, id int64, actor string) (*Contact, error)
+	Audit(ctx context.Context, id int64) ([]*AuditEntry, error)
+
+	// ClaimDeliveries takes up to limit due outbox entries for lease (so
+	// that other workers, in this process or another, leave them alone).
+	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]*Delivery, error)
+	// DeliveryDone records that a message was sent, or held for the
+	// resident to read with the code.
+	DeliveryDone(ctx context.Context, outboxID int64, held bool) error
+	// DeliveryFailed records a failed try and when to try again.
+	DeliveryFailed(ctx context.Context, outboxID int64, reason string, retryAt time.Time) error
+}
+
+// DeliveryReason bounds why a delivery failed, as shown in the console. A
+// sender gives a reason without personal data (a status, not a chat id).
+func DeliveryReason(reason string) string {
+	reason = strings.TrimSpace(reason)
+	if len(reason) > 200 {
+		reason = reason[:200]
+	}
+	return strings.ToValidUTF8(reason, "")
+}
