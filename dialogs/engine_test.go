@@ -471,3 +471,18 @@ func TestSubmissionBecomesAValidRequest(t *testing.T) {
 		t.Fatalf("request %+v", r)
 	}
 }
+
+// TestStatusWording: every status has its plain wording in every language.
+func TestStatusWording(t *testing.T) {
+	cat := shipped(t).Catalog
+	for _, s := range buurtloket.Statuses {
+		if !cat.Has(s.MessageID()) {
+			t.Errorf("status %s has no message %s", s, s.MessageID())
+		}
+		for _, l := range cat.Languages() {
+			if got := cat.Text(l.Code, s.MessageID()); got == s.MessageID() || got == "" {
+				t.Errorf("%s: no wording for %s", l.Code, s)
+			}
+		}
+	}
+}

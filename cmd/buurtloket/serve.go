@@ -19,6 +19,7 @@ import (
 	"buurtloket"
 	"buurtloket/delivery"
 	"buurtloket/dialogs"
+	"buurtloket/wijken"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -34,12 +35,15 @@ type Server struct {
 	LocalesDir string // empty: found beside FlowsDir, else the shipped texts
 	DB         string // an SQLite path or a postgres:// URL
 	KeyFile    string // the master key for sealing contact details
+	Key        string // the same key given directly (hex); wins over KeyFile
+	WijkenFile string // postcode-to-neighbourhood table; empty: the shipped one
 	Retention  buurtloket.Retention
 	Logger     *slog.Logger
 	Stdout     io.Writer // where the start-up message goes
 
 	engine   atomic.Pointer[dialogs.Engine]
 	store    buurtloket.RequestStore
+	wijken   *wijken.Table
 	listener net.Listener
 	http     *http.Server
 	registry *prometheus.Registry
@@ -54,6 +58,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stringFlag(fs, &s.LocalesDir, "locales", "", "folder of message files (default: found beside the flows, else the shipped texts)")
 	stringFlag(fs, &s.DB, "db", "data/buurtloket.db", "the database: an SQLite file, or a postgres:// URL")
 	stringFlag(fs, &s.KeyFile, "key-file", "data/buurtloket.key", "the key that seals contact details; created (mode 0600) when missing")
+	stringFlag(fs, &s.Key, "key", "", "the sealing key as 64 hex digits, instead of the key file (use a secret store)")
+	stringFlag(fs, &s.WijkenFile, "wijken", "", "postcode-to-neighbourhood table (pc4,wijk per line); default: the shipped Schiedam table")
 	var retention string
 	stringFlag(fs, &retention, "retention", "90", "days a closed request is kept: a default and exceptions per topic, such as 90,worry=30")
 	if err := fs.Parse(args); err != nil {
@@ -89,16 +95,15 @@ func (s *Server) Open() error {
 	}
 	s.engine.Store(dialogs.NewEngine(content))
 
-	key, created, err := loadKey(s.KeyFile)
+	if s.wijken, err = loadWijken(s.WijkenFile); err != nil {
+		return err
+	}
+	sealer, created, err := sealerFrom(s.Key, s.KeyFile)
 	if err != nil {
 		return err
 	}
 	if created {
 		s.Logger.Warn("created a new key file: back it up, without it contact details cannot be read", "path", s.KeyFile)
-	}
-	sealer, err := buurtloket.NewSealer(key)
-	if err != nil {
-		return err
 	}
 	store, what, err := openStore(context.Background(), s.DB, sealer)
 	if err != nil {
@@ -232,6 +237,23 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	return mux
+}
+
+// loadWijken reads the neighbourhood table, or returns the shipped one.
+func loadWijken(path string) (*wijken.Table, error) {
+	if path == "" {
+		return wijken.Schiedam(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	t, err := wijken.Parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
 }
 
 // housekeeping deletes expired dialog sessions, and closed requests past

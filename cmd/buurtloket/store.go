@@ -32,6 +32,25 @@ func openStore(ctx context.Context, dsn string, sealer *buurtloket.Sealer) (buur
 	return db, "SQLite at " + dsn, nil
 }
 
+// sealerFrom makes the sealer from a key given in the configuration (64
+// hex digits, as from a secret store), or else from the key file.
+func sealerFrom(keyHex, keyFile string) (*buurtloket.Sealer, bool, error) {
+	if keyHex != "" {
+		key, err := hex.DecodeString(strings.TrimSpace(keyHex))
+		if err != nil || len(key) != buurtloket.KeySize {
+			return nil, false, fmt.Errorf("BUURTLOKET_KEY must be %d hex digits", 2*buurtloket.KeySize)
+		}
+		s, err := buurtloket.NewSealer(key)
+		return s, false, err
+	}
+	key, created, err := loadKey(keyFile)
+	if err != nil {
+		return nil, false, err
+	}
+	s, err := buurtloket.NewSealer(key)
+	return s, created, err
+}
+
 // loadKey reads the master key from path (64 hex digits), creating the file
 // with a fresh key and mode 0600 when it does not exist. A key file that
 // others can read is refused: it unlocks every contact detail.

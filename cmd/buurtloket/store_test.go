@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,5 +97,38 @@ func TestRequestsPurge(t *testing.T) {
 	}
 	if code, _, stderr := runCmd(t, "", "requests", "purge", "--retention", "worry=x"); code != 1 || !strings.Contains(stderr, "whole days") {
 		t.Fatalf("bad retention: exit %d %q", code, stderr)
+	}
+}
+
+func TestServeSettingsAreChecked(t *testing.T) {
+	dir := t.TempDir()
+	badWijken := filepath.Join(dir, "wijken.csv")
+	os.WriteFile(badWijken, []byte("3111,Centrum\n31x1,Oost\n"), 0o644)
+	base := []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "b.db"), "--key-file", filepath.Join(dir, "b.key")}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{append(base, "--wijken", badWijken), "wijken.csv: line 2: want four digits"},
+		{append(base, "--key", "abc"), "BUURTLOKET_KEY must be 64 hex digits"},
+		{append(base, "--retention", "90,worry=zero"), "whole days"},
+	} {
+		var stderr strings.Builder
+		if code := run(context.Background(), c.args, nil, io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: exit %d, %q; want %q", c.args[len(c.args)-2:], code, stderr.String(), c.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "b.db")); err == nil {
+		t.Error("a refused start must not have opened the database")
+	}
+	// A key given directly is used, and no key file is written.
+	s := &Server{Addr: "127.0.0.1:0", DB: filepath.Join(dir, "k.db"), KeyFile: filepath.Join(dir, "unused.key"),
+		Key: strings.Repeat("ab", 32), Logger: slog.New(slog.DiscardHandler), Stdout: io.Discard}
+	stop := startServer(t, s)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.KeyFile); err == nil {
+		t.Error("a key file was written although the key was given")
 	}
 }
