@@ -211,6 +211,8 @@ type RequestStore interface {
 	DeleteSession(ctx context.Context, id string) error
 	PurgeSessions(ctx context.Context) (int, error)
 
+	// Ping checks that the store answers, for health checks.
+	Ping(ctx context.Context) error
 	Close() error
 }
 

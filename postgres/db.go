@@ -40,6 +40,9 @@ func Open(ctx context.Context, url string, sealer *buurtloket.Sealer) (*DB, erro
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16
 	}
+	// A receipt promises the request is on disk, whatever the server's
+	// default: every connection commits synchronously.
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -51,6 +54,9 @@ func Open(ctx context.Context, url string, sealer *buurtloket.Sealer) (*DB, erro
 	}
 	return db, nil
 }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
 
 // SetClock replaces the clock, for tests.
 func (db *DB) SetClock(now func() time.Time) { db.now = now }

@@ -65,6 +65,11 @@ func TestAtRest(t *testing.T) {
 			t.Errorf("%q is readable at rest", secret)
 		}
 	}
+	var sync string
+	db.pool.QueryRow(ctx, `SHOW synchronous_commit`).Scan(&sync)
+	if sync != "on" {
+		t.Errorf("synchronous_commit %q, want on", sync)
+	}
 	if _, err := db.pool.Exec(ctx, `UPDATE audit SET actor = 'x'`); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Errorf("audit update: %v", err)
 	}

@@ -83,6 +83,9 @@ func Open(path string, sealer *buurtloket.Sealer) (*DB, error) {
 	return db, nil
 }
 
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
 // SetClock replaces the clock, for tests.
 func (db *DB) SetClock(now func() time.Time) { db.now = now }
 

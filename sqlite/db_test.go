@@ -52,6 +52,14 @@ func TestAtRest(t *testing.T) {
 	if strings.Contains(pinHash, rec.PIN) && len(pinHash) < 64 {
 		t.Errorf("PIN stored readable")
 	}
+	// Durability: a receipt is only given after a synchronous commit.
+	var journal string
+	var synchronous int
+	db.write.QueryRow(`PRAGMA journal_mode`).Scan(&journal)
+	db.write.QueryRow(`PRAGMA synchronous`).Scan(&synchronous)
+	if journal != "wal" || synchronous != 2 {
+		t.Errorf("journal_mode %q synchronous %d, want wal and 2 (FULL)", journal, synchronous)
+	}
 	// The audit trail cannot be changed.
 	if _, err := db.write.Exec(`UPDATE audit SET actor = 'x'`); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Errorf("audit update: %v", err)

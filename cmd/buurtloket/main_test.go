@@ -177,7 +177,7 @@ func TestServeHealthAndMetrics(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0"}
 	stop := startServer(t, s)
 	code, body := get(t, s.URL()+"/healthz")
-	if code != 200 || !strings.Contains(body, `"status":"ok"`) || !strings.Contains(body, `"flows":8`) {
+	if code != 200 || !strings.Contains(body, `"status":"ok"`) || !strings.Contains(body, `"database":"ok"`) || !strings.Contains(body, `"flows":8`) {
 		t.Fatalf("healthz %d %s", code, body)
 	}
 	code, body = get(t, s.URL()+"/metrics")
@@ -186,6 +186,11 @@ func TestServeHealthAndMetrics(t *testing.T) {
 	}
 	if code, _ := get(t, s.URL()+"/nowhere"); code != 404 {
 		t.Fatalf("unknown path: %d", code)
+	}
+	// A database that stops answering makes the service unhealthy.
+	s.store.Close()
+	if code, body := get(t, s.URL()+"/healthz"); code != 503 || !strings.Contains(body, `"database":"unreachable"`) {
+		t.Fatalf("healthz without a database: %d %s", code, body)
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("shutdown: %v", err)

@@ -282,13 +282,23 @@ func redactDSN(dsn string) string {
 }
 
 // handleHealth answers load balancers and operators: 200 while the service
-// has content to serve.
+// has content to serve and its database answers, 503 otherwise.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	e := s.engine.Load()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	status, database := "ok", "ok"
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		// The detail goes to the log; a load balancer only needs the answer.
+		s.Logger.Error("health: the database does not answer", "error", err)
+		status, database = "unavailable", "unreachable"
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
 	json.NewEncoder(w).Encode(map[string]any{
-		"status":    "ok",
+		"status":    status,
+		"database":  database,
 		"flows":     len(e.Content().Flows()),
 		"languages": len(e.Content().Catalog.Languages()),
 	})
