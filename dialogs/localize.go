@@ -23,6 +23,16 @@ type localized struct {
 	close []ViewOption
 }
 
+// UI returns the engine's own labels in a language (the source language's
+// for an unknown one).
+func (c *Content) UI(lang string) *UIText {
+	i, ok := c.Catalog.index[lang]
+	if !ok {
+		i = c.Catalog.source
+	}
+	return c.texts[i].ui
+}
+
 // localize resolves every step's texts in every language.
 func (c *Content) localize() {
 	cat := c.Catalog

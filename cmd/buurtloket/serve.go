@@ -19,6 +19,7 @@ import (
 	"buurtloket"
 	"buurtloket/delivery"
 	"buurtloket/dialogs"
+	"buurtloket/kiosk"
 	"buurtloket/wijken"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -154,7 +155,7 @@ func (s *Server) URL() string {
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting
 // connections and waits up to 10 seconds for requests in progress.
 func (s *Server) Run(ctx context.Context) error {
-	fmt.Fprintf(s.Stdout, "buurtloket is running.\n  health:  %s/healthz\n  metrics: %s/metrics\n", s.URL(), s.URL())
+	fmt.Fprintf(s.Stdout, "buurtloket is running.\n  phone page: %s/\n  kiosk:      %s/kiosk/\n  health:     %s/healthz\n  metrics:    %s/metrics\n", s.URL(), s.URL(), s.URL(), s.URL())
 	s.Logger.Info("serving", "addr", s.listener.Addr().String())
 	defer s.store.Close()
 	errc := make(chan error, 1)
@@ -236,6 +237,8 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger})
+	mux.Handle("/", web.Handler())
 	return mux
 }
 

@@ -1,0 +1,276 @@
+package kiosk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"buurtloket"
+	"buurtloket/dialogs"
+
+	"github.com/gorilla/websocket"
+)
+
+const (
+	writeWait  = 10 * time.Second    // to write one frame
+	pongWait   = 60 * time.Second    // for the page's pong
+	pingPeriod = (pongWait * 9) / 10 // must be less than pongWait
+	sendQueue  = 64                  // frames waiting for a slow page; more closes it
+
+	// A page sends a few inputs a second at most; a flood is slowed down
+	// (burst, then per second), and a page that keeps flooding is closed.
+	floodBurst   = 20
+	floodRate    = 10
+	floodStrikes = 50
+)
+
+// conn is one page's WebSocket. As in the gorilla chat example, one
+// goroutine reads (and handles inputs in order) and one writes.
+type conn struct {
+	s    *Server
+	mode Mode
+	ws   *websocket.Conn
+	send chan []byte
+	key  string // the stored session's name
+
+	sess    dialogs.Session
+	receipt *receiptDTO
+
+	tokens  float64
+	last    time.Time
+	strikes int
+	noticed time.Time // when the page was last told to slow down
+}
+
+// stored is what the web channel keeps per session: the dialog session and
+// the receipt the end screen shows.
+type stored struct {
+	Session json.RawMessage `json:"s"`
+	Receipt *receiptDTO     `json:"r,omitempty"`
+}
+
+func (s *Server) serveWebSocket(mode Mode) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		cookie, err := r.Cookie(cookieName)
+		if err != nil || len(cookie.Value) != 43 {
+			http.Error(w, "open the page first", http.StatusBadRequest)
+			return
+		}
+		ws, err := s.upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			return // the upgrader has answered
+		}
+		c := &conn{s: s, mode: mode, ws: ws, send: make(chan []byte, sendQueue), key: storeKey(mode, cookie.Value),
+			tokens: floodBurst, last: time.Now()}
+		go c.writePump()
+		c.readPump(r.Context(), r.URL.Query().Get("lang"))
+	}
+}
+
+func (c *conn) readPump(ctx context.Context, lang string) {
+	defer func() {
+		close(c.send)
+	}()
+	c.ws.SetReadLimit(maxFrame)
+	c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	c.ws.SetPongHandler(func(string) error { c.ws.SetReadDeadline(time.Now().Add(pongWait)); return nil })
+	c.open(ctx, lang)
+	for {
+		kind, data, err := c.ws.ReadMessage()
+		if err != nil {
+			if websocket.IsUnexpectedCloseError(err, websocket.CloseGoingAway, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived) {
+				c.s.cfg.Logger.Info("page connection ended", "mode", c.mode.Name, "reason", err.Error())
+			}
+			return
+		}
+		c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		if !c.allow() {
+			c.strikes++
+			if c.strikes > floodStrikes {
+				c.s.cfg.Logger.Warn("page flooding: connection closed", "mode", c.mode.Name)
+				return
+			}
+			// Dropped; the page hears about it once a second at most.
+			if time.Since(c.noticed) > time.Second {
+				c.noticed = time.Now()
+				c.sendError(buurtloket.Errorf(buurtloket.EINVALID, "too many messages: slow down"))
+			}
+			continue
+		}
+		if kind != websocket.TextMessage {
+			c.sendError(buurtloket.Errorf(buurtloket.EINVALID, "only text frames"))
+			continue
+		}
+		in, err := parseFrame(data)
+		if err != nil {
+			c.sendError(err)
+			continue
+		}
+		c.handle(ctx, in)
+	}
+}
+
+func (c *conn) writePump() {
+	ticker := time.NewTicker(pingPeriod)
+	defer func() {
+		ticker.Stop()
+		c.ws.Close()
+	}()
+	for {
+		select {
+		case msg, ok := <-c.send:
+			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if !ok {
+				c.ws.WriteMessage(websocket.CloseMessage, []byte{})
+				return
+			}
+			if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+				return
+			}
+		case <-ticker.C:
+			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// allow takes a token from the page's bucket.
+func (c *conn) allow() bool {
+	now := time.Now()
+	c.tokens = min(floodBurst, c.tokens+now.Sub(c.last).Seconds()*floodRate)
+	c.last = now
+	if c.tokens < 1 {
+		return false
+	}
+	c.tokens--
+	return true
+}
+
+// open resumes the stored session, or starts a new one.
+func (c *conn) open(ctx context.Context, lang string) {
+	e := c.s.cfg.Engine()
+	if data, err := c.s.cfg.Store.LoadSession(ctx, c.key); err == nil {
+		var st stored
+		if json.Unmarshal(data, &st) == nil {
+			if sess, err := dialogs.Decode(st.Session); err == nil {
+				sess, view, effects := e.Resume(sess)
+				c.sess, c.receipt = sess, st.Receipt
+				c.apply(ctx, e, view, effects)
+				return
+			}
+		}
+		c.s.cfg.Logger.Warn("a stored session could not be read; starting anew", "mode", c.mode.Name)
+	} else if buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+		c.s.cfg.Logger.Error("loading a session", "error", err)
+	}
+	sess, view := e.Start(newID(), lang)
+	c.sess = sess
+	c.apply(ctx, e, view, nil)
+}
+
+// handle applies one input from the page.
+func (c *conn) handle(ctx context.Context, in dialogs.Input) {
+	e := c.s.cfg.Engine()
+	sess, view, effects, err := e.Step(c.sess, in)
+	if err != nil {
+		c.sendError(err)
+		return
+	}
+	c.sess = sess
+	c.apply(ctx, e, view, effects)
+}
+
+// apply carries out the effects of a step, stores the session, and sends
+// the view. A submission is stored before the ticket code is shown; the
+// session is stored before the submission, so that a crash in between
+// resumes at the submit step and submits again under the same key.
+func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, effects []dialogs.Effect) {
+	wipe := false
+	for _, ef := range effects {
+		switch ef.Kind {
+		case dialogs.EffectForget:
+			wipe = true
+			c.receipt = nil
+			if err := c.s.cfg.Store.DeleteSession(ctx, c.key); err != nil {
+				c.s.cfg.Logger.Error("deleting a session", "error", err)
+			}
+			// A new conversation gets a new name: nothing links it to the last.
+			c.sess.ID = newID()
+		case dialogs.EffectSubmit, dialogs.EffectHandoff:
+			c.save(ctx)
+			wijk := ""
+			if c.s.cfg.Wijken != nil {
+				wijk = c.s.cfg.Wijken.Lookup(ef.Submission.Postcode)
+			}
+			rec, err := c.s.cfg.Store.Submit(ctx, e.Request(ef.Submission, c.mode.Channel, wijk, ""))
+			result := dialogs.Input{Type: dialogs.InputResult, Ticket: rec.Ticket}
+			if err != nil {
+				c.s.cfg.Logger.Error("storing a request failed; the resident can try again", "mode", c.mode.Name, "code", buurtloket.ErrorCode(err), "error", err)
+				result = dialogs.Input{Type: dialogs.InputResult, Failed: true}
+			}
+			sess, v, _, err := e.Step(c.sess, result)
+			if err != nil {
+				c.sendError(err)
+				return
+			}
+			c.sess, view = sess, v
+			if rec.Ticket != "" {
+				c.receipt = &receiptDTO{Ticket: rec.Ticket, PIN: rec.PIN}
+			}
+		}
+	}
+	if view.Ticket == "" {
+		c.receipt = nil
+	}
+	if !wipe {
+		c.save(ctx)
+	}
+	c.push(e, view, wipe)
+}
+
+func (c *conn) save(ctx context.Context) {
+	sess, err := dialogs.Encode(c.sess)
+	if err == nil {
+		var data []byte
+		data, err = json.Marshal(stored{Session: sess, Receipt: c.receipt})
+		if err == nil {
+			err = c.s.cfg.Store.SaveSession(ctx, c.key, data, time.Now().Add(c.mode.Sessions))
+		}
+	}
+	if err != nil {
+		c.s.cfg.Logger.Error("saving a session", "error", err)
+	}
+}
+
+func (c *conn) push(e *dialogs.Engine, v dialogs.View, wipe bool) {
+	frame := viewFrame{Type: "view", View: toDTO(e, v), UI: texts(e, v.Lang, c.mode), Strip: strip(e, v.Lang), Langs: languages(e), Receipt: c.receipt, Wipe: wipe}
+	c.queue(frame)
+}
+
+func (c *conn) sendError(err error) {
+	code := buurtloket.ErrorCode(err)
+	msg := buurtloket.ErrorMessage(err)
+	var be *buurtloket.Error
+	if !errors.As(err, &be) {
+		c.s.cfg.Logger.Error("page input", "error", err)
+	}
+	c.queue(errorFrame{Type: "error", Code: code, Message: msg})
+}
+
+func (c *conn) queue(frame any) {
+	data, err := json.Marshal(frame)
+	if err != nil {
+		c.s.cfg.Logger.Error("encoding a frame", "error", err)
+		return
+	}
+	select {
+	case c.send <- data:
+	default:
+		// The page does not keep up; it will reconnect and resume.
+		c.ws.Close()
+	}
+}

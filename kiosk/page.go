@@ -1,0 +1,29 @@
+package kiosk
+
+import (
+	"net/http"
+)
+
+// handlePage serves the page shell. Everything a resident sees comes over
+// the WebSocket; the shell holds nothing of theirs, and is never cached.
+func (s *Server) handlePage(mode Mode) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sessionCookie(w, r)
+		e := s.cfg.Engine()
+		lang := e.Content().Catalog.SourceLanguage()
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		err := s.page.Execute(w, map[string]any{
+			"Lang":  lang,
+			"Mode":  mode.Name,
+			"Title": e.Content().Catalog.Text(lang, "ui.page.title"),
+		})
+		if err != nil {
+			s.cfg.Logger.Error("page", "error", err)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+// Package kiosk is the web channel: the touchscreen page in the community
+// centre (/kiosk/) and the same page in a phone browser (/). The engine runs
+// on the server; the page only renders views and sends inputs over a
+// WebSocket. Sessions are stored, so a page that loses its connection, or a
+// server that restarts, continues where the resident was.
+package kiosk
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"buurtloket"
+	"buurtloket/dialogs"
+	"buurtloket/wijken"
+
+	"github.com/gorilla/websocket"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+//go:embed templates/page.html
+var pageTemplate string
+
+// Mode is how the page behaves: a shared kiosk forgets quickly, a phone
+// gives the resident time.
+type Mode struct {
+	Name     string
+	Channel  buurtloket.Channel
+	Idle     time.Duration // no touch for this long: the "are you still there" warning
+	Warning  time.Duration // how long the warning waits before everything is wiped
+	Sessions time.Duration // how long a stored session lives without use
+}
+
+var (
+	KioskMode = Mode{Name: "kiosk", Channel: buurtloket.ChannelKiosk, Idle: 60 * time.Second, Warning: 30 * time.Second, Sessions: 15 * time.Minute}
+	PhoneMode = Mode{Name: "phone", Channel: buurtloket.ChannelWeb, Idle: 20 * time.Minute, Warning: 60 * time.Second, Sessions: 24 * time.Hour}
+)
+
+// Config is what the web channel needs.
+type Config struct {
+	Engine func() *dialogs.Engine // the current engine (it changes on reload)
+	Store  buurtloket.RequestStore
+	Wijken *wijken.Table
+	Logger *slog.Logger
+}
+
+// Server serves the page and its WebSocket.
+type Server struct {
+	cfg      Config
+	page     *template.Template
+	upgrader websocket.Upgrader
+}
+
+// New returns the web channel.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, page: template.Must(template.New("page").Parse(pageTemplate))}
+	s.upgrader = websocket.Upgrader{
+		ReadBufferSize:  4096,
+		WriteBufferSize: 4096,
+		CheckOrigin:     sameOrigin,
+	}
+	return s
+}
+
+// sameOrigin accepts WebSockets from pages this server served: a page on
+// another site cannot drive a resident's session.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	return origin == "http://"+r.Host || origin == "https://"+r.Host
+}
+
+const cookieName = "buurtloket_session"
+
+// sessionCookie returns the browser's session cookie, setting a new one
+// when there is none. The cookie holds no data: only a random name for the
+// stored session.
+func sessionCookie(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(cookieName); err == nil && len(c.Value) == 43 {
+		return c.Value
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	v := base64.RawURLEncoding.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: v, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	return v
+}
+
+// storeKey is the stored session's name: a hash of the cookie, so that a
+// copy of the database cannot be used to take over a session.
+func storeKey(mode Mode, cookie string) string {
+	sum := sha256.Sum256([]byte(cookie))
+	return "web:" + mode.Name + ":" + hex.EncodeToString(sum[:])
+}
+
+// newID returns a random ID for a new conversation; submissions are keyed
+// by it, so it must never repeat.
+func newID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,240 @@
+// buurtloket page. It renders the views the server sends and sends the
+// resident's inputs back; the dialog itself runs on the server. It keeps
+// nothing in browser storage, puts every text in with textContent (never
+// as markup), and on a kiosk wipes everything after a while without touch.
+"use strict";
+(function () {
+  const mode = document.documentElement.dataset.mode; // "kiosk" or "phone"
+  const screen = document.getElementById("screen");
+  const strip = document.getElementById("strip");
+  const globals = document.getElementById("globals");
+  const overlay = document.getElementById("overlay");
+  const overlayText = document.getElementById("overlay-text");
+  const overlayCount = document.getElementById("overlay-count");
+  const overlayButton = document.getElementById("overlay-button");
+
+  let ws = null;
+  let ui = null;          // the page's words, from the last view
+  let lastFrame = null;
+  let retry = 500;        // reconnect backoff, ms
+  let idleTimer = null, countdown = null;
+
+  // The back gesture leads nowhere: the page keeps one history entry.
+  history.replaceState(null, "", location.pathname);
+  history.pushState(null, "", location.pathname);
+  window.addEventListener("popstate", () => history.pushState(null, "", location.pathname));
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "text") e.textContent = v;
+      else if (k === "class") e.className = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v);
+    }
+    for (const c of children) if (c) e.append(c);
+    return e;
+  }
+
+  function icon(name) {
+    if (!name || !/^[a-z0-9_]+$/.test(name)) return null;
+    const s = el("span", { class: "icon " + name, "aria-hidden": "true" });
+    s.style.setProperty("--icon", "url(/pictograms/" + name + ".svg)");
+    return s;
+  }
+
+  function send(input) {
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "input", input }));
+  }
+
+  function connect() {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const path = mode === "kiosk" ? "/kiosk/ws" : "/ws";
+    ws = new WebSocket(proto + "//" + location.host + path);
+    ws.onopen = () => { retry = 500; hideOverlay("reconnecting"); };
+    ws.onmessage = (ev) => {
+      let frame;
+      try { frame = JSON.parse(ev.data); } catch { return; }
+      if (frame.type === "view") render(frame);
+      else if (frame.type === "error") showError();
+    };
+    ws.onclose = () => {
+      ws = null;
+      if (ui) showOverlay("reconnecting", ui.reconnecting, "", "");
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 5000);
+    };
+  }
+
+  function showError() {
+    if (!ui) return;
+    let e = document.getElementById("page-error");
+    if (!e) { e = el("p", { id: "page-error", class: "error", role: "alert" }); screen.prepend(e); }
+    e.textContent = ui.error;
+  }
+
+  function wipe() {
+    screen.replaceChildren();
+    globals.replaceChildren();
+    lastFrame = null;
+  }
+
+  function render(frame) {
+    if (frame.wipe) wipe();
+    lastFrame = frame;
+    ui = frame.ui;
+    const v = frame.view;
+    document.documentElement.lang = v.lang;
+    document.documentElement.dir = v.rtl ? "rtl" : "ltr";
+    document.title = ui.title;
+    renderStrip(frame);
+    const parts = [];
+    if (v.flow === "start" && !v.emergency) parts.push(languageRow(frame.langs, v.lang));
+    if (v.progress) parts.push(el("p", { class: "progress", text: v.progress }));
+    if (v.notice) parts.push(el("p", { class: "notice", role: "status", text: v.notice }));
+    parts.push(el("h1", { id: "prompt", text: v.prompt }));
+    if (v.text) parts.push(el("div", { class: "text" }, ...v.text.split("\n").map((t) => el("p", { text: t }))));
+    if (v.error) parts.push(el("p", { class: "error", role: "alert", text: v.error }));
+    if (v.help) parts.push(el("p", { class: "help", text: v.help }));
+    if (v.summary) parts.push(summary(v));
+    if (v.actions) parts.push(actions(v.actions));
+    if (v.expect === "choice" && v.options) parts.push(options(v));
+    if (v.expect === "text") parts.push(textForm(v));
+    if (v.expect === "contact") parts.push(contactForm(v));
+    if (v.ticket && frame.receipt) parts.push(ticket(frame.receipt));
+    if (v.offerPerson) parts.push(el("button", { type: "button", class: "primary", onclick: () => send({ type: "person" }) }, icon("person"), ui.person));
+    screen.replaceChildren(...parts);
+    renderGlobals(v);
+    screen.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+    resetIdle();
+  }
+
+  function renderStrip(frame) {
+    const items = frame.strip.map((a) => el("a", { href: "tel:" + a.phone.replace(/[^0-9+]/g, ""), text: a.label }));
+    const leave = el("button", { type: "button", class: "leave", onclick: leaveQuickly }, ui.leave);
+    strip.replaceChildren(...items, leave);
+  }
+
+  function languageRow(langs, current) {
+    return el("div", { class: "langs", role: "group", "aria-label": ui.languages },
+      ...langs.map((l) => el("button", {
+        type: "button", lang: l.code, dir: l.rtl ? "rtl" : "ltr",
+        class: l.code === current ? "selected" : "", "aria-pressed": String(l.code === current),
+        onclick: () => send({ type: "language", lang: l.code }),
+      }, l.name)));
+  }
+
+  function options(v) {
+    return el("div", { class: "options" }, ...v.options.map((o) => el("button", {
+      type: "button", class: o.id === v.selected ? "selected" : "", "data-option": o.id,
+      onclick: () => send(v.emergency && o.id === "close" ? { type: "close" } : { type: "choose", choice: o.id }),
+    }, icon(o.icon), el("span", { text: o.label }))));
+  }
+
+  function actions(list) {
+    return el("div", { class: "actions" }, ...list.map((a) => a.phone
+      ? el("a", { class: "button", href: "tel:" + a.phone.replace(/[^0-9+]/g, "") }, icon("phone"), el("span", { text: a.label + " · " + a.phone }))
+      : el("a", { class: "button", href: a.link, rel: "noreferrer", target: "_blank" }, icon("link"), el("span", { text: a.label }))));
+  }
+
+  function summary(v) {
+    return el("ul", { class: "summary" }, ...v.summary.map((s) => el("li", {},
+      el("span", { class: "q", text: s.question }),
+      el("span", { class: "a", text: s.answer }),
+      el("button", { type: "button", onclick: () => send({ type: "change", step: s.step }) }, ui.change))));
+  }
+
+  function textForm(v) {
+    const multiline = v.kind === "text";
+    const field = el(multiline ? "textarea" : "input", { id: "answer", name: "answer", "aria-labelledby": "prompt", autocomplete: "off" });
+    if (!multiline) field.setAttribute("type", v.kind === "email" ? "email" : v.kind === "phone" ? "tel" : "text");
+    if (v.maxLength) field.setAttribute("maxlength", String(v.maxLength));
+    field.value = v.value || "";
+    const buttons = el("div", { class: "row" }, el("button", { type: "submit", class: "primary" }, ui.send));
+    if (v.optional) buttons.append(el("button", { type: "button", onclick: () => send({ type: "skip" }) }, ui.skip));
+    return el("form", { class: "answer", onsubmit: (e) => { e.preventDefault(); send({ type: "text", text: field.value }); } }, field, buttons);
+  }
+
+  function contactForm(v) {
+    const c = v.contact || {};
+    const field = (id, label, type, value) => [el("label", { for: id, text: label }), el("input", { id, name: id, type, value: value || "", autocomplete: "off" })];
+    const [ln, n] = field("c-name", ui.name, "text", c.name);
+    const [lp, p] = field("c-phone", ui.phone, "tel", c.phone);
+    const [le, m] = field("c-email", ui.email, "email", c.email);
+    return el("form", { class: "answer", onsubmit: (e) => { e.preventDefault(); send({ type: "contact", contact: { name: n.value, phone: p.value, email: m.value } }); } },
+      ln, n, lp, p, le, m,
+      el("div", { class: "row" },
+        el("button", { type: "submit", class: "primary" }, ui.send),
+        el("button", { type: "button", onclick: () => send({ type: "skip" }) }, ui.anonymous)));
+  }
+
+  function ticket(r) {
+    const parts = [el("p", { text: ui.code }), el("p", { class: "code", id: "ticket-code", text: r.ticket })];
+    if (r.pin) parts.push(el("p", { text: ui.pin }), el("p", { class: "code", id: "ticket-pin", text: r.pin }));
+    parts.push(el("p", { text: ui.keep }));
+    return el("section", { class: "ticket", "aria-label": ui.code }, ...parts);
+  }
+
+  function renderGlobals(v) {
+    const labels = { back: ["back", ui.back], restart: ["home", ui.restart], stop: ["stop", ui.stop], language: ["language", ui.language], emergency: ["alert", ui.emergency], person: ["person", ui.person] };
+    globals.setAttribute("aria-label", ui.title);
+    globals.replaceChildren(...v.globals.filter((g) => g !== "language").map((g) => el("button", {
+      type: "button", "data-global": g, onclick: () => send({ type: g }),
+    }, icon(labels[g][0]), labels[g][1])));
+    if (v.globals.includes("language") && v.flow !== "start") {
+      globals.append(el("button", { type: "button", "data-global": "language", onclick: () => showLanguages() }, icon("language"), ui.language));
+    }
+  }
+
+  function showLanguages() {
+    if (!lastFrame) return;
+    screen.replaceChildren(el("h1", { text: ui.languages }), languageRow(lastFrame.langs, lastFrame.view.lang),
+      el("button", { type: "button", onclick: () => render(lastFrame) }, icon("back"), ui.back));
+  }
+
+  // Leave quickly: everything is forgotten at once. On a phone the page
+  // also goes somewhere harmless, without a way back.
+  function leaveQuickly() {
+    send({ type: "stop" });
+    wipe();
+    if (mode === "phone") location.replace("https://www.google.nl/");
+  }
+
+  // The kiosk forgets: no touch for a while brings a warning with a
+  // countdown and one big button; then everything is wiped.
+  function resetIdle() {
+    clearTimeout(idleTimer);
+    if (countdown) { clearInterval(countdown); countdown = null; hideOverlay("idle"); }
+    if (!ui || (mode !== "kiosk" && !lastFrame)) return;
+    if (lastFrame && lastFrame.view.flow === "start" && !lastFrame.view.emergency && mode === "kiosk") return; // nothing to forget
+    idleTimer = setTimeout(warnIdle, ui.idleSeconds * 1000);
+  }
+
+  function warnIdle() {
+    let left = ui.warningSeconds;
+    showOverlay("idle", ui.stillThere, ui.secondsLeft[left], ui.stillHere);
+    countdown = setInterval(() => {
+      left--;
+      overlayCount.textContent = ui.secondsLeft[Math.max(left, 0)];
+      if (left <= 0) { clearInterval(countdown); countdown = null; hideOverlay("idle"); send({ type: "stop" }); wipe(); }
+    }, 1000);
+  }
+
+  function showOverlay(kind, text, count, button) {
+    overlay.dataset.kind = kind;
+    overlayText.textContent = text;
+    overlayCount.textContent = count;
+    overlayButton.textContent = button;
+    overlay.hidden = false;
+    if (button) overlayButton.focus();
+  }
+
+  function hideOverlay(kind) {
+    if (overlay.dataset.kind === kind) overlay.hidden = true;
+  }
+
+  overlayButton.addEventListener("click", () => resetIdle());
+  for (const ev of ["pointerdown", "keydown"]) document.addEventListener(ev, () => { if (!countdown) resetIdle(); }, { passive: true });
+  connect();
+})();

@@ -1,0 +1,312 @@
+package kiosk
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"buurtloket"
+	"buurtloket/dialogs"
+	"buurtloket/dialogs/flows"
+	"buurtloket/locales"
+	"buurtloket/pictograms"
+	"buurtloket/sqlite"
+	"buurtloket/wijken"
+
+	"github.com/gorilla/websocket"
+)
+
+type testEnv struct {
+	srv   *httptest.Server
+	store *sqlite.DB
+	jar   http.CookieJar
+}
+
+func newEnv(t testing.TB) *testEnv {
+	t.Helper()
+	content, probs := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
+	if content == nil {
+		t.Fatal(probs)
+	}
+	engine := dialogs.NewEngine(content)
+	sealer, _ := buurtloket.NewSealer(buurtloket.NewKey())
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "k.db"), sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := New(Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam()})
+	srv := httptest.NewServer(web.Handler())
+	jar, _ := cookiejar.New(nil)
+	t.Cleanup(func() { srv.Close(); store.Close() })
+	return &testEnv{srv: srv, store: store, jar: jar}
+}
+
+// page loads the page, as a browser does first, to get the session cookie.
+func (e *testEnv) page(t testing.TB, path string) *http.Response {
+	t.Helper()
+	c := &http.Client{Jar: e.jar}
+	resp, err := c.Get(e.srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+type client struct {
+	t  testing.TB
+	ws *websocket.Conn
+}
+
+func (e *testEnv) dial(t testing.TB, path string) *client {
+	t.Helper()
+	u, _ := url.Parse(e.srv.URL)
+	h := http.Header{"Origin": {e.srv.URL}}
+	for _, c := range e.jar.Cookies(u) {
+		h.Add("Cookie", c.Name+"="+c.Value)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.srv.URL, "http")+path, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return &client{t: t, ws: ws}
+}
+
+type frame struct {
+	Type    string      `json:"type"`
+	View    viewDTO     `json:"view"`
+	UI      *pageTexts  `json:"ui"`
+	Strip   []actionDTO `json:"strip"`
+	Receipt *receiptDTO `json:"receipt"`
+	Wipe    bool        `json:"wipe"`
+	Code    string      `json:"code"`
+	Message string      `json:"message"`
+}
+
+func (c *client) read() frame {
+	c.t.Helper()
+	c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, data, err := c.ws.ReadMessage()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var f frame
+	if err := json.Unmarshal(data, &f); err != nil {
+		c.t.Fatal(err)
+	}
+	return f
+}
+
+func (c *client) sendRaw(data string) {
+	c.t.Helper()
+	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(data)); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *client) do(input map[string]any) frame {
+	c.t.Helper()
+	data, _ := json.Marshal(map[string]any{"type": "input", "input": input})
+	c.sendRaw(string(data))
+	return c.read()
+}
+
+func (c *client) choose(id string) frame { return c.do(map[string]any{"type": "choose", "choice": id}) }
+
+func TestWalkToATicket(t *testing.T) {
+	env := newEnv(t)
+	resp := env.page(t, "/")
+	if got := resp.Header.Get("Cache-Control"); got != "no-store" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Fatalf("page headers: cache %q csp %q", got, resp.Header.Get("Content-Security-Policy"))
+	}
+	c := env.dial(t, "/ws")
+	f := c.read()
+	if f.Type != "view" || f.View.Flow != "start" || len(f.Strip) != 3 || f.UI == nil || f.UI.Leave == "" {
+		t.Fatalf("first frame %+v", f)
+	}
+	c.choose("worry")
+	c.choose("lonely")
+	c.choose("no")
+	c.choose("weeks")
+	c.choose("unknown")
+	c.choose("report")
+	c.choose("anonymous")
+	c.do(map[string]any{"type": "text", "text": "3117 ab"})
+	f = c.do(map[string]any{"type": "text", "text": "<script>alert(1)</script> ze is al weken niet buiten geweest"})
+	if f.View.Step != "check" || len(f.View.Summary) != 7 {
+		t.Fatalf("at %s with %d answers", f.View.Step, len(f.View.Summary))
+	}
+	f = c.choose("send")
+	if f.View.Step != "sent" || f.Receipt == nil || f.View.Ticket != f.Receipt.Ticket || len(f.Receipt.PIN) != 4 {
+		t.Fatalf("end %+v receipt %+v", f.View, f.Receipt)
+	}
+	r, err := env.store.RequestByTicket(context.Background(), f.Receipt.Ticket, f.Receipt.PIN)
+	if err != nil {
+		t.Fatalf("the ticket shown is not stored: %v", err)
+	}
+	if r.Channel != buurtloket.ChannelWeb || r.Wijk != "Nieuwland" || r.Postcode != "3117" || !r.Anonymous || r.Topic != buurtloket.TopicWorry {
+		t.Fatalf("stored %+v", r)
+	}
+	if !strings.Contains(r.Summary, "<script>alert(1)</script>") {
+		t.Fatal("free text must be kept as written (and shown as text)")
+	}
+}
+
+func TestReconnectResumes(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	c := env.dial(t, "/ws")
+	c.read()
+	c.do(map[string]any{"type": "language", "lang": "ar"})
+	c.choose("money")
+	f := c.choose("energy")
+	if f.View.Step != "how_long" {
+		t.Fatal(f.View.Step)
+	}
+	c.ws.Close() // the connection drops
+	c2 := env.dial(t, "/ws")
+	f = c2.read()
+	if f.View.Step != "how_long" || f.View.Lang != "ar" || !f.View.RTL {
+		t.Fatalf("resumed at %s in %s", f.View.Step, f.View.Lang)
+	}
+	f = c2.do(map[string]any{"type": "back"})
+	if f.View.Selected != "energy" {
+		t.Fatalf("answers lost on reconnect: %+v", f.View)
+	}
+	// Stop forgets everything: a new connection starts afresh.
+	f = c2.do(map[string]any{"type": "stop"})
+	if !f.Wipe || f.View.Flow != "start" || f.View.Lang != "nl" {
+		t.Fatalf("stop: %+v", f)
+	}
+	c3 := env.dial(t, "/ws")
+	if f := c3.read(); f.View.Flow != "start" || f.View.Lang != "nl" {
+		t.Fatalf("after stop: %+v", f.View)
+	}
+}
+
+func TestHostileFrames(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/kiosk/")
+	c := env.dial(t, "/kiosk/ws")
+	c.read()
+	for name, data := range map[string]string{
+		"not JSON":            "hello",
+		"unknown type":        `{"type":"admin"}`,
+		"unknown field":       `{"type":"input","input":{"type":"choose","choice":"money","admin":true}}`,
+		"result from a page":  `{"type":"input","input":{"type":"result","ticket":"K7QM-3XHD"}}`,
+		"invalid UTF-8":       "{\"type\":\"input\",\"input\":{\"type\":\"text\",\"text\":\"\xff\xfe\"}}",
+		"two messages":        `{"type":"input","input":{"type":"back"}}{"type":"input","input":{"type":"back"}}`,
+		"oversized option id": `{"type":"input","input":{"type":"choose","choice":"` + strings.Repeat("x", 100) + `"}}`,
+		"unknown language":    `{"type":"input","input":{"type":"language","lang":"xx"}}`,
+	} {
+		c.sendRaw(data)
+		if f := c.read(); f.Type != "error" || f.Code == "" || f.Message == "" {
+			t.Errorf("%s: got %+v, want an error frame", name, f)
+		}
+	}
+	if err := c.ws.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	if f := c.read(); f.Type != "error" {
+		t.Errorf("binary frame: %+v", f)
+	}
+	// After all that, the session is untouched and works.
+	if f := c.choose("money"); f.View.Flow != "money" {
+		t.Fatalf("the session broke: %+v", f.View)
+	}
+	if page, _ := env.store.Inbox(context.Background(), buurtloket.InboxQuery{}); len(page.Requests) != 0 {
+		t.Fatal("hostile frames stored a request")
+	}
+	// An oversized frame closes the connection with "message too big".
+	c.sendRaw(`{"type":"input","input":{"type":"text","text":"` + strings.Repeat("a", maxFrame) + `"}}`)
+	c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err := c.ws.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Fatalf("oversized frame: %v", err)
+	}
+	// The server is still up.
+	if resp := env.page(t, "/kiosk/"); resp.StatusCode != 200 {
+		t.Fatal(resp.Status)
+	}
+}
+
+func TestFloodIsThrottled(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	c := env.dial(t, "/ws")
+	c.read()
+	// The page reads while it floods, so it is the flood that is judged.
+	go func() {
+		frame := []byte(`{"type":"input","input":{"type":"emergency"}}`)
+		for i := 0; i < 500; i++ {
+			if c.ws.WriteMessage(websocket.TextMessage, frame) != nil {
+				return // closed by the server: that is the point
+			}
+		}
+	}()
+	slowed, views, closed := 0, 0, false
+	for i := 0; i < 1000; i++ {
+		c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			closed = true
+			break
+		}
+		if strings.Contains(string(data), "slow down") {
+			slowed++
+		} else {
+			views++
+		}
+	}
+	if slowed == 0 || !closed || views > floodBurst+floodRate*2 {
+		t.Fatalf("flood: %d handled, %d slow-down frames, closed %v", views, slowed, closed)
+	}
+	if resp := env.page(t, "/"); resp.StatusCode != 200 {
+		t.Fatal("the server went down under a flood")
+	}
+}
+
+func TestOriginAndCookieAreRequired(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	u, _ := url.Parse(env.srv.URL)
+	wsURL := "ws" + strings.TrimPrefix(env.srv.URL, "http") + "/ws"
+	cookie := env.jar.Cookies(u)[0]
+	for name, h := range map[string]http.Header{
+		"other site": {"Origin": {"https://evil.example"}, "Cookie": {cookie.Name + "=" + cookie.Value}},
+		"no cookie":  {"Origin": {env.srv.URL}},
+	} {
+		if ws, resp, err := websocket.DefaultDialer.Dial(wsURL, h); err == nil {
+			ws.Close()
+			t.Errorf("%s: connected", name)
+		} else if resp == nil || resp.StatusCode < 400 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	resp, err := http.Get(env.srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	set := resp.Header.Get("Set-Cookie")
+	if !strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Strict") || strings.Contains(set, "Max-Age") || strings.Contains(set, "Expires") {
+		t.Errorf("session cookie %q must be HttpOnly, SameSite=Strict, and end with the browser session", set)
+	}
+}
+
+func TestPageMessagesExist(t *testing.T) {
+	content, _ := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
+	for _, id := range pageMessages {
+		if !content.Catalog.Has(id) {
+			t.Errorf("message %s is missing", id)
+		}
+	}
+}
