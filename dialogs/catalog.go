@@ -258,6 +258,26 @@ func (c *Catalog) readLanguages(data []byte, probs *Problems) {
 
 var placeholder = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
 
+// bareNumber finds numbers made of parts, such as phone numbers (0800-8115):
+// in right-to-left text their parts change places unless isolated.
+var bareNumber = regexp.MustCompile(`\d+[- ]\d+(?:[- ]\d+)*`)
+
+// isolated reports whether every occurrence of n in text is wrapped in a
+// left-to-right isolate (U+2066 … U+2069).
+func isolated(text, n string) bool {
+	for rest := text; ; {
+		i := strings.Index(rest, n)
+		if i < 0 {
+			return true
+		}
+		before, after := rest[:i], rest[i+len(n):]
+		if !strings.HasSuffix(before, "\u2066") || !strings.HasPrefix(after, "\u2069") {
+			return false
+		}
+		rest = after
+	}
+}
+
 // readMessages reads one message file with line numbers. go-i18n reads the
 // same bytes afterwards; this pass is for clear problems.
 func (c *Catalog) readMessages(i int, data []byte, probs *Problems) bool {
@@ -345,6 +365,14 @@ func (c *Catalog) compare(probs *Problems) {
 					probs.errorf(srcFile, sm.line, "message %q has no translation in %s", id, path.Base(c.files[i]))
 				}
 				continue
+			}
+			if l.RTL {
+				for _, text := range m.forms {
+					if n := bareNumber.FindString(text); n != "" && !isolated(text, n) {
+						probs.errorf(c.files[i], m.line, "message %q shows %q, which right-to-left text turns around: write it as \u2066%s\u2069 (left-to-right isolate)", id, n, n)
+						break
+					}
+				}
 			}
 			if i != c.source && !slices.Equal(m.holders, sm.holders) {
 				probs.errorf(c.files[i], m.line, "message %q has placeholders %v, but the source has %v", id, m.holders, sm.holders)

@@ -255,6 +255,13 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
+			name: "a phone number that right-to-left text turns around",
+			overlay: map[string]string{
+				"locales/ar.yaml": strings.Replace(edit(t, "locales/ar.yaml", ""), `emergency.numbers.text: "اتصل بـ 112."`, `emergency.numbers.text: "اتصل بـ 0800-2000."`, 1),
+			},
+			want: []string{"locales/ar.yaml:55: message \"emergency.numbers.text\" shows \"0800-2000\", which right-to-left text turns around: write it as \u20660800-2000\u2069 (left-to-right isolate)"},
+		},
+		{
 			name:    "unknown pictogram",
 			overlay: map[string]string{"flows/demo.yaml": demoHead + strings.Replace(pickStep, "icon: yes", "icon: yess", 1) + sendSteps},
 			want:    []string{`flows/demo.yaml:10: unknown pictogram "yess" (did you mean "yes"?)`},

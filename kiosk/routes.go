@@ -10,10 +10,10 @@ import (
 // Handler returns the web channel's routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.handlePage(PhoneMode))
-	mux.HandleFunc("GET /kiosk/{$}", s.handlePage(KioskMode))
-	mux.HandleFunc("GET /ws", s.serveWebSocket(PhoneMode))
-	mux.HandleFunc("GET /kiosk/ws", s.serveWebSocket(KioskMode))
+	mux.HandleFunc("GET /{$}", s.handlePage(s.cfg.Phone))
+	mux.HandleFunc("GET /kiosk/{$}", s.handlePage(s.cfg.Kiosk))
+	mux.HandleFunc("GET /ws", s.serveWebSocket(s.cfg.Phone))
+	mux.HandleFunc("GET /kiosk/ws", s.serveWebSocket(s.cfg.Kiosk))
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheable(http.FileServerFS(static))))
 	mux.Handle("GET /pictograms/", http.StripPrefix("/pictograms/", cacheable(http.FileServerFS(pictograms.FS))))

@@ -50,6 +50,8 @@ type Config struct {
 	Store  buurtloket.RequestStore
 	Wijken *wijken.Table
 	Logger *slog.Logger
+	Kiosk  Mode // default KioskMode; tests shorten its timings
+	Phone  Mode // default PhoneMode
 }
 
 // Server serves the page and its WebSocket.
@@ -63,6 +65,12 @@ type Server struct {
 func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Kiosk.Name == "" {
+		cfg.Kiosk = KioskMode
+	}
+	if cfg.Phone.Name == "" {
+		cfg.Phone = PhoneMode
 	}
 	s := &Server{cfg: cfg, page: template.Must(template.New("page").Parse(pageTemplate))}
 	s.upgrader = websocket.Upgrader{

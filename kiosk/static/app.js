@@ -75,6 +75,7 @@
 
   function wipe() {
     screen.replaceChildren();
+    delete screen.dataset.step;
     globals.replaceChildren();
     lastFrame = null;
   }
@@ -104,6 +105,7 @@
     if (v.ticket && frame.receipt) parts.push(ticket(frame.receipt));
     if (v.offerPerson) parts.push(el("button", { type: "button", class: "primary", onclick: () => send({ type: "person" }) }, icon("person"), ui.person));
     screen.replaceChildren(...parts);
+    screen.dataset.step = v.flow + "/" + v.step;
     renderGlobals(v);
     screen.focus({ preventScroll: true });
     window.scrollTo(0, 0);
@@ -132,9 +134,12 @@
     }, icon(o.icon), el("span", { text: o.label }))));
   }
 
+  const digits = (s) => s.replace(/[^0-9]/g, "");
+
   function actions(list) {
     return el("div", { class: "actions" }, ...list.map((a) => a.phone
-      ? el("a", { class: "button", href: "tel:" + a.phone.replace(/[^0-9+]/g, "") }, icon("phone"), el("span", { text: a.label + " · " + a.phone }))
+      ? el("a", { class: "button", href: "tel:" + a.phone.replace(/[^0-9+]/g, "") }, icon("phone"), el("span", { text: a.label }),
+          digits(a.label).includes(digits(a.phone)) ? null : el("bdi", { dir: "ltr", text: a.phone }))
       : el("a", { class: "button", href: a.link, rel: "noreferrer", target: "_blank" }, icon("link"), el("span", { text: a.label }))));
   }
 
