@@ -65,6 +65,7 @@ func axeSource(t *testing.T) string {
 }
 
 type browser struct {
+	web   *Server
 	t     *testing.T
 	ctx   context.Context
 	base  string
@@ -102,7 +103,7 @@ func newBrowser(t *testing.T, width, height int, kiosk Mode) *browser {
 	if shots == "" {
 		shots = t.TempDir()
 	}
-	return &browser{t: t, ctx: ctx, base: srv.URL, axe: axeSource(t), store: store, shots: shots}
+	return &browser{web: web, t: t, ctx: ctx, base: srv.URL, axe: axeSource(t), store: store, shots: shots}
 }
 
 func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
@@ -290,5 +291,107 @@ func TestBrowserKioskForgets(t *testing.T) {
 	}
 	if b.axe != "" && b.scans == 0 {
 		t.Fatal("no accessibility scan ran")
+	}
+}
+
+// skip presses the form's second button: skip, or stay anonymous.
+func (b *browser) skip(next string) {
+	b.t.Helper()
+	b.do(chromedp.Click(css(`form.answer button[type="button"]`), chromedp.NodeVisible))
+	b.at(next)
+}
+
+// TestBrowserEveryTopicToATicket walks each topic of the start menu to a
+// ticket code in Dutch (money is walked above), and talking to a person.
+func TestBrowserEveryTopicToATicket(t *testing.T) {
+	b := newBrowser(t, 1080, 1920, KioskMode)
+	walks := map[string]func(){
+		"nuisance": func() {
+			for _, s := range [][2]string{{"noise", "where"}, {"neighbours", "since"}, {"weeks", "when"}, {"night", "how_often"},
+				{"daily", "who"}, {"some", "talked"}, {"no", "reported"}, {"no", "wish"}, {"action", "named_or_signal"},
+				{"next", "identity"}, {"anonymous", "postcode"}} {
+				b.choose(s[0], "nuisance/"+s[1])
+			}
+			b.skip("nuisance/story")
+			b.skip("nuisance/check")
+			b.choose("send", "nuisance/sent")
+		},
+		"worry": func() {
+			for _, s := range [][2]string{{"lonely", "danger"}, {"no", "how_long"}, {"weeks", "has_help"}, {"no", "options"},
+				{"report", "identity"}, {"anonymous", "postcode"}} {
+				b.choose(s[0], "worry/"+s[1])
+			}
+			b.skip("worry/story")
+			b.skip("worry/check")
+			b.choose("send", "worry/sent")
+		},
+		"senior": func() {
+			for _, s := range [][2]string{{"clustered", "household"}, {"alone", "income"}, {"low", "care"}, {"no", "how_it_works"}, {"register", "contact"}} {
+				b.choose(s[0], "senior/"+s[1])
+			}
+			b.skip("senior/postcode")
+			b.skip("senior/check")
+			b.choose("send", "senior/sent")
+		},
+		"repairs": func() {
+			b.choose("other", "repairs/question")
+			b.submit("repairs/identity", "#answer", "De voordeur klemt.")
+			b.choose("anonymous", "repairs/postcode")
+			b.skip("repairs/check")
+			b.choose("send", "repairs/sent")
+		},
+	}
+	tickets := map[string]bool{}
+	for _, topic := range []string{"nuisance", "worry", "senior", "repairs"} {
+		b.do(chromedp.Navigate(b.base + "/kiosk/"))
+		b.at("start/menu")
+		b.choose(topic, topic+"/"+map[string]string{"nuisance": "what", "worry": "what", "senior": "kind", "repairs": "what"}[topic])
+		walks[topic]()
+		code := value(b, chromedp.Text(css("#ticket-code")))
+		if !validTicket(code) || tickets[code] {
+			t.Fatalf("%s: ticket %q", topic, code)
+		}
+		tickets[code] = true
+		b.do(chromedp.Click(css(`button[data-global="restart"]`), chromedp.NodeVisible))
+		b.at("start/menu")
+	}
+	// Talk to a person, from the first question of a topic.
+	b.choose("money", "money/bills")
+	b.do(chromedp.Click(css(`button[data-global="person"]`), chromedp.NodeVisible))
+	b.at("talk/how")
+	b.choose("here", "talk/message")
+	b.submit("talk/sent", "#answer", "Kunt u mij helpen met een brief?")
+	if code := value(b, chromedp.Text(css("#ticket-code"))); !validTicket(code) {
+		t.Fatalf("talk: ticket %q", code)
+	}
+	page, err := b.store.Inbox(context.Background(), buurtloket.InboxQuery{})
+	if err != nil || len(page.Requests) != 5 {
+		t.Fatalf("%d requests stored, want 5: %v", len(page.Requests), err)
+	}
+}
+
+// TestBrowserReconnects cuts the WebSocket, as a restart of the server
+// does: the page reconnects and continues at the same step, answers intact.
+func TestBrowserReconnects(t *testing.T) {
+	b := newBrowser(t, 1080, 1920, KioskMode)
+	b.do(chromedp.Navigate(b.base + "/kiosk/"))
+	b.at("start/menu")
+	b.choose("money", "money/bills")
+	b.choose("health", "money/how_long")
+	value(b, chromedp.Evaluate[bool](`window.__before = document.querySelector("main h1"); true`))
+	b.web.CloseConnections()
+	// The resumed view replaces the screen: a new heading, at the same step.
+	b.do(chromedp.WaitVisible(css(`main h1`)))
+	for i := 0; i < 50 && value(b, chromedp.Evaluate[bool](`document.querySelector("main h1") === window.__before`)); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if value(b, chromedp.Evaluate[bool](`document.querySelector("main h1") === window.__before`)) {
+		t.Fatal("the page did not reconnect and resume")
+	}
+	b.at("money/how_long")
+	b.do(chromedp.Click(css(`button[data-global="back"]`), chromedp.NodeVisible))
+	b.at("money/bills")
+	if sel := value(b, chromedp.Evaluate[string](`document.querySelector("main button.selected").dataset.option`)); sel != "health" {
+		t.Fatalf("after the reconnect the answer is %q, want health", sel)
 	}
 }

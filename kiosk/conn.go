@@ -64,6 +64,8 @@ func (s *Server) serveWebSocket(mode Mode) http.HandlerFunc {
 		}
 		c := &conn{s: s, mode: mode, ws: ws, send: make(chan []byte, sendQueue), key: storeKey(mode, cookie.Value),
 			tokens: floodBurst, last: time.Now()}
+		s.track(c, true)
+		defer s.track(c, false)
 		go c.writePump()
 		c.readPump(r.Context(), r.URL.Query().Get("lang"))
 	}

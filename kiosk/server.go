@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"buurtloket"
@@ -59,6 +60,9 @@ type Server struct {
 	cfg      Config
 	page     *template.Template
 	upgrader websocket.Upgrader
+
+	mu    sync.Mutex
+	conns map[*conn]struct{}
 }
 
 // New returns the web channel.
@@ -72,7 +76,7 @@ func New(cfg Config) *Server {
 	if cfg.Phone.Name == "" {
 		cfg.Phone = PhoneMode
 	}
-	s := &Server{cfg: cfg, page: template.Must(template.New("page").Parse(pageTemplate))}
+	s := &Server{cfg: cfg, page: template.Must(template.New("page").Parse(pageTemplate)), conns: map[*conn]struct{}{}}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
@@ -120,4 +124,27 @@ func newID() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// CloseConnections tells every connected page that the server is going
+// away and closes its WebSocket; the pages reconnect (to this server when it
+// comes back, or to another behind the same address) and resume. The HTTP
+// server's Shutdown does not do this for WebSockets: call it on shutdown.
+func (s *Server) CloseConnections() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server going away"), time.Now().Add(time.Second))
+		c.ws.Close()
+	}
+}
+
+func (s *Server) track(c *conn, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on {
+		s.conns[c] = struct{}{}
+	} else {
+		delete(s.conns, c)
+	}
 }

@@ -49,6 +49,8 @@ type Server struct {
 	http     *http.Server
 	registry *prometheus.Registry
 	reloads  *prometheus.CounterVec
+
+	onShutdown []func()
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -138,6 +140,9 @@ func (s *Server) Open() error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	for _, f := range s.onShutdown {
+		s.http.RegisterOnShutdown(f)
 	}
 	return nil
 }
@@ -239,6 +244,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger})
 	mux.Handle("/", web.Handler())
+	// Pages reconnect and resume when the server goes away.
+	s.onShutdown = append(s.onShutdown, web.CloseConnections)
 	return mux
 }
 
