@@ -98,7 +98,14 @@ func newBrowser(t *testing.T, width, height int, kiosk Mode) *browser {
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc(); srv.Close(); store.Close() })
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		srv.Close()
+		web.Close()
+		store.Close()
+	})
 	shots := os.Getenv("BUURTLOKET_SCREENSHOTS") // a folder, for docs/screenshots
 	if shots == "" {
 		shots = t.TempDir()

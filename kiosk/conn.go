@@ -17,7 +17,7 @@ const (
 	writeWait  = 10 * time.Second    // to write one frame
 	pongWait   = 60 * time.Second    // for the page's pong
 	pingPeriod = (pongWait * 9) / 10 // must be less than pongWait
-	sendQueue  = 64                  // frames waiting for a slow page; more closes it
+	sendQueue  = 16                  // frames waiting for a slow page; more closes it
 
 	// A page sends a few inputs a second at most; a flood is slowed down
 	// (burst, then per second), and a page that keeps flooding is closed.
@@ -35,8 +35,10 @@ type conn struct {
 	send chan []byte
 	key  string // the stored session's name
 
-	sess    dialogs.Session
-	receipt *receiptDTO
+	sess     dialogs.Session
+	receipt  *receiptDTO
+	sentLang string        // the language of the page's words last sent
+	done     chan struct{} // the worker has handled this connection's input
 
 	tokens  float64
 	last    time.Time
@@ -63,22 +65,28 @@ func (s *Server) serveWebSocket(mode Mode) http.HandlerFunc {
 			return // the upgrader has answered
 		}
 		c := &conn{s: s, mode: mode, ws: ws, send: make(chan []byte, sendQueue), key: storeKey(mode, cookie.Value),
-			tokens: floodBurst, last: time.Now()}
+			tokens: floodBurst, last: time.Now(), done: make(chan struct{}, 1)}
+		// As in the chat example, both pumps run on their own and the
+		// handler returns: net/http then frees what it held for the request.
 		s.track(c, true)
-		defer s.track(c, false)
 		go c.writePump()
-		c.readPump(r.Context(), r.URL.Query().Get("lang"))
+		go c.readPump(r.URL.Query().Get("lang"))
 	}
 }
 
-func (c *conn) readPump(ctx context.Context, lang string) {
+func (c *conn) readPump(lang string) {
+	ctx, cancel := context.WithCancel(context.Background())
 	defer func() {
+		cancel()
+		c.s.track(c, false)
 		close(c.send)
 	}()
 	c.ws.SetReadLimit(maxFrame)
 	c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	c.ws.SetPongHandler(func(string) error { c.ws.SetReadDeadline(time.Now().Add(pongWait)); return nil })
-	c.open(ctx, lang)
+	if !c.onWorker(func() { c.open(ctx, lang) }) {
+		return
+	}
 	for {
 		kind, data, err := c.ws.ReadMessage()
 		if err != nil {
@@ -105,13 +113,22 @@ func (c *conn) readPump(ctx context.Context, lang string) {
 			c.sendError(buurtloket.Errorf(buurtloket.EINVALID, "only text frames"))
 			continue
 		}
-		in, err := parseFrame(data)
-		if err != nil {
-			c.sendError(err)
-			continue
+		if !c.onWorker(func() { c.handle(ctx, data) }) {
+			return
 		}
-		c.handle(ctx, in)
 	}
+}
+
+// onWorker runs f on one of the server's workers and waits for it; it
+// returns false when the server is stopping.
+func (c *conn) onWorker(f func()) bool {
+	select {
+	case c.s.work <- func() { f(); c.done <- struct{}{} }:
+	case <-c.s.stop:
+		return false
+	}
+	<-c.done
+	return true
 }
 
 func (c *conn) writePump() {
@@ -174,8 +191,13 @@ func (c *conn) open(ctx context.Context, lang string) {
 	c.apply(ctx, e, view, nil)
 }
 
-// handle applies one input from the page.
-func (c *conn) handle(ctx context.Context, in dialogs.Input) {
+// handle applies one frame from the page.
+func (c *conn) handle(ctx context.Context, data []byte) {
+	in, err := parseFrame(data)
+	if err != nil {
+		c.sendError(err)
+		return
+	}
 	e := c.s.cfg.Engine()
 	sess, view, effects, err := e.Step(c.sess, in)
 	if err != nil {
@@ -249,7 +271,13 @@ func (c *conn) save(ctx context.Context) {
 }
 
 func (c *conn) push(e *dialogs.Engine, v dialogs.View, wipe bool) {
-	frame := viewFrame{Type: "view", View: toDTO(e, v), UI: texts(e, v.Lang, c.mode), Strip: strip(e, v.Lang), Langs: languages(e), Receipt: c.receipt, Wipe: wipe}
+	frame := viewFrame{Type: "view", View: toDTO(e, v), Receipt: c.receipt, Wipe: wipe}
+	// The page's own words, the languages and the emergency strip only
+	// change with the language: they go along only then.
+	if v.Lang != c.sentLang {
+		frame.UI, frame.Strip, frame.Langs = texts(e, v.Lang, c.mode), strip(e, v.Lang), languages(e)
+		c.sentLang = v.Lang
+	}
 	c.queue(frame)
 }
 

@@ -17,7 +17,9 @@ import (
 // restart, stop, language, emergency, close, person, change). The server
 // sends views, and errors:
 //
-//	{"type":"view","view":{...},"ui":{...},"strip":[...],"wipe":true}
+//	{"type":"view","view":{...},"ui":{...},"strip":[...],"langs":[...],"wipe":true}
+//
+// (ui, strip and langs only when the language changed since the last view)
 //	{"type":"error","code":"invalid","message":"..."}
 
 // maxFrame bounds one frame from the page: far above a full contact form.
@@ -89,9 +91,9 @@ func parseFrame(data []byte) (dialogs.Input, error) {
 type viewFrame struct {
 	Type    string        `json:"type"`
 	View    viewDTO       `json:"view"`
-	UI      *pageTexts    `json:"ui"`
-	Strip   []actionDTO   `json:"strip"`
-	Langs   []languageDTO `json:"langs"`
+	UI      *pageTexts    `json:"ui,omitempty"`
+	Strip   []actionDTO   `json:"strip,omitempty"`
+	Langs   []languageDTO `json:"langs,omitempty"`
 	Receipt *receiptDTO   `json:"receipt,omitempty"`
 	Wipe    bool          `json:"wipe,omitempty"`
 }

@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -63,6 +64,13 @@ type Server struct {
 
 	mu    sync.Mutex
 	conns map[*conn]struct{}
+
+	// work runs the inputs of every connection on a few goroutines, so
+	// that the deep stacks of the engine, JSON and storage are not kept
+	// once per connection. Each connection waits for its own input, so
+	// the order per connection stays.
+	work chan func()
+	stop chan struct{}
 }
 
 // New returns the web channel.
@@ -76,10 +84,19 @@ func New(cfg Config) *Server {
 	if cfg.Phone.Name == "" {
 		cfg.Phone = PhoneMode
 	}
-	s := &Server{cfg: cfg, page: template.Must(template.New("page").Parse(pageTemplate)), conns: map[*conn]struct{}{}}
+	s := &Server{cfg: cfg, page: template.Must(template.New("page").Parse(pageTemplate)), conns: map[*conn]struct{}{},
+		work: make(chan func()), stop: make(chan struct{})}
+	for i := 0; i < 4*runtime.GOMAXPROCS(0); i++ {
+		go s.worker()
+	}
 	s.upgrader = websocket.Upgrader{
-		ReadBufferSize:  4096,
-		WriteBufferSize: 4096,
+		// A small read buffer of its own (net/http's 4 KB one is then
+		// freed; frames may still be larger), and a write buffer lent by
+		// the pool only while a frame is written: thousands of idle kiosks
+		// and phones cost little.
+		ReadBufferSize:  1024,
+		WriteBufferSize: 0,
+		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     sameOrigin,
 	}
 	return s
@@ -147,4 +164,21 @@ func (s *Server) track(c *conn, on bool) {
 	} else {
 		delete(s.conns, c)
 	}
+}
+
+func (s *Server) worker() {
+	for {
+		select {
+		case f := <-s.work:
+			f()
+		case <-s.stop:
+			return
+		}
+	}
+}
+
+// Close stops the workers. Connections should be closed first.
+func (s *Server) Close() {
+	s.CloseConnections()
+	close(s.stop)
 }

@@ -44,7 +44,7 @@ func newEnv(t testing.TB) *testEnv {
 	web := New(Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam()})
 	srv := httptest.NewServer(web.Handler())
 	jar, _ := cookiejar.New(nil)
-	t.Cleanup(func() { srv.Close(); store.Close() })
+	t.Cleanup(func() { srv.Close(); web.Close(); store.Close() })
 	return &testEnv{srv: srv, store: store, jar: jar}
 }
 
@@ -132,7 +132,13 @@ func TestWalkToATicket(t *testing.T) {
 	if f.Type != "view" || f.View.Flow != "start" || len(f.Strip) != 3 || f.UI == nil || f.UI.Leave == "" {
 		t.Fatalf("first frame %+v", f)
 	}
-	c.choose("worry")
+	if f = c.choose("worry"); f.UI != nil || f.Strip != nil {
+		t.Fatal("the page's words go along only when the language changes")
+	}
+	if f = c.do(map[string]any{"type": "language", "lang": "bg"}); f.UI == nil || f.UI.Leave == "" || len(f.Strip) != 3 {
+		t.Fatal("a new language must bring the page's words")
+	}
+	c.do(map[string]any{"type": "language", "lang": "nl"})
 	c.choose("lonely")
 	c.choose("no")
 	c.choose("weeks")

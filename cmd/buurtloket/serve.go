@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -38,6 +39,7 @@ type Server struct {
 	KeyFile    string // the master key for sealing contact details
 	Key        string // the same key given directly (hex); wins over KeyFile
 	WijkenFile string // postcode-to-neighbourhood table; empty: the shipped one
+	DebugAddr  string // where to serve Go's profiler (pprof); empty: nowhere
 	Retention  buurtloket.Retention
 	Logger     *slog.Logger
 	Stdout     io.Writer // where the start-up message goes
@@ -62,6 +64,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stringFlag(fs, &s.DB, "db", "data/buurtloket.db", "the database: an SQLite file, or a postgres:// URL")
 	stringFlag(fs, &s.KeyFile, "key-file", "data/buurtloket.key", "the key that seals contact details; created (mode 0600) when missing")
 	stringFlag(fs, &s.Key, "key", "", "the sealing key as 64 hex digits, instead of the key file (use a secret store)")
+	stringFlag(fs, &s.DebugAddr, "debug-addr", "", "serve Go's profiler (net/http/pprof) here, such as 127.0.0.1:6060; never on a public address")
 	stringFlag(fs, &s.WijkenFile, "wijken", "", "postcode-to-neighbourhood table (pc4,wijk per line); default: the shipped Schiedam table")
 	var retention string
 	stringFlag(fs, &retention, "retention", "90", "days a closed request is kept: a default and exceptions per topic, such as 90,worry=30")
@@ -165,6 +168,19 @@ func (s *Server) Run(ctx context.Context) error {
 	defer s.store.Close()
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.listener) }()
+	if s.DebugAddr != "" {
+		debug := http.NewServeMux()
+		debug.HandleFunc("/debug/pprof/", pprof.Index)
+		debug.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		debug.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		debug.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go func() {
+			s.Logger.Info("profiler", "addr", s.DebugAddr)
+			if err := http.ListenAndServe(s.DebugAddr, debug); err != nil {
+				s.Logger.Error("profiler", "error", err)
+			}
+		}()
+	}
 
 	// Replies go out through the delivery worker; the channels register
 	// their senders as they come (the bot, connected pages). Without a

@@ -52,6 +52,7 @@
     const path = mode === "kiosk" ? "/kiosk/ws" : "/ws";
     ws = new WebSocket(proto + "//" + location.host + path);
     ws.onopen = () => { retry = 500; hideOverlay("reconnecting"); };
+    // A new connection sends the words again: the server starts afresh.
     ws.onmessage = (ev) => {
       let frame;
       try { frame = JSON.parse(ev.data); } catch { return; }
@@ -80,10 +81,15 @@
     lastFrame = null;
   }
 
+  let strips = [], langs = [];
+
   function render(frame) {
     if (frame.wipe) wipe();
+    // The page's words, the strip and the languages come when they change.
+    if (frame.ui) { ui = frame.ui; strips = frame.strip || []; langs = frame.langs || []; }
+    frame.strip = strips;
+    frame.langs = langs;
     lastFrame = frame;
-    ui = frame.ui;
     const v = frame.view;
     document.documentElement.lang = v.lang;
     document.documentElement.dir = v.rtl ? "rtl" : "ltr";
