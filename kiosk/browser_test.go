@@ -402,3 +402,39 @@ func TestBrowserReconnects(t *testing.T) {
 		t.Fatalf("after the reconnect the answer is %q, want health", sel)
 	}
 }
+
+// TestBrowserFollowUp opens a request with its code and PIN on the kiosk,
+// reads the staff reply in Turkish words, and answers.
+func TestBrowserFollowUp(t *testing.T) {
+	b := newBrowser(t, 1080, 1920, KioskMode)
+	ctx := context.Background()
+	rec, err := b.store.Submit(ctx, buurtloket.NewRequest{Key: "b-follow", Topic: buurtloket.TopicNuisance, Priority: buurtloket.PriorityNormal,
+		Channel: buurtloket.ChannelKiosk, Lang: "tr", Summary: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.store.Reply(ctx, rec.ID, "staff:anna", "<i>Yarın</i> arayacağız."); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(b.base + "/kiosk/"))
+	b.at("start/menu")
+	b.do(chromedp.Click(css(`main button[lang="tr"]`), chromedp.NodeVisible), chromedp.WaitVisible(css(`html[lang="tr"]`)))
+	b.do(chromedp.Click(css(`#follow`), chromedp.NodeVisible))
+	b.at("follow/form")
+	b.scan("follow-form-tr")
+	b.do(chromedp.SendKeys(css("#f-code"), strings.ToLower(rec.Ticket)), chromedp.SendKeys(css("#f-pin"), rec.PIN),
+		chromedp.Click(css(`form.answer button[type="submit"]`), chromedp.NodeVisible))
+	b.at("follow/thread")
+	b.scan("follow-thread-tr")
+	if status := value(b, chromedp.Text(css("#follow-status"))); status != "Cevaplandı" {
+		t.Fatalf("status %q", status)
+	}
+	if body := value(b, chromedp.Text(css(".thread .staff .body"))); body != "<i>Yarın</i> arayacağız." {
+		t.Fatalf("staff message %q", body)
+	}
+	b.do(chromedp.SendKeys(css("#f-reply"), "Teşekkürler."), chromedp.Click(css(`form.answer button[type="submit"]`), chromedp.NodeVisible),
+		chromedp.WaitVisible(css(".thread li.resident")))
+	if thread, _ := b.store.Thread(ctx, rec.ID); len(thread) != 2 {
+		t.Fatalf("the answer was not stored: %d messages", len(thread))
+	}
+}

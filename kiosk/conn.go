@@ -40,6 +40,12 @@ type conn struct {
 	sentLang string        // the language of the page's words last sent
 	done     chan struct{} // the worker has handled this connection's input
 
+	// Following a request with its code: kept in memory only, for this
+	// connection; wrong tries are limited.
+	followTicket, followPIN string
+	wrongTries              int
+	wrongSince              time.Time
+
 	tokens  float64
 	last    time.Time
 	strikes int
@@ -193,11 +199,20 @@ func (c *conn) open(ctx context.Context, lang string) {
 
 // handle applies one frame from the page.
 func (c *conn) handle(ctx context.Context, data []byte) {
-	in, err := parseFrame(data)
+	req, err := parseFrame(data)
 	if err != nil {
 		c.sendError(err)
 		return
 	}
+	switch req.kind {
+	case "follow":
+		c.follow(ctx, req.ticket, req.pin)
+		return
+	case "reply":
+		c.reply(ctx, req.text)
+		return
+	}
+	in := req.input
 	e := c.s.cfg.Engine()
 	sess, view, effects, err := e.Step(c.sess, in)
 	if err != nil {
@@ -219,6 +234,7 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 		case dialogs.EffectForget:
 			wipe = true
 			c.receipt = nil
+			c.followTicket, c.followPIN = "", ""
 			if err := c.s.cfg.Store.DeleteSession(ctx, c.key); err != nil {
 				c.s.cfg.Logger.Error("deleting a session", "error", err)
 			}
@@ -289,6 +305,12 @@ func (c *conn) sendError(err error) {
 		c.s.cfg.Logger.Error("page input", "error", err)
 	}
 	c.queue(errorFrame{Type: "error", Code: code, Message: msg})
+}
+
+// say sends an error with words for the resident, in their language.
+func (c *conn) say(code, messageID string) {
+	e := c.s.cfg.Engine()
+	c.queue(errorFrame{Type: "error", Code: code, Message: messageID, Say: e.Content().Catalog.Text(c.sess.Lang, messageID)})
 }
 
 func (c *conn) queue(frame any) {

@@ -12,6 +12,8 @@ import (
 // The WebSocket protocol. The page sends one kind of frame:
 //
 //	{"type":"input","input":{"type":"choose","choice":"rent"}}
+//	{"type":"follow","ticket":"K7QM-3XHD","pin":"1234"}   (I have a ticket code)
+//	{"type":"reply","text":"..."}                         (answer staff, while following)
 //
 // with an input of the engine's types (choose, text, contact, skip, back,
 // restart, stop, language, emergency, close, person, change). The server
@@ -20,14 +22,28 @@ import (
 //	{"type":"view","view":{...},"ui":{...},"strip":[...],"langs":[...],"wipe":true}
 //
 // (ui, strip and langs only when the language changed since the last view)
+//	{"type":"follow","ticket":"K7QM-3XHD","status":"...","messages":[...],"canReply":true}
 //	{"type":"error","code":"invalid","message":"..."}
 
 // maxFrame bounds one frame from the page: far above a full contact form.
 const maxFrame = 16 << 10
 
 type clientFrame struct {
-	Type  string      `json:"type"`
-	Input clientInput `json:"input"`
+	Type   string      `json:"type"`
+	Input  clientInput `json:"input"`
+	Ticket string      `json:"ticket,omitempty"` // follow
+	PIN    string      `json:"pin,omitempty"`    // follow
+	Text   string      `json:"text,omitempty"`   // reply
+}
+
+// request is what a frame asks: an input for the dialog, following a
+// request with its code and PIN, or answering staff on it.
+type request struct {
+	kind   string // "input", "follow" or "reply"
+	input  dialogs.Input
+	ticket string
+	pin    string
+	text   string
 }
 
 type clientInput struct {
@@ -56,34 +72,60 @@ var pageInputs = map[string]dialogs.InputType{
 
 // parseFrame reads one frame from the page. It refuses, with a message for
 // the log and the error frame, anything the page would not send.
-func parseFrame(data []byte) (dialogs.Input, error) {
+func parseFrame(data []byte) (request, error) {
 	if len(data) > maxFrame {
-		return dialogs.Input{}, buurtloket.Errorf(buurtloket.ETOOLARGE, "a frame may be at most %d bytes", maxFrame)
+		return request{}, buurtloket.Errorf(buurtloket.ETOOLARGE, "a frame may be at most %d bytes", maxFrame)
 	}
 	if !utf8.Valid(data) {
-		return dialogs.Input{}, buurtloket.Errorf(buurtloket.EINVALID, "the frame is not valid UTF-8")
+		return request{}, buurtloket.Errorf(buurtloket.EINVALID, "the frame is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var f clientFrame
 	if err := dec.Decode(&f); err != nil {
-		return dialogs.Input{}, buurtloket.Errorf(buurtloket.EINVALID, "the frame is not a valid message")
+		return request{}, buurtloket.Errorf(buurtloket.EINVALID, "the frame is not a valid message")
 	}
 	if dec.More() {
-		return dialogs.Input{}, buurtloket.Errorf(buurtloket.EINVALID, "one message per frame")
+		return request{}, buurtloket.Errorf(buurtloket.EINVALID, "one message per frame")
 	}
-	if f.Type != "input" {
-		return dialogs.Input{}, buurtloket.Errorf(buurtloket.EINVALID, "unknown frame type")
+	switch f.Type {
+	case "follow":
+		if len(f.Ticket) > 32 || len(f.PIN) > 16 {
+			return request{}, buurtloket.Errorf(buurtloket.EINVALID, "a ticket code or PIN is too long")
+		}
+		return request{kind: "follow", ticket: f.Ticket, pin: f.PIN}, nil
+	case "reply":
+		return request{kind: "reply", text: f.Text}, nil
+	case "input":
+	default:
+		return request{}, buurtloket.Errorf(buurtloket.EINVALID, "unknown frame type")
 	}
 	t, ok := pageInputs[f.Input.Type]
 	if !ok {
-		return dialogs.Input{}, buurtloket.Errorf(buurtloket.EINVALID, "unknown input type")
+		return request{}, buurtloket.Errorf(buurtloket.EINVALID, "unknown input type")
 	}
 	in := dialogs.Input{Type: t, Choice: f.Input.Choice, Text: f.Input.Text, Lang: f.Input.Lang, Step: f.Input.Step}
 	if c := f.Input.Contact; c != nil {
 		in.Contact = dialogs.Contact{Name: c.Name, Phone: c.Phone, Email: c.Email}
 	}
-	return in, nil
+	return request{kind: "input", input: in}, nil
+}
+
+// followFrame shows a followed request: its status in plain words and the
+// thread (staff names never shown), in the resident's language.
+type followFrame struct {
+	Type     string       `json:"type"`
+	Ticket   string       `json:"ticket"`
+	Status   string       `json:"status"`
+	Messages []messageDTO `json:"messages"`
+	CanReply bool         `json:"canReply"`
+	UI       *followTexts `json:"ui"`
+}
+
+type messageDTO struct {
+	FromStaff bool   `json:"fromStaff"`
+	Body      string `json:"body"`
+	When      string `json:"when"` // 2026-03-02
 }
 
 // Frames to the page.
@@ -102,6 +144,7 @@ type errorFrame struct {
 	Type    string `json:"type"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Say     string `json:"say,omitempty"` // words for the resident, when there are
 }
 
 type viewDTO struct {

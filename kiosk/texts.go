@@ -19,6 +19,10 @@ type pageTexts struct {
 	Error        string   `json:"error"`
 	Send         string   `json:"send"`
 	Languages    string   `json:"languages"`
+	FollowStart  string   `json:"followStart"`
+	FollowCode   string   `json:"followCode"`
+	FollowPIN    string   `json:"followPin"`
+	FollowOpen   string   `json:"followOpen"`
 
 	Back      string `json:"back"`
 	Restart   string `json:"restart"`
@@ -53,6 +57,7 @@ func texts(e *dialogs.Engine, lang string, mode Mode) *pageTexts {
 		StillThere: t("ui.idle.question"), StillHere: t("ui.idle.still_here"),
 		Leave: t("ui.leave"), Code: t("ui.ticket.code"), PIN: t("ui.ticket.pin"), Keep: t("ui.ticket.keep"),
 		Error: t("ui.error.generic"), Send: t("ui.text.send"), Languages: t("ui.languages"),
+		FollowStart: t("ui.follow.start"), FollowCode: t("ui.follow.code"), FollowPIN: t("ui.follow.pin"), FollowOpen: t("ui.follow.open"),
 		Back: ui.Back, Restart: ui.Restart, Stop: ui.Stop, Language: ui.Language, Emergency: ui.Emergency,
 		Person: ui.Person, Skip: ui.Skip, Change: ui.Change, Close: ui.Close,
 		Name: ui.Name, Phone: ui.Phone, Email: ui.Email, Anonymous: ui.Anonymous,

@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -310,9 +311,78 @@ func TestOriginAndCookieAreRequired(t *testing.T) {
 
 func TestPageMessagesExist(t *testing.T) {
 	content, _ := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
-	for _, id := range pageMessages {
+	for _, id := range append(pageMessages, followMessages...) {
 		if !content.Catalog.Has(id) {
 			t.Errorf("message %s is missing", id)
 		}
+	}
+}
+
+func TestFollowWithTicketCode(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	rec, err := env.store.Submit(ctx, buurtloket.NewRequest{Key: "follow-1", Topic: buurtloket.TopicMoney, Priority: buurtloket.PriorityNormal,
+		Channel: buurtloket.ChannelKiosk, Lang: "pl", Summary: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.store.Reply(ctx, rec.ID, "staff:anna.de.vries", "Proszę zadzwonić jutro."); err != nil {
+		t.Fatal(err)
+	}
+	env.page(t, "/kiosk/")
+	c := env.dial(t, "/kiosk/ws")
+	c.read()
+	c.do(map[string]any{"type": "language", "lang": "pl"})
+
+	send := func(v map[string]any) map[string]any {
+		data, _ := json.Marshal(v)
+		c.sendRaw(string(data))
+		c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, msg, err := c.ws.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f map[string]any
+		json.Unmarshal(msg, &f)
+		return f
+	}
+	wrong := "0000"
+	if rec.PIN == wrong {
+		wrong = "1111"
+	}
+	f := send(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": wrong})
+	if f["type"] != "error" || f["say"] != "Ten kod lub PIN się nie zgadza. Sprawdź jeszcze raz." {
+		t.Fatalf("wrong PIN: %v", f)
+	}
+	f = send(map[string]any{"type": "follow", "ticket": strings.ToLower(rec.Ticket), "pin": rec.PIN})
+	if f["type"] != "follow" || f["status"] != "Odpowiedziano" || f["canReply"] != true {
+		t.Fatalf("follow: %v", f)
+	}
+	msgs := f["messages"].([]any)
+	if len(msgs) != 1 || msgs[0].(map[string]any)["body"] != "Proszę zadzwonić jutro." || msgs[0].(map[string]any)["fromStaff"] != true {
+		t.Fatalf("messages %v", msgs)
+	}
+	if strings.Contains(fmt.Sprint(f), "anna") {
+		t.Fatal("a staff member's name reached the resident")
+	}
+	f = send(map[string]any{"type": "reply", "text": "Dobrze, dziękuję."})
+	if msgs := f["messages"].([]any); f["type"] != "follow" || len(msgs) != 2 || f["status"] != "Zajmujemy się tym" {
+		t.Fatalf("after the reply: %v", f)
+	}
+	thread, _ := env.store.Thread(ctx, rec.ID)
+	if len(thread) != 2 || thread[1].Author != buurtloket.AuthorResident || thread[1].Body != "Dobrze, dziękuję." {
+		t.Fatalf("stored thread %+v", thread)
+	}
+	// Stop forgets the opened request too.
+	c.do(map[string]any{"type": "stop"})
+	if f := send(map[string]any{"type": "reply", "text": "x"}); f["type"] != "error" {
+		t.Fatalf("a reply after stop: %v", f)
+	}
+	// Guessing is limited.
+	for i := 0; i < maxWrongTries; i++ {
+		send(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": wrong})
+	}
+	if f := send(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": rec.PIN}); f["type"] != "error" || !strings.Contains(fmt.Sprint(f["say"]), "10") {
+		t.Fatalf("after too many wrong tries even the right PIN must wait: %v", f)
 	}
 }

@@ -57,7 +57,8 @@
       let frame;
       try { frame = JSON.parse(ev.data); } catch { return; }
       if (frame.type === "view") render(frame);
-      else if (frame.type === "error") showError();
+      else if (frame.type === "follow") renderFollow(frame);
+      else if (frame.type === "error") showError(frame.say);
     };
     ws.onclose = () => {
       ws = null;
@@ -67,11 +68,50 @@
     };
   }
 
-  function showError() {
+  function showError(say) {
     if (!ui) return;
     let e = document.getElementById("page-error");
     if (!e) { e = el("p", { id: "page-error", class: "error", role: "alert" }); screen.prepend(e); }
-    e.textContent = ui.error;
+    e.textContent = say || ui.error;
+  }
+
+  // "I have a code": the resident opens their request with code and PIN.
+  function showFollowForm() {
+    const code = el("input", { id: "f-code", name: "code", autocomplete: "off", autocapitalize: "characters", spellcheck: "false", dir: "ltr" });
+    const pin = el("input", { id: "f-pin", name: "pin", autocomplete: "off", inputmode: "numeric", dir: "ltr" });
+    screen.replaceChildren(el("h1", { id: "prompt", text: ui.followStart }),
+      el("form", { class: "answer", onsubmit: (e) => { e.preventDefault(); ws && ws.send(JSON.stringify({ type: "follow", ticket: code.value, pin: pin.value })); } },
+        el("label", { for: "f-code", text: ui.followCode }), code,
+        el("label", { for: "f-pin", text: ui.followPin }), pin,
+        el("div", { class: "row" },
+          el("button", { type: "submit", class: "primary" }, ui.followOpen),
+          el("button", { type: "button", onclick: () => render(lastFrame) }, icon("back"), ui.back))));
+    screen.dataset.step = "follow/form";
+    code.focus();
+    resetIdle();
+  }
+
+  function renderFollow(f) {
+    const t = f.ui;
+    const parts = [el("h1", { id: "prompt", text: t.title }),
+      el("p", {}, el("span", { text: t.status + ": " }), el("strong", { id: "follow-status", text: f.status })),
+      el("p", { class: "code", dir: "ltr", text: f.ticket })];
+    if (f.messages.length === 0) parts.push(el("p", { class: "notice", text: t.none }));
+    parts.push(el("ol", { class: "thread" }, ...f.messages.map((m) => el("li", { class: m.fromStaff ? "staff" : "resident" },
+      el("span", { class: "who", text: (m.fromStaff ? t.staff : t.you) + " · " + m.when }),
+      el("p", { class: "body", text: m.body })))));
+    if (f.canReply) {
+      const answer = el("textarea", { id: "f-reply", name: "reply", "aria-label": t.reply, maxlength: "4000" });
+      parts.push(el("form", { class: "answer", onsubmit: (e) => { e.preventDefault(); ws && ws.send(JSON.stringify({ type: "reply", text: answer.value })); } },
+        el("label", { for: "f-reply", text: t.reply }), answer,
+        el("button", { type: "submit", class: "primary" }, t.send)));
+    } else {
+      parts.push(el("p", { class: "notice", text: t.closed }));
+    }
+    parts.push(el("button", { type: "button", onclick: () => render(lastFrame) }, icon("back"), t.back));
+    screen.replaceChildren(...parts);
+    screen.dataset.step = "follow/thread";
+    resetIdle();
   }
 
   function wipe() {
@@ -97,6 +137,8 @@
     renderStrip(frame);
     const parts = [];
     if (v.flow === "start" && !v.emergency) parts.push(languageRow(frame.langs, v.lang));
+    const followButton = v.flow === "start" && !v.emergency
+      ? el("button", { type: "button", id: "follow", onclick: showFollowForm }, icon("letter"), ui.followStart) : null;
     if (v.progress) parts.push(el("p", { class: "progress", text: v.progress }));
     if (v.notice) parts.push(el("p", { class: "notice", role: "status", text: v.notice }));
     parts.push(el("h1", { id: "prompt", text: v.prompt }));
@@ -109,6 +151,7 @@
     if (v.expect === "text") parts.push(textForm(v));
     if (v.expect === "contact") parts.push(contactForm(v));
     if (v.ticket && frame.receipt) parts.push(ticket(frame.receipt));
+    if (followButton) parts.push(followButton);
     if (v.offerPerson) parts.push(el("button", { type: "button", class: "primary", onclick: () => send({ type: "person" }) }, icon("person"), ui.person));
     screen.replaceChildren(...parts);
     screen.dataset.step = v.flow + "/" + v.step;
