@@ -191,6 +191,7 @@ type InboxPage struct {
 type RequestStore interface {
 	ThreadStore
 	PurgeStore
+	KioskStore
 
 	// Submit stores a new request durably before it returns a receipt.
 	// A retried submission with the same Key returns the first receipt.

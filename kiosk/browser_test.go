@@ -65,14 +65,15 @@ func axeSource(t *testing.T) string {
 }
 
 type browser struct {
-	web   *Server
-	t     *testing.T
-	ctx   context.Context
-	base  string
-	axe   string
-	store *sqlite.DB
-	shots string
-	scans int
+	pairing string // the kiosk's pairing link
+	web     *Server
+	t       *testing.T
+	ctx     context.Context
+	base    string
+	axe     string
+	store   *sqlite.DB
+	shots   string
+	scans   int
 }
 
 func newBrowser(t *testing.T, width, height int, kiosk Mode) *browser {
@@ -110,7 +111,11 @@ func newBrowser(t *testing.T, width, height int, kiosk Mode) *browser {
 	if shots == "" {
 		shots = t.TempDir()
 	}
-	return &browser{web: web, t: t, ctx: ctx, base: srv.URL, axe: axeSource(t), store: store, shots: shots}
+	_, token, err := store.AddKiosk(context.Background(), "Buurthuis De Erker", "Oost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{web: web, t: t, ctx: ctx, base: srv.URL, axe: axeSource(t), store: store, shots: shots, pairing: srv.URL + "/kiosk/pair?token=" + token}
 }
 
 func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
@@ -236,7 +241,7 @@ func TestBrowserMoneyInDutch(t *testing.T) {
 
 func TestBrowserArabicRightToLeft(t *testing.T) {
 	b := newBrowser(t, 1920, 1080, KioskMode)
-	b.do(chromedp.Navigate(b.base + "/kiosk/"))
+	b.do(chromedp.Navigate(b.pairing))
 	b.at("start/menu")
 	b.do(chromedp.Click(css(`main button[lang="ar"]`), chromedp.NodeVisible), chromedp.WaitVisible(css(`html[dir="rtl"]`)))
 	b.scan("start-ar")
@@ -272,7 +277,7 @@ func TestBrowserKioskForgets(t *testing.T) {
 	quick := KioskMode
 	quick.Idle, quick.Warning = 2*time.Second, 2*time.Second
 	b := newBrowser(t, 1080, 1920, quick)
-	b.do(chromedp.Navigate(b.base + "/kiosk/"))
+	b.do(chromedp.Navigate(b.pairing))
 	b.at("start/menu")
 	b.choose("nuisance", "nuisance/what")
 	b.choose("noise", "nuisance/where")
@@ -350,7 +355,7 @@ func TestBrowserEveryTopicToATicket(t *testing.T) {
 	}
 	tickets := map[string]bool{}
 	for _, topic := range []string{"nuisance", "worry", "senior", "repairs"} {
-		b.do(chromedp.Navigate(b.base + "/kiosk/"))
+		b.do(chromedp.Navigate(b.pairing))
 		b.at("start/menu")
 		b.choose(topic, topic+"/"+map[string]string{"nuisance": "what", "worry": "what", "senior": "kind", "repairs": "what"}[topic])
 		walks[topic]()
@@ -381,7 +386,7 @@ func TestBrowserEveryTopicToATicket(t *testing.T) {
 // does: the page reconnects and continues at the same step, answers intact.
 func TestBrowserReconnects(t *testing.T) {
 	b := newBrowser(t, 1080, 1920, KioskMode)
-	b.do(chromedp.Navigate(b.base + "/kiosk/"))
+	b.do(chromedp.Navigate(b.pairing))
 	b.at("start/menu")
 	b.choose("money", "money/bills")
 	b.choose("health", "money/how_long")
@@ -416,7 +421,7 @@ func TestBrowserFollowUp(t *testing.T) {
 	if _, err := b.store.Reply(ctx, rec.ID, "staff:anna", "<i>Yarın</i> arayacağız."); err != nil {
 		t.Fatal(err)
 	}
-	b.do(chromedp.Navigate(b.base + "/kiosk/"))
+	b.do(chromedp.Navigate(b.pairing))
 	b.at("start/menu")
 	b.do(chromedp.Click(css(`main button[lang="tr"]`), chromedp.NodeVisible), chromedp.WaitVisible(css(`html[lang="tr"]`)))
 	b.do(chromedp.Click(css(`#follow`), chromedp.NodeVisible))

@@ -29,11 +29,12 @@ const (
 // conn is one page's WebSocket. As in the gorilla chat example, one
 // goroutine reads (and handles inputs in order) and one writes.
 type conn struct {
-	s    *Server
-	mode Mode
-	ws   *websocket.Conn
-	send chan []byte
-	key  string // the stored session's name
+	s     *Server
+	mode  Mode
+	ws    *websocket.Conn
+	send  chan []byte
+	key   string            // the stored session's name
+	kiosk *buurtloket.Kiosk // the paired kiosk; nil on a phone
 
 	sess     dialogs.Session
 	receipt  *receiptDTO
@@ -66,12 +67,19 @@ func (s *Server) serveWebSocket(mode Mode) http.HandlerFunc {
 			http.Error(w, "open the page first", http.StatusBadRequest)
 			return
 		}
+		var kiosk *buurtloket.Kiosk
+		if mode.Channel == buurtloket.ChannelKiosk {
+			if kiosk = s.kiosk(r); kiosk == nil {
+				http.Error(w, "this kiosk is not paired", http.StatusForbidden)
+				return
+			}
+		}
 		ws, err := s.upgrader.Upgrade(w, r, nil)
 		if err != nil {
 			return // the upgrader has answered
 		}
 		c := &conn{s: s, mode: mode, ws: ws, send: make(chan []byte, sendQueue), key: storeKey(mode, cookie.Value),
-			tokens: floodBurst, last: time.Now(), done: make(chan struct{}, 1)}
+			tokens: floodBurst, last: time.Now(), done: make(chan struct{}, 1), kiosk: kiosk}
 		// As in the chat example, both pumps run on their own and the
 		// handler returns: net/http then frees what it held for the request.
 		s.track(c, true)
@@ -242,8 +250,12 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 			c.sess.ID = newID()
 		case dialogs.EffectSubmit, dialogs.EffectHandoff:
 			c.save(ctx)
+			// A kiosk's requests carry its neighbourhood; others the one of
+			// the postcode answer.
 			wijk := ""
-			if c.s.cfg.Wijken != nil {
+			if c.kiosk != nil && c.kiosk.Wijk != "" {
+				wijk = c.kiosk.Wijk
+			} else if c.s.cfg.Wijken != nil {
 				wijk = c.s.cfg.Wijken.Lookup(ef.Submission.Postcode)
 			}
 			rec, err := c.s.cfg.Store.Submit(ctx, e.Request(ef.Submission, c.mode.Channel, wijk, ""))

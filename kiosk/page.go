@@ -2,12 +2,18 @@ package kiosk
 
 import (
 	"net/http"
+
+	"buurtloket"
 )
 
 // handlePage serves the page shell. Everything a resident sees comes over
 // the WebSocket; the shell holds nothing of theirs, and is never cached.
 func (s *Server) handlePage(mode Mode) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if mode.Channel == buurtloket.ChannelKiosk && s.kiosk(r) == nil {
+			s.notPaired(w, r)
+			return
+		}
 		sessionCookie(w, r)
 		e := s.cfg.Engine()
 		lang := e.Content().Catalog.SourceLanguage()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -49,6 +50,19 @@ func newEnv(t testing.TB) *testEnv {
 	return &testEnv{srv: srv, store: store, jar: jar}
 }
 
+// pair registers a kiosk and pairs this client's cookie jar with it.
+func (e *testEnv) pair(t testing.TB, wijk string) (*buurtloket.Kiosk, string) {
+	t.Helper()
+	k, token, err := e.store.AddKiosk(context.Background(), "Buurthuis De Erker", wijk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := e.page(t, "/kiosk/pair?token="+token); resp.StatusCode != 200 || resp.Request.URL.Path != "/kiosk/" {
+		t.Fatalf("pairing: %s at %s", resp.Status, resp.Request.URL)
+	}
+	return k, token
+}
+
 // page loads the page, as a browser does first, to get the session cookie.
 func (e *testEnv) page(t testing.TB, path string) *http.Response {
 	t.Helper()
@@ -68,7 +82,7 @@ type client struct {
 
 func (e *testEnv) dial(t testing.TB, path string) *client {
 	t.Helper()
-	u, _ := url.Parse(e.srv.URL)
+	u, _ := url.Parse(e.srv.URL + path) // the cookies a browser sends to that path
 	h := http.Header{"Origin": {e.srv.URL}}
 	for _, c := range e.jar.Cookies(u) {
 		h.Add("Cookie", c.Name+"="+c.Value)
@@ -201,7 +215,7 @@ func TestReconnectResumes(t *testing.T) {
 
 func TestHostileFrames(t *testing.T) {
 	env := newEnv(t)
-	env.page(t, "/kiosk/")
+	env.pair(t, "Oost")
 	c := env.dial(t, "/kiosk/ws")
 	c.read()
 	for name, data := range map[string]string{
@@ -311,7 +325,7 @@ func TestOriginAndCookieAreRequired(t *testing.T) {
 
 func TestPageMessagesExist(t *testing.T) {
 	content, _ := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
-	for _, id := range append(pageMessages, followMessages...) {
+	for _, id := range append(append(pageMessages, followMessages...), "ui.kiosk.unpaired") {
 		if !content.Catalog.Has(id) {
 			t.Errorf("message %s is missing", id)
 		}
@@ -329,7 +343,7 @@ func TestFollowWithTicketCode(t *testing.T) {
 	if _, err := env.store.Reply(ctx, rec.ID, "staff:anna.de.vries", "Proszę zadzwonić jutro."); err != nil {
 		t.Fatal(err)
 	}
-	env.page(t, "/kiosk/")
+	env.pair(t, "Oost")
 	c := env.dial(t, "/kiosk/ws")
 	c.read()
 	c.do(map[string]any{"type": "language", "lang": "pl"})
@@ -384,5 +398,52 @@ func TestFollowWithTicketCode(t *testing.T) {
 	}
 	if f := send(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": rec.PIN}); f["type"] != "error" || !strings.Contains(fmt.Sprint(f["say"]), "10") {
 		t.Fatalf("after too many wrong tries even the right PIN must wait: %v", f)
+	}
+}
+
+func TestKioskMustBePaired(t *testing.T) {
+	env := newEnv(t)
+	for _, path := range []string{"/kiosk/", "/kiosk/pair?token=nonsense"} {
+		resp, err := http.Get(env.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "Deze kiosk is nog niet gekoppeld") || strings.Contains(string(body), "app.js") {
+			t.Errorf("%s: %s, want the not-paired screen", path, resp.Status)
+		}
+	}
+	// Without pairing the kiosk's WebSocket refuses.
+	env.page(t, "/")
+	u, _ := url.Parse(env.srv.URL)
+	h := http.Header{"Origin": {env.srv.URL}}
+	for _, c := range env.jar.Cookies(u) {
+		h.Add("Cookie", c.Name+"="+c.Value)
+	}
+	if _, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(env.srv.URL, "http")+"/kiosk/ws", h); err == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("unpaired kiosk WebSocket: %v", err)
+	}
+	// Paired, its requests carry its neighbourhood, whatever postcode is given.
+	k, _ := env.pair(t, "Oost")
+	c := env.dial(t, "/kiosk/ws")
+	c.read()
+	for _, id := range []string{"repairs", "other"} {
+		c.choose(id)
+	}
+	c.do(map[string]any{"type": "text", "text": "Lekkage"})
+	c.choose("anonymous")
+	c.do(map[string]any{"type": "text", "text": "3117 AB"}) // Nieuwland by postcode
+	f := c.choose("send")
+	r, err := env.store.RequestByTicket(context.Background(), f.Receipt.Ticket, f.Receipt.PIN)
+	if err != nil || r.Wijk != "Oost" || r.Channel != buurtloket.ChannelKiosk {
+		t.Fatalf("kiosk request: %v %+v", err, r)
+	}
+	// Revoked, the kiosk shows the not-paired screen again.
+	if err := env.store.RevokeKiosk(context.Background(), k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if resp := env.page(t, "/kiosk/"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("revoked kiosk: %s", resp.Status)
 	}
 }

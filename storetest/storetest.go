@@ -58,6 +58,7 @@ var contract = []contractTest{
 	{"OutboxDeliveryStates", testOutbox},
 	{"ConcurrentClaimsDeliverOnce", testConcurrentClaims},
 	{"PurgeAfterRetention", testPurge},
+	{"Kiosks", testKiosks},
 }
 
 // Run runs the whole contract.

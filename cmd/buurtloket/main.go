@@ -24,6 +24,9 @@ Usage:
   buurtloket flows graph FLOW [--format mermaid|dot]
                                            draw a flow
   buurtloket requests purge [--dry-run]    remove closed requests past their retention
+  buurtloket kiosk add --name NAME --wijk WIJK
+                                           register a kiosk; prints its pairing link
+  buurtloket kiosk list | revoke ID        the registered kiosks
 
 Run "buurtloket COMMAND -h" for the flags of a command. Every flag can
 also be set by an environment variable BUURTLOKET_<NAME>.
@@ -77,6 +80,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		case "graph":
 			return runFlowsGraph(args[2:], stdout, stderr)
 		}
+	case "kiosk":
+		return runKiosk(ctx, args[1:], stdout, stderr)
 	case "requests":
 		if len(args) >= 2 && args[1] == "purge" {
 			return runRequestsPurge(ctx, args[2:], stdout, stderr)

@@ -13,11 +13,10 @@ import (
 // minutes.
 func runRequestsPurge(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("requests purge", stderr)
-	var dsn, keyFile, keyHex, retention string
+	var sf storeFlags
+	sf.define(fs)
+	var retention string
 	var dryRun bool
-	stringFlag(fs, &dsn, "db", "data/buurtloket.db", "the database: an SQLite file, or a postgres:// URL")
-	stringFlag(fs, &keyFile, "key-file", "data/buurtloket.key", "the key that seals contact details")
-	stringFlag(fs, &keyHex, "key", "", "the sealing key as 64 hex digits, instead of the key file")
 	stringFlag(fs, &retention, "retention", "90", "days a closed request is kept: a default and exceptions per topic, such as 90,worry=30")
 	fs.BoolVar(&dryRun, "dry-run", false, "only say what would be removed")
 	fs.Usage = func() {
@@ -35,11 +34,7 @@ func runRequestsPurge(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	sealer, _, err := sealerFrom(keyHex, keyFile)
-	if err != nil {
-		return err
-	}
-	store, _, err := openStore(ctx, dsn, sealer)
+	store, err := sf.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -132,3 +132,31 @@ func TestServeSettingsAreChecked(t *testing.T) {
 		t.Error("a key file was written although the key was given")
 	}
 }
+
+func TestKioskCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := []string{"--db", filepath.Join(dir, "b.db"), "--key-file", filepath.Join(dir, "b.key")}
+	code, out, stderr := runCmd(t, "", append([]string{"kiosk", "add", "--name", "Buurthuis De Erker", "--wijk", "Oost", "--public-url", "https://buurtloket.example.nl"}, db...)...)
+	if code != 0 || !strings.Contains(out, "Kiosk 1 added: Buurthuis De Erker (Oost)") || !strings.Contains(out, "https://buurtloket.example.nl/kiosk/pair?token=") {
+		t.Fatalf("add: exit %d %q %q", code, out, stderr)
+	}
+	code, out, _ = runCmd(t, "", append([]string{"kiosk", "list"}, db...)...)
+	if code != 0 || !strings.Contains(out, "Buurthuis De Erker") || !strings.Contains(out, "in use") || strings.Contains(out, "token") {
+		t.Fatalf("list: exit %d %q", code, out)
+	}
+	if code, out, _ = runCmd(t, "", append([]string{"kiosk", "revoke", "1"}, db...)...); code != 0 || !strings.Contains(out, "revoked") {
+		t.Fatalf("revoke: exit %d %q", code, out)
+	}
+	if code, out, _ = runCmd(t, "", append([]string{"kiosk", "list"}, db...)...); !strings.Contains(out, "revoked ") {
+		t.Fatalf("list after revoke: %q", out)
+	}
+	if code, _, stderr := runCmd(t, "", append([]string{"kiosk", "revoke", "7"}, db...)...); code != 1 || !strings.Contains(stderr, "no kiosk 7") {
+		t.Fatalf("revoke unknown: exit %d %q", code, stderr)
+	}
+	if code, _, _ := runCmd(t, "", append([]string{"kiosk", "add", "--wijk", "Oost"}, db...)...); code != 1 {
+		t.Fatalf("add without a name: exit %d", code)
+	}
+	if code, _, _ := runCmd(t, "", "kiosk", "paint"); code != 2 {
+		t.Fatalf("unknown subcommand: exit %d", code)
+	}
+}
