@@ -89,8 +89,11 @@ func newBrowser(t *testing.T, width, height int, kiosk Mode) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	web := New(Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam(), Kiosk: kiosk})
-	srv := httptest.NewServer(web.Handler())
+	srv := httptest.NewUnstartedServer(nil)
+	web := New(Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam(), Kiosk: kiosk,
+		PublicURL: "http://" + srv.Listener.Addr().String()})
+	srv.Config.Handler = web.Handler()
+	srv.Start()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(width, height),
 		chromedp.UserDataDir(t.TempDir()),
@@ -206,7 +209,7 @@ func TestAxeFindsViolations(t *testing.T) {
 
 func TestBrowserMoneyInDutch(t *testing.T) {
 	b := newBrowser(t, 1080, 1920, KioskMode)
-	b.do(chromedp.Navigate(b.base + "/"))
+	b.do(chromedp.Navigate(b.pairing))
 	b.at("start/menu")
 	b.scan("start-nl")
 	b.choose("money", "money/bills")
@@ -230,8 +233,21 @@ func TestBrowserMoneyInDutch(t *testing.T) {
 	b.scan("money-ticket-nl")
 	code := value(b, chromedp.Text(css("#ticket-code")))
 	pin := value(b, chromedp.Text(css("#ticket-pin")))
+	if w := value(b, chromedp.Evaluate[int](`document.getElementById("ticket-qr").naturalWidth`)); w == 0 {
+		t.Error("the QR code image does not show")
+	}
+	// The QR code leads to the phone page, which opens the follow form
+	// with the code filled in and drops it from the address.
+	b.do(chromedp.Navigate(b.base + "/?follow=" + code))
+	b.at("follow/form")
+	if got := value(b, chromedp.Evaluate[string](`document.getElementById("f-code").value`)); got != code {
+		t.Fatalf("follow code %q, want %q", got, code)
+	}
+	if addr := value(b, chromedp.Evaluate[string](`location.href`)); strings.Contains(addr, code) {
+		t.Errorf("the code stays in the address: %s", addr)
+	}
 	r, err := b.store.RequestByTicket(context.Background(), code, pin)
-	if err != nil || r.Priority != buurtloket.PriorityUrgent || r.Anonymous || r.Channel != buurtloket.ChannelWeb {
+	if err != nil || r.Priority != buurtloket.PriorityUrgent || r.Anonymous || r.Channel != buurtloket.ChannelKiosk || r.Wijk != "Oost" {
 		t.Fatalf("ticket %s/%s: %v %+v", code, pin, err, r)
 	}
 	if bolds := value(b, chromedp.Evaluate[int](`document.querySelectorAll("main b").length`)); bolds != 0 {

@@ -272,6 +272,11 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 			c.sess, view = sess, v
 			if rec.Ticket != "" {
 				c.receipt = &receiptDTO{Ticket: rec.Ticket, PIN: rec.PIN}
+				if c.s.cfg.PublicURL != "" {
+					if img, err := qrImage(followURL(c.s.cfg.PublicURL, rec.Ticket)); err == nil {
+						c.receipt.QR = img
+					}
+				}
 			}
 		}
 	}

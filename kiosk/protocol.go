@@ -201,6 +201,7 @@ type contactDTO struct {
 type receiptDTO struct {
 	Ticket string `json:"ticket"`
 	PIN    string `json:"pin,omitempty"`
+	QR     string `json:"qr,omitempty"` // an image (data URL) of the follow-up address
 }
 
 type languageDTO struct {

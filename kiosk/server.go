@@ -54,6 +54,9 @@ type Config struct {
 	Logger *slog.Logger
 	Kiosk  Mode // default KioskMode; tests shorten its timings
 	Phone  Mode // default PhoneMode
+	// PublicURL is the address residents reach the phone page at; the end
+	// screen's QR code leads there. Empty: no QR code.
+	PublicURL string
 }
 
 // Server serves the page and its WebSocket.

@@ -23,6 +23,7 @@ type pageTexts struct {
 	FollowCode   string   `json:"followCode"`
 	FollowPIN    string   `json:"followPin"`
 	FollowOpen   string   `json:"followOpen"`
+	QR           string   `json:"qr"`
 
 	Back      string `json:"back"`
 	Restart   string `json:"restart"`
@@ -45,7 +46,7 @@ type pageTexts struct {
 // Message IDs of the page's words; TestPageMessagesExist checks them.
 var pageMessages = []string{
 	"ui.page.title", "ui.page.reconnecting", "ui.idle.question", "ui.idle.still_here", "ui.seconds_left",
-	"ui.leave", "ui.ticket.code", "ui.ticket.pin", "ui.ticket.keep", "ui.error.generic", "ui.text.send", "ui.languages",
+	"ui.leave", "ui.ticket.code", "ui.ticket.pin", "ui.ticket.keep", "ui.ticket.qr", "ui.error.generic", "ui.text.send", "ui.languages",
 }
 
 func texts(e *dialogs.Engine, lang string, mode Mode) *pageTexts {
@@ -57,7 +58,7 @@ func texts(e *dialogs.Engine, lang string, mode Mode) *pageTexts {
 		StillThere: t("ui.idle.question"), StillHere: t("ui.idle.still_here"),
 		Leave: t("ui.leave"), Code: t("ui.ticket.code"), PIN: t("ui.ticket.pin"), Keep: t("ui.ticket.keep"),
 		Error: t("ui.error.generic"), Send: t("ui.text.send"), Languages: t("ui.languages"),
-		FollowStart: t("ui.follow.start"), FollowCode: t("ui.follow.code"), FollowPIN: t("ui.follow.pin"), FollowOpen: t("ui.follow.open"),
+		FollowStart: t("ui.follow.start"), FollowCode: t("ui.follow.code"), FollowPIN: t("ui.follow.pin"), FollowOpen: t("ui.follow.open"), QR: t("ui.ticket.qr"),
 		Back: ui.Back, Restart: ui.Restart, Stop: ui.Stop, Language: ui.Language, Emergency: ui.Emergency,
 		Person: ui.Person, Skip: ui.Skip, Change: ui.Change, Close: ui.Close,
 		Name: ui.Name, Phone: ui.Phone, Email: ui.Email, Anonymous: ui.Anonymous,

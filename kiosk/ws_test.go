@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"buurtloket/wijken"
 
 	"github.com/gorilla/websocket"
+	"rsc.io/qr"
 )
 
 type testEnv struct {
@@ -445,5 +447,36 @@ func TestKioskMustBePaired(t *testing.T) {
 	}
 	if resp := env.page(t, "/kiosk/"); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("revoked kiosk: %s", resp.Status)
+	}
+}
+
+func TestQRCode(t *testing.T) {
+	img, err := qrImage(followURL("https://buurtloket.example.nl/", "K7QM-3XHD"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prefix = "data:image/svg+xml;base64,"
+	if !strings.HasPrefix(img, prefix) {
+		t.Fatalf("%.40s", img)
+	}
+	svg, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(img, prefix))
+	code, _ := qr.Encode(followURL("https://buurtloket.example.nl/", "K7QM-3XHD"), qr.M)
+	black := 0
+	for y := 0; y < code.Size; y++ {
+		for x := 0; x < code.Size; x++ {
+			if code.Black(x, y) {
+				black++
+			}
+		}
+	}
+	side := fmt.Sprintf(`viewBox="0 0 %d %d"`, code.Size+8, code.Size+8)
+	if err != nil || !strings.HasPrefix(string(svg), "<svg ") || !strings.Contains(string(svg), side) || strings.Count(string(svg), "h1v1h-1z") != black {
+		t.Fatalf("svg %.200s (%v)", svg, err)
+	}
+	if again, _ := qrImage(followURL("https://buurtloket.example.nl/", "K7QM-3XHD")); again != img {
+		t.Fatal("the same address must give the same image")
+	}
+	if got := followURL("https://buurtloket.example.nl/", "K7QM-3XHD"); got != "https://buurtloket.example.nl/?follow=K7QM-3XHD" {
+		t.Fatal(got)
 	}
 }

@@ -40,6 +40,7 @@ type Server struct {
 	Key        string // the same key given directly (hex); wins over KeyFile
 	WijkenFile string // postcode-to-neighbourhood table; empty: the shipped one
 	DebugAddr  string // where to serve Go's profiler (pprof); empty: nowhere
+	PublicURL  string // the address residents reach the phone page at
 	Retention  buurtloket.Retention
 	Logger     *slog.Logger
 	Stdout     io.Writer // where the start-up message goes
@@ -64,6 +65,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stringFlag(fs, &s.DB, "db", "data/buurtloket.db", "the database: an SQLite file, or a postgres:// URL")
 	stringFlag(fs, &s.KeyFile, "key-file", "data/buurtloket.key", "the key that seals contact details; created (mode 0600) when missing")
 	stringFlag(fs, &s.Key, "key", "", "the sealing key as 64 hex digits, instead of the key file (use a secret store)")
+	stringFlag(fs, &s.PublicURL, "public-url", "", "the address residents reach buurtloket at, for QR codes (default: the listening address)")
 	stringFlag(fs, &s.DebugAddr, "debug-addr", "", "serve Go's profiler (net/http/pprof) here, such as 127.0.0.1:6060; never on a public address")
 	stringFlag(fs, &s.WijkenFile, "wijken", "", "postcode-to-neighbourhood table (pc4,wijk per line); default: the shipped Schiedam table")
 	var retention string
@@ -258,7 +260,11 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger})
+	public := s.PublicURL
+	if public == "" {
+		public = s.URL()
+	}
+	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger, PublicURL: public})
 	mux.Handle("/", web.Handler())
 	// Pages reconnect and resume when the server goes away.
 	s.onShutdown = append(s.onShutdown, web.CloseConnections)

@@ -19,6 +19,10 @@
   let retry = 500;        // reconnect backoff, ms
   let idleTimer = null, countdown = null;
 
+  // A QR code from a kiosk leads here with ?follow=CODE: the follow form
+  // opens with the code filled in; the code leaves the address at once.
+  let followCode = new URLSearchParams(location.search).get("follow");
+
   // The back gesture leads nowhere: the page keeps one history entry.
   history.replaceState(null, "", location.pathname);
   history.pushState(null, "", location.pathname);
@@ -76,8 +80,9 @@
   }
 
   // "I have a code": the resident opens their request with code and PIN.
-  function showFollowForm() {
+  function showFollowForm(prefill) {
     const code = el("input", { id: "f-code", name: "code", autocomplete: "off", autocapitalize: "characters", spellcheck: "false", dir: "ltr" });
+    if (typeof prefill === "string" && /^[A-Za-z0-9 -]{4,16}$/.test(prefill)) code.value = prefill;
     const pin = el("input", { id: "f-pin", name: "pin", autocomplete: "off", inputmode: "numeric", dir: "ltr" });
     screen.replaceChildren(el("h1", { id: "prompt", text: ui.followStart }),
       el("form", { class: "answer", onsubmit: (e) => { e.preventDefault(); ws && ws.send(JSON.stringify({ type: "follow", ticket: code.value, pin: pin.value })); } },
@@ -87,7 +92,7 @@
           el("button", { type: "submit", class: "primary" }, ui.followOpen),
           el("button", { type: "button", onclick: () => render(lastFrame) }, icon("back"), ui.back))));
     screen.dataset.step = "follow/form";
-    code.focus();
+    (code.value ? pin : code).focus();
     resetIdle();
   }
 
@@ -125,6 +130,15 @@
 
   function render(frame) {
     if (frame.wipe) wipe();
+    if (followCode && frame.ui) {
+      ui = frame.ui; strips = frame.strip || []; langs = frame.langs || [];
+      frame.strip = strips; frame.langs = langs; lastFrame = frame;
+      renderStrip(frame);
+      const code = followCode;
+      followCode = null;
+      showFollowForm(code);
+      return;
+    }
     // The page's words, the strip and the languages come when they change.
     if (frame.ui) { ui = frame.ui; strips = frame.strip || []; langs = frame.langs || []; }
     frame.strip = strips;
@@ -227,6 +241,9 @@
     const parts = [el("p", { text: ui.code }), el("p", { class: "code", id: "ticket-code", text: r.ticket })];
     if (r.pin) parts.push(el("p", { text: ui.pin }), el("p", { class: "code", id: "ticket-pin", text: r.pin }));
     parts.push(el("p", { text: ui.keep }));
+    if (r.qr && r.qr.startsWith("data:image/svg+xml;base64,")) {
+      parts.push(el("img", { class: "qr", id: "ticket-qr", src: r.qr, alt: ui.qr, width: "240", height: "240" }));
+    }
     return el("section", { class: "ticket", "aria-label": ui.code }, ...parts);
   }
 
