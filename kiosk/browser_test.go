@@ -459,3 +459,39 @@ func TestBrowserFollowUp(t *testing.T) {
 		t.Fatalf("the answer was not stored: %d messages", len(thread))
 	}
 }
+
+// TestBrowserKioskKeyboard types with the kiosk's own keyboard: Latin with
+// diacritics, then Arabic, and checks the keys are large enough.
+func TestBrowserKioskKeyboard(t *testing.T) {
+	b := newBrowser(t, 1080, 1920, KioskMode)
+	b.do(chromedp.Navigate(b.pairing))
+	b.at("start/menu")
+	b.choose("repairs", "repairs/what")
+	b.choose("other", "repairs/question")
+	b.do(chromedp.Click(css("#answer"), chromedp.NodeVisible), chromedp.WaitVisible(css("#keyboard")))
+	if mode := value(b, chromedp.Evaluate[string](`document.getElementById("answer").getAttribute("inputmode")`)); mode != "none" {
+		t.Errorf("inputmode %q: the system keyboard would appear too", mode)
+	}
+	for _, k := range []string{"d", "e", "u", "r", " ", "k", "l", "e", "m", "t", "ö", "x"} {
+		b.do(chromedp.Click(css(`#keyboard button[data-key="`+k+`"]`), chromedp.NodeVisible))
+	}
+	b.do(chromedp.Click(css(`#keyboard button[aria-label="backspace"]`), chromedp.NodeVisible))
+	b.scan("kiosk-keyboard-nl")
+	if got := value(b, chromedp.Evaluate[string](`document.getElementById("answer").value`)); got != "deur klemtö" {
+		t.Fatalf("typed %q", got)
+	}
+	b.do(chromedp.Click(css(`#keyboard button[data-layout="arabic"]`), chromedp.NodeVisible),
+		chromedp.Click(css(`#keyboard button[data-key="ب"]`), chromedp.NodeVisible))
+	if got := value(b, chromedp.Evaluate[string](`document.getElementById("answer").value`)); got != "deur klemtöب" {
+		t.Fatalf("after Arabic %q", got)
+	}
+	small := value(b, chromedp.Evaluate[int](`[...document.querySelectorAll("#keyboard button")].filter(k => { const r = k.getBoundingClientRect(); return r.width < 72 || r.height < 72 }).length`))
+	if small != 0 {
+		t.Errorf("%d keys are smaller than 72px", small)
+	}
+	b.do(chromedp.Click(css(`form.answer button[type="submit"]`), chromedp.NodeVisible))
+	b.at("repairs/identity")
+	if hidden := value(b, chromedp.Evaluate[bool](`document.getElementById("keyboard").hidden`)); !hidden {
+		t.Error("the keyboard stays on the next screen")
+	}
+}

@@ -91,6 +91,8 @@
         el("div", { class: "row" },
           el("button", { type: "submit", class: "primary" }, ui.followOpen),
           el("button", { type: "button", onclick: () => render(lastFrame) }, icon("back"), ui.back))));
+    attachKeyboard(code, "nl");
+    attachKeyboard(pin, "nl");
     screen.dataset.step = "follow/form";
     (code.value ? pin : code).focus();
     resetIdle();
@@ -107,6 +109,7 @@
       el("p", { class: "body", text: m.body })))));
     if (f.canReply) {
       const answer = el("textarea", { id: "f-reply", name: "reply", "aria-label": t.reply, maxlength: "4000" });
+      attachKeyboard(answer, lastFrame ? lastFrame.view.lang : "nl");
       parts.push(el("form", { class: "answer", onsubmit: (e) => { e.preventDefault(); ws && ws.send(JSON.stringify({ type: "reply", text: answer.value })); } },
         el("label", { for: "f-reply", text: t.reply }), answer,
         el("button", { type: "submit", class: "primary" }, t.send)));
@@ -120,6 +123,7 @@
   }
 
   function wipe() {
+    hideKeyboard();
     screen.replaceChildren();
     delete screen.dataset.step;
     globals.replaceChildren();
@@ -167,6 +171,7 @@
     if (v.ticket && frame.receipt) parts.push(ticket(frame.receipt));
     if (followButton) parts.push(followButton);
     if (v.offerPerson) parts.push(el("button", { type: "button", class: "primary", onclick: () => send({ type: "person" }) }, icon("person"), ui.person));
+    hideKeyboard();
     screen.replaceChildren(...parts);
     screen.dataset.step = v.flow + "/" + v.step;
     renderGlobals(v);
@@ -219,6 +224,7 @@
     if (!multiline) field.setAttribute("type", v.kind === "email" ? "email" : v.kind === "phone" ? "tel" : "text");
     if (v.maxLength) field.setAttribute("maxlength", String(v.maxLength));
     field.value = v.value || "";
+    attachKeyboard(field, v.lang);
     const buttons = el("div", { class: "row" }, el("button", { type: "submit", class: "primary" }, ui.send));
     if (v.optional) buttons.append(el("button", { type: "button", onclick: () => send({ type: "skip" }) }, ui.skip));
     return el("form", { class: "answer", onsubmit: (e) => { e.preventDefault(); send({ type: "text", text: field.value }); } }, field, buttons);
@@ -226,7 +232,11 @@
 
   function contactForm(v) {
     const c = v.contact || {};
-    const field = (id, label, type, value) => [el("label", { for: id, text: label }), el("input", { id, name: id, type, value: value || "", autocomplete: "off" })];
+    const field = (id, label, type, value) => {
+      const input = el("input", { id, name: id, type, value: value || "", autocomplete: "off" });
+      attachKeyboard(input, v.lang);
+      return [el("label", { for: id, text: label }), input];
+    };
     const [ln, n] = field("c-name", ui.name, "text", c.name);
     const [lp, p] = field("c-phone", ui.phone, "tel", c.phone);
     const [le, m] = field("c-email", ui.email, "email", c.email);
@@ -263,6 +273,62 @@
     screen.replaceChildren(el("h1", { text: ui.languages }), languageRow(lastFrame.langs, lastFrame.view.lang),
       el("button", { type: "button", onclick: () => render(lastFrame) }, icon("back"), ui.back));
   }
+
+  // The kiosk's own keyboard: the system one does not appear reliably in
+  // kiosk mode. Latin with the diacritics of Dutch, Turkish and Polish,
+  // Arabic, and Cyrillic (Bulgarian). Phones use their own keyboard.
+  const layouts = {
+    latin: ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm@.-", "éëèïöüçğşıąćęłńóśźż"],
+    arabic: ["١٢٣٤٥٦٧٨٩٠", "ضصثقفغعهخحج", "شسيبلاتنمكط", "ئءؤرىةوزظد", "ذأإآ@.-"],
+    cyrillic: ["1234567890", "явертъуиопч", "асдфгхйклш", "зьцжбнмщю@.-"],
+  };
+  const layoutNames = { latin: "ABC", arabic: "عربي", cyrillic: "АБВ" };
+  let layout = "latin";
+  let keyboardFor = null;
+  const keyboard = el("div", { class: "keyboard", id: "keyboard", hidden: "" });
+  document.body.append(keyboard);
+
+  function defaultLayout(lang) { return lang === "ar" ? "arabic" : lang === "bg" ? "cyrillic" : "latin"; }
+
+  function type(text) {
+    const f = keyboardFor;
+    if (!f) return;
+    const start = f.selectionStart ?? f.value.length, end = f.selectionEnd ?? f.value.length;
+    if (text === "\b") {
+      if (start === end && start > 0) f.setRangeText("", start - 1, start, "end");
+      else f.setRangeText("", start, end, "end");
+    } else {
+      const max = Number(f.getAttribute("maxlength") || 0);
+      if (max && f.value.length - (end - start) + text.length > max) return;
+      f.setRangeText(text, start, end, "end");
+    }
+    f.dispatchEvent(new Event("input", { bubbles: true }));
+    f.focus();
+  }
+
+  function drawKeyboard() {
+    const key = (label, text, cls, name) => el("button", { type: "button", class: "key " + (cls || ""), "data-key": text, "aria-label": name || label,
+      onpointerdown: (e) => e.preventDefault(), onclick: () => type(text) }, label);
+    const rows = layouts[layout].map((r) => el("div", { class: "krow" }, ...[...r].map((c) => key(c, c))));
+    const next = Object.keys(layouts)[(Object.keys(layouts).indexOf(layout) + 1) % 3];
+    rows.push(el("div", { class: "krow" },
+      el("button", { type: "button", class: "key wide", "data-layout": next, onpointerdown: (e) => e.preventDefault(),
+        onclick: () => { layout = next; drawKeyboard(); } }, layoutNames[next]),
+      key("␣", " ", "space", "space"), key("⌫", "\b", "wide", "backspace")));
+    keyboard.replaceChildren(...rows);
+  }
+
+  function attachKeyboard(field, lang) {
+    if (mode !== "kiosk") return;
+    field.setAttribute("inputmode", "none"); // no system keyboard on top of ours
+    field.addEventListener("focus", () => {
+      keyboardFor = field;
+      if (keyboard.hidden) { layout = defaultLayout(lang); drawKeyboard(); }
+      keyboard.hidden = false;
+    });
+  }
+
+  function hideKeyboard() { keyboard.hidden = true; keyboardFor = null; }
 
   // Leave quickly: everything is forgotten at once. On a phone the page
   // also goes somewhere harmless, without a way back.
