@@ -495,3 +495,41 @@ func TestBrowserKioskKeyboard(t *testing.T) {
 		t.Error("the keyboard stays on the next screen")
 	}
 }
+
+// TestBrowserLeaveQuickly: the button on every screen wipes at once.
+func TestBrowserLeaveQuickly(t *testing.T) {
+	b := newBrowser(t, 1920, 1080, KioskMode)
+	b.do(chromedp.Navigate(b.pairing))
+	b.at("start/menu")
+	b.choose("worry", "worry/what")
+	b.choose("confused", "worry/danger")
+	// Touch targets on a kiosk screen are at least 72px.
+	small := value(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("main button, nav button, header a, header button")]
+		.filter(e => e.getBoundingClientRect().height < 72 && !e.closest("header"))
+		.map(e => e.textContent)`))
+	if len(small) != 0 {
+		t.Errorf("buttons lower than 72px: %v", small)
+	}
+	b.do(chromedp.Click(css(`.strip .leave`), chromedp.NodeVisible))
+	b.at("start/menu")
+	html := value(b, chromedp.OuterHTML(css("main")))
+	if strings.Contains(html, "Is er nu gevaar?") || strings.Contains(html, "confused") || strings.Contains(html, "worry/danger") {
+		t.Fatal("leave quickly left the resident's screen behind")
+	}
+}
+
+// TestBrowserPhone: the same page on a phone-sized screen.
+func TestBrowserPhone(t *testing.T) {
+	b := newBrowser(t, 390, 844, KioskMode)
+	b.do(chromedp.Navigate(b.base + "/"))
+	b.at("start/menu")
+	b.scan("phone-start-nl")
+	b.choose("money", "money/bills")
+	b.scan("phone-money-bills-nl")
+	if w := value(b, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`)); w > 0 {
+		t.Errorf("the phone page scrolls sideways by %dpx", w)
+	}
+	if mode := value(b, chromedp.Evaluate[string](`document.documentElement.dataset.mode`)); mode != "phone" {
+		t.Fatalf("mode %q", mode)
+	}
+}

@@ -480,3 +480,37 @@ func TestQRCode(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// TestResumeAfterServerRestart: a new server on the same database (as after
+// a restart) continues a conversation where it was.
+func TestResumeAfterServerRestart(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	c := env.dial(t, "/ws")
+	c.read()
+	c.do(map[string]any{"type": "language", "lang": "tr"})
+	c.choose("senior")
+	if f := c.choose("independent"); f.View.Step != "household" {
+		t.Fatal(f.View.Step)
+	}
+	// The old server goes; a new one comes, with new engine and state.
+	content, _ := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
+	engine := dialogs.NewEngine(content)
+	web := New(Config{Engine: func() *dialogs.Engine { return engine }, Store: env.store, Wijken: wijken.Schiedam()})
+	old := env.srv
+	env.srv = httptest.NewServer(web.Handler())
+	old.Close()
+	t.Cleanup(func() { env.srv.Close(); web.Close() })
+	u, _ := url.Parse(old.URL + "/")
+	cookies := env.jar.Cookies(u)
+	nu, _ := url.Parse(env.srv.URL + "/")
+	env.jar.SetCookies(nu, cookies)
+	c2 := env.dial(t, "/ws")
+	f := c2.read()
+	if f.View.Flow != "senior" || f.View.Step != "household" || f.View.Lang != "tr" {
+		t.Fatalf("after a restart: %s/%s in %s", f.View.Flow, f.View.Step, f.View.Lang)
+	}
+	if f = c2.do(map[string]any{"type": "back"}); f.View.Selected != "independent" {
+		t.Fatalf("answer lost across the restart: %+v", f.View)
+	}
+}
