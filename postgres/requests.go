@@ -136,23 +136,18 @@ func (db *DB) Inbox(ctx context.Context, q buurtloket.InboxQuery) (buurtloket.In
 		return buurtloket.InboxPage{}, err
 	}
 	defer rows.Close()
-	var page buurtloket.InboxPage
+	var found []*buurtloket.Request
 	for rows.Next() {
 		r, err := scanRequest(rows)
 		if err != nil {
 			return buurtloket.InboxPage{}, err
 		}
-		page.Requests = append(page.Requests, r)
+		found = append(found, r)
 	}
 	if err := rows.Err(); err != nil {
 		return buurtloket.InboxPage{}, err
 	}
-	if len(page.Requests) > limit {
-		page.Requests = page.Requests[:limit]
-		last := page.Requests[limit-1]
-		page.Next = &buurtloket.InboxCursor{Rank: last.Priority.Rank(), DueAt: last.DueAt, ID: last.ID}
-	}
-	return page, nil
+	return inboxsql.Page(found, limit), nil
 }
 
 // SetStatus moves a request to a new status; see buurtloket.RequestStore.

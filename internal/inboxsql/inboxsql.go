@@ -76,3 +76,16 @@ func Where(q buurtloket.InboxQuery, d Dialect) (string, []any, int, error) {
 	}
 	return strings.Join(conds, " AND "), args, limit, nil
 }
+
+// Page cuts the rows of a query that asked for limit+1 rows into a page,
+// with the cursor of its last row when more follow. The cursor matches
+// OrderBy.
+func Page(rows []*buurtloket.Request, limit int) buurtloket.InboxPage {
+	page := buurtloket.InboxPage{Requests: rows}
+	if len(rows) > limit {
+		page.Requests = rows[:limit]
+		last := page.Requests[limit-1]
+		page.Next = &buurtloket.InboxCursor{Rank: last.Priority.Rank(), DueAt: last.DueAt, ID: last.ID}
+	}
+	return page
+}
