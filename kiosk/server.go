@@ -20,7 +20,6 @@ import (
 
 	"buurtloket"
 	"buurtloket/dialogs"
-	"buurtloket/wijken"
 
 	"github.com/gorilla/websocket"
 )
@@ -46,11 +45,16 @@ var (
 	PhoneMode = Mode{Name: "phone", Channel: buurtloket.ChannelWeb, Idle: 20 * time.Minute, Warning: 60 * time.Second, Sessions: 24 * time.Hour}
 )
 
+// Neighbourhoods finds the neighbourhood of a postcode ("" when unknown).
+type Neighbourhoods interface {
+	Lookup(postcode string) string
+}
+
 // Config is what the web channel needs.
 type Config struct {
 	Engine func() *dialogs.Engine // the current engine (it changes on reload)
 	Store  buurtloket.RequestStore
-	Wijken *wijken.Table
+	Wijken Neighbourhoods
 	Logger *slog.Logger
 	Kiosk  Mode // default KioskMode; tests shorten its timings
 	Phone  Mode // default PhoneMode
