@@ -65,6 +65,7 @@ func axeSource(t *testing.T) string {
 }
 
 type browser struct {
+	scanEach bool // scan every screen a step arrives at
 	pairing string // the kiosk's pairing link
 	web     *Server
 	t       *testing.T
@@ -143,6 +144,9 @@ func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 func (b *browser) at(step string) {
 	b.t.Helper()
 	b.do(chromedp.WaitVisible(css(`main[data-step="` + step + `"]`)))
+	if b.scanEach {
+		b.scan(strings.ReplaceAll(step, "/", "-"))
+	}
 }
 
 // choose taps an option and waits for the next step.
@@ -333,6 +337,7 @@ func (b *browser) skip(next string) {
 // ticket code in Dutch (money is walked above), and talking to a person.
 func TestBrowserEveryTopicToATicket(t *testing.T) {
 	b := newBrowser(t, 1080, 1920, KioskMode)
+	b.scanEach = true // every screen of every flow, with axe-core
 	walks := map[string]func(){
 		"nuisance": func() {
 			for _, s := range [][2]string{{"noise", "where"}, {"neighbours", "since"}, {"weeks", "when"}, {"night", "how_often"},
@@ -396,6 +401,10 @@ func TestBrowserEveryTopicToATicket(t *testing.T) {
 	if err != nil || len(page.Requests) != 5 {
 		t.Fatalf("%d requests stored, want 5: %v", len(page.Requests), err)
 	}
+	if b.axe != "" && b.scans < 40 {
+		t.Fatalf("only %d screens scanned", b.scans)
+	}
+	t.Logf("%d screens scanned with axe-core", b.scans)
 }
 
 // TestBrowserReconnects cuts the WebSocket, as a restart of the server
