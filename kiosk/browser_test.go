@@ -65,16 +65,16 @@ func axeSource(t *testing.T) string {
 }
 
 type browser struct {
-	scanEach bool // scan every screen a step arrives at
-	pairing string // the kiosk's pairing link
-	web     *Server
-	t       *testing.T
-	ctx     context.Context
-	base    string
-	axe     string
-	store   *sqlite.DB
-	shots   string
-	scans   int
+	scanEach bool   // scan every screen a step arrives at
+	pairing  string // the kiosk's pairing link
+	web      *Server
+	t        *testing.T
+	ctx      context.Context
+	base     string
+	axe      string
+	store    *sqlite.DB
+	shots    string
+	scans    int
 }
 
 func newBrowser(t *testing.T, width, height int, kiosk Mode) *browser {

@@ -32,8 +32,9 @@ func main() {
 	rate := flag.Int("rate", 500, "answers per second, over all sessions")
 	duration := flag.Duration("duration", 20*time.Second, "how long to answer")
 	dialers := flag.Int("dialers", 64, "sessions opened at once")
+	settle := flag.Duration("settle", 0, "wait this long after opening before measuring idle memory (the runtime returns memory to the system over time)")
 	flag.Parse()
-	if err := run(*base, *sessions, *rate, *duration, *dialers); err != nil {
+	if err := run(*base, *sessions, *rate, *duration, *dialers, *settle); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
@@ -95,7 +96,7 @@ func (s *session) answer() (time.Duration, error) {
 	return time.Since(start), nil
 }
 
-func run(rawBase string, n, rate int, duration time.Duration, dialers int) error {
+func run(rawBase string, n, rate int, duration time.Duration, dialers int, settle time.Duration) error {
 	base, err := url.Parse(rawBase)
 	if err != nil || base.Host == "" {
 		return fmt.Errorf("bad -url %q", rawBase)
@@ -131,7 +132,13 @@ func run(rawBase string, n, rate int, duration time.Duration, dialers int) error
 		return err
 	}
 	fmt.Printf("opened %d sessions in %v\n", n, time.Since(t0).Round(time.Millisecond))
-	rssIdle := residentMemory(base)
+	rssOpened := residentMemory(base)
+	rssIdle := rssOpened
+	if settle > 0 {
+		time.Sleep(settle)
+		rssIdle = residentMemory(base)
+		fmt.Printf("server resident memory: %.1f MB right after opening, %.1f MB after %v idle\n", rssOpened/1e6, rssIdle/1e6, settle)
+	}
 
 	// Answer at the rate: a ticker hands out turns; each session answers
 	// one at a time, in turn.
