@@ -221,6 +221,7 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		return
 	}
 	in := req.input
+	c.s.metrics.inputs.WithLabelValues(c.mode.Name).Inc()
 	e := c.s.cfg.Engine()
 	sess, view, effects, err := e.Step(c.sess, in)
 	if err != nil {
@@ -239,6 +240,8 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 	wipe := false
 	for _, ef := range effects {
 		switch ef.Kind {
+		case dialogs.EffectEmergency:
+			c.s.metrics.emergency.Inc()
 		case dialogs.EffectForget:
 			wipe = true
 			c.receipt = nil
@@ -263,6 +266,9 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 			if err != nil {
 				c.s.cfg.Logger.Error("storing a request failed; the resident can try again", "mode", c.mode.Name, "code", buurtloket.ErrorCode(err), "error", err)
 				result = dialogs.Input{Type: dialogs.InputResult, Failed: true}
+				c.s.metrics.submitted.WithLabelValues(c.mode.Name, "failed").Inc()
+			} else if !rec.Duplicate {
+				c.s.metrics.submitted.WithLabelValues(c.mode.Name, "stored").Inc()
 			}
 			sess, v, _, err := e.Step(c.sess, result)
 			if err != nil {
@@ -316,6 +322,7 @@ func (c *conn) push(e *dialogs.Engine, v dialogs.View, wipe bool) {
 
 func (c *conn) sendError(err error) {
 	code := buurtloket.ErrorCode(err)
+	c.s.metrics.refused.WithLabelValues(code).Inc()
 	msg := buurtloket.ErrorMessage(err)
 	var be *buurtloket.Error
 	if !errors.As(err, &be) {

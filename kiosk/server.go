@@ -78,6 +78,8 @@ type Server struct {
 	// the order per connection stays.
 	work chan func()
 	stop chan struct{}
+
+	metrics *metrics
 }
 
 // New returns the web channel.
@@ -92,7 +94,7 @@ func New(cfg Config) *Server {
 		cfg.Phone = PhoneMode
 	}
 	s := &Server{cfg: cfg, page: template.Must(template.New("page").Parse(pageTemplate)), conns: map[*conn]struct{}{},
-		work: make(chan func()), stop: make(chan struct{})}
+		work: make(chan func()), stop: make(chan struct{}), metrics: newMetrics()}
 	for i := 0; i < 4*runtime.GOMAXPROCS(0); i++ {
 		go s.worker()
 	}
@@ -168,8 +170,10 @@ func (s *Server) track(c *conn, on bool) {
 	defer s.mu.Unlock()
 	if on {
 		s.conns[c] = struct{}{}
+		s.metrics.connections.WithLabelValues(c.mode.Name).Inc()
 	} else {
 		delete(s.conns, c)
+		s.metrics.connections.WithLabelValues(c.mode.Name).Dec()
 	}
 }
 

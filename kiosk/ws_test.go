@@ -24,10 +24,12 @@ import (
 	"buurtloket/wijken"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"rsc.io/qr"
 )
 
 type testEnv struct {
+	web   *Server
 	srv   *httptest.Server
 	store *sqlite.DB
 	jar   http.CookieJar
@@ -49,7 +51,7 @@ func newEnv(t testing.TB) *testEnv {
 	srv := httptest.NewServer(web.Handler())
 	jar, _ := cookiejar.New(nil)
 	t.Cleanup(func() { srv.Close(); web.Close(); store.Close() })
-	return &testEnv{srv: srv, store: store, jar: jar}
+	return &testEnv{web: web, srv: srv, store: store, jar: jar}
 }
 
 // pair registers a kiosk and pairs this client's cookie jar with it.
@@ -512,5 +514,35 @@ func TestResumeAfterServerRestart(t *testing.T) {
 	}
 	if f = c2.do(map[string]any{"type": "back"}); f.View.Selected != "independent" {
 		t.Fatalf("answer lost across the restart: %+v", f.View)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	c := env.dial(t, "/ws")
+	c.read()
+	c.do(map[string]any{"type": "emergency"})
+	c.sendRaw("nonsense")
+	c.read()
+	m := env.web.metrics
+	if got := testutil.ToFloat64(m.connections.WithLabelValues("phone")); got != 1 {
+		t.Errorf("connections %v", got)
+	}
+	if got := testutil.ToFloat64(m.emergency); got != 1 {
+		t.Errorf("emergency %v", got)
+	}
+	if got := testutil.ToFloat64(m.refused.WithLabelValues("invalid")); got != 1 {
+		t.Errorf("refused %v", got)
+	}
+	if got := testutil.ToFloat64(m.inputs.WithLabelValues("phone")); got != 1 {
+		t.Errorf("inputs %v", got)
+	}
+	c.ws.Close()
+	for i := 0; i < 50 && testutil.ToFloat64(m.connections.WithLabelValues("phone")) != 0; i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := testutil.ToFloat64(m.connections.WithLabelValues("phone")); got != 0 {
+		t.Errorf("connections after close %v", got)
 	}
 }

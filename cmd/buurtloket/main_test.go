@@ -181,7 +181,7 @@ func TestServeHealthAndMetrics(t *testing.T) {
 		t.Fatalf("healthz %d %s", code, body)
 	}
 	code, body = get(t, s.URL()+"/metrics")
-	if code != 200 || !strings.Contains(body, "buurtloket_flows 8") || !strings.Contains(body, "go_goroutines") {
+	if code != 200 || !strings.Contains(body, "buurtloket_flows 8") || !strings.Contains(body, "go_goroutines") || !strings.Contains(body, "buurtloket_emergency_shown_total 0") {
 		t.Fatalf("metrics %d\n%.500s", code, body)
 	}
 	if code, _ := get(t, s.URL()+"/nowhere"); code != 404 {

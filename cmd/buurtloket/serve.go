@@ -265,6 +265,7 @@ func (s *Server) routes() http.Handler {
 		public = s.URL()
 	}
 	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger, PublicURL: public})
+	s.registry.MustRegister(web.Collectors()...)
 	mux.Handle("/", web.Handler())
 	// Pages reconnect and resume when the server goes away.
 	s.onShutdown = append(s.onShutdown, web.CloseConnections)

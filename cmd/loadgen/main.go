@@ -32,7 +32,7 @@ func main() {
 	rate := flag.Int("rate", 500, "answers per second, over all sessions")
 	duration := flag.Duration("duration", 20*time.Second, "how long to answer")
 	dialers := flag.Int("dialers", 64, "sessions opened at once")
-	settle := flag.Duration("settle", 0, "wait this long after opening before measuring idle memory (the runtime returns memory to the system over time)")
+	settle := flag.Duration("settle", 0, "wait this long after opening before measuring idle memory; keep it under 60s: idle sessions here do not answer the server's pings, and it drops them after 60s")
 	flag.Parse()
 	if err := run(*base, *sessions, *rate, *duration, *dialers, *settle); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
