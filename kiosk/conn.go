@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -105,7 +108,7 @@ func (c *conn) readPump(lang string) {
 		kind, data, err := c.ws.ReadMessage()
 		if err != nil {
 			if websocket.IsUnexpectedCloseError(err, websocket.CloseGoingAway, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived) {
-				c.s.cfg.Logger.Info("page connection ended", "mode", c.mode.Name, "reason", err.Error())
+				c.s.cfg.Logger.Info("page connection ended", "mode", c.mode.Name, "reason", endReason(err))
 			}
 			return
 		}
@@ -349,4 +352,20 @@ func (c *conn) queue(frame any) {
 		// The page does not keep up; it will reconnect and resume.
 		c.ws.Close()
 	}
+}
+
+// endReason says why a connection ended without the error's text: network
+// errors carry the resident's IP address, which stays out of the logs.
+func endReason(err error) string {
+	var ce *websocket.CloseError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce):
+		return fmt.Sprintf("close %d", ce.Code)
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return "connection lost"
+	}
+	return "read error"
 }

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -544,5 +546,16 @@ func TestMetrics(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(m.connections.WithLabelValues("phone")); got != 0 {
 		t.Errorf("connections after close %v", got)
+	}
+}
+
+func TestEndReasonHasNoAddress(t *testing.T) {
+	err := &net.OpError{Op: "read", Net: "tcp", Source: &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 8080},
+		Addr: &net.TCPAddr{IP: net.ParseIP("84.241.17.203"), Port: 51544}, Err: os.ErrDeadlineExceeded}
+	if got := endReason(err); got != "timeout" || strings.Contains(got, "84.241") {
+		t.Fatalf("endReason = %q", got)
+	}
+	if got := endReason(&websocket.CloseError{Code: 1006}); got != "close 1006" {
+		t.Fatalf("endReason = %q", got)
 	}
 }

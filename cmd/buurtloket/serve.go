@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -144,7 +146,7 @@ func (s *Server) Open() error {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+		ErrorLog:          log.New(redactAddresses{s.Logger}, "", 0),
 	}
 	for _, f := range s.onShutdown {
 		s.http.RegisterOnShutdown(f)
@@ -302,6 +304,19 @@ func (s *Server) housekeeping(ctx context.Context) {
 	} else if report.Total() > 0 || report.PINs > 0 {
 		s.Logger.Info("purged", "requests", report.Summary(), "pin_copies", report.PINs)
 	}
+}
+
+// redactAddresses passes net/http's own error log (TLS handshake errors,
+// broken connections) to the logger with IP addresses removed: they are
+// personal data and stay out of the logs.
+type redactAddresses struct{ logger *slog.Logger }
+
+var addressPattern = regexp.MustCompile(`\[?[0-9a-fA-F:.]*[0-9a-fA-F][:.][0-9a-fA-F:.]+\]?(:\d+)?`)
+
+func (r redactAddresses) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(addressPattern.ReplaceAllString(string(p), "[address]"))
+	r.logger.Warn("http", "message", msg)
+	return len(p), nil
 }
 
 // redactDSN hides a password in a database address before it is logged.

@@ -160,3 +160,23 @@ func TestKioskCommands(t *testing.T) {
 		t.Fatalf("unknown subcommand: exit %d", code)
 	}
 }
+
+func TestHTTPErrorLogHasNoAddresses(t *testing.T) {
+	var buf strings.Builder
+	r := redactAddresses{slog.New(slog.NewTextHandler(&buf, nil))}
+	for _, line := range []string{
+		"http: TLS handshake error from 84.241.17.203:51544: EOF",
+		"http: superfluous response.WriteHeader call from [2001:db8::1]:443",
+		"read tcp 127.0.0.1:8080->10.20.30.40:5678: i/o timeout",
+	} {
+		r.Write([]byte(line + "\n"))
+	}
+	for _, addr := range []string{"84.241.17.203", "51544", "2001:db8::1", "10.20.30.40", "127.0.0.1"} {
+		if strings.Contains(buf.String(), addr) {
+			t.Errorf("the log shows %s:\n%s", addr, buf.String())
+		}
+	}
+	if !strings.Contains(buf.String(), "TLS handshake error from [address]") {
+		t.Errorf("the message itself must stay:\n%s", buf.String())
+	}
+}
