@@ -43,6 +43,7 @@ type DB struct {
 }
 
 type writeOp struct {
+	ctx context.Context
 	fn  func(tx *sql.Tx) error
 	err chan error
 }
@@ -137,9 +138,12 @@ func (db *DB) migrate() error {
 }
 
 // do runs fn in a write transaction, possibly together with other writes,
-// and returns once that transaction is committed (or fn failed).
+// and returns once that transaction is committed (or fn failed). Once the
+// write is queued, do waits for its outcome even when ctx ends: fn may fill
+// the caller's variables, so the caller must not go on before it is done.
+// The writer skips a queued write whose ctx has ended, so the wait is short.
 func (db *DB) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	op := &writeOp{fn: fn, err: make(chan error, 1)}
+	op := &writeOp{ctx: ctx, fn: fn, err: make(chan error, 1)}
 	select {
 	case db.ops <- op:
 	case <-db.closed:
@@ -147,14 +151,7 @@ func (db *DB) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	select {
-	case err := <-op.err:
-		return err
-	case <-ctx.Done():
-		// The write may still be committed; retries are safe because
-		// submissions are keyed.
-		return ctx.Err()
-	}
+	return <-op.err
 }
 
 // writer is the one goroutine that writes. It takes every write waiting,
@@ -202,6 +199,10 @@ func (db *DB) commit(batch []*writeOp) {
 		return
 	}
 	for i, op := range batch {
+		if err := op.ctx.Err(); err != nil {
+			errs[i] = err // the caller gave up before its turn: skip it
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
 			errs[i] = err
 			continue

@@ -2,9 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"buurtloket"
 	"buurtloket/storetest"
@@ -97,5 +100,28 @@ func TestReopen(t *testing.T) {
 	defer db.Close()
 	if _, err := db.RequestByTicket(context.Background(), rec.Ticket, rec.PIN); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCancelledWriteIsSkipped: a caller whose context ends while its write
+// waits in the queue gets the context's error once the writer has skipped
+// the write, never before, so the write cannot fill the caller's variables
+// after it returned (the race detector found that at shutdown).
+func TestCancelledWriteIsSkipped(t *testing.T) {
+	db := open(t)
+	defer db.Close()
+	started := make(chan struct{})
+	go db.do(context.Background(), func(tx *sql.Tx) error { // keeps the writer busy
+		close(started)
+		time.Sleep(200 * time.Millisecond)
+		return nil
+	})
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	ran := false
+	err := db.do(ctx, func(tx *sql.Tx) error { ran = true; return nil })
+	if !errors.Is(err, context.DeadlineExceeded) || ran {
+		t.Fatalf("err %v, ran %v: a write whose caller gave up must be skipped", err, ran)
 	}
 }
