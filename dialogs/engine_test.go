@@ -1,7 +1,6 @@
 package dialogs
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -450,9 +449,18 @@ func TestEveryMessageExistsInEveryLanguage(t *testing.T) {
 			}
 		}
 	}
-	var err error = Problems{{File: "f", Line: 1, Message: "m"}}
-	if !strings.Contains(err.Error(), "f:1: m") || errors.Is(err, nil) {
-		t.Fatal("Problems must read as an error")
+}
+
+func TestProblemsReadAsAnError(t *testing.T) {
+	var ps Problems
+	for i := 1; i <= 12; i++ {
+		ps.errorf("f.yaml", i, "problem %d", i)
+	}
+	ps.warnf("f.yaml", 13, "only a warning")
+	var err error = ps
+	got := err.Error()
+	if !strings.HasPrefix(got, "f.yaml:1: problem 1\n") || !strings.HasSuffix(got, "(and 2 more)") || strings.Contains(got, "warning") {
+		t.Fatalf("Problems.Error() = %q", got)
 	}
 }
 

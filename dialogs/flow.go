@@ -30,15 +30,6 @@ func (k Kind) asksAnswer() bool {
 	return false
 }
 
-// typed reports whether the step expects typed input rather than a tap.
-func (k Kind) typed() bool {
-	switch k {
-	case KindText, KindPostcode, KindPhone, KindEmail:
-		return true
-	}
-	return false
-}
-
 // Flow IDs with a role in the engine. Every content set must have them.
 const (
 	FlowStart     = "start"     // the start menu; its options open the other flows

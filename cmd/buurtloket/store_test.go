@@ -147,7 +147,7 @@ func TestKioskCommands(t *testing.T) {
 	if code, out, _ = runCmd(t, "", append([]string{"kiosk", "revoke", "1"}, db...)...); code != 0 || !strings.Contains(out, "revoked") {
 		t.Fatalf("revoke: exit %d %q", code, out)
 	}
-	if code, out, _ = runCmd(t, "", append([]string{"kiosk", "list"}, db...)...); !strings.Contains(out, "revoked ") {
+	if code, out, _ = runCmd(t, "", append([]string{"kiosk", "list"}, db...)...); code != 0 || !strings.Contains(out, "revoked ") {
 		t.Fatalf("list after revoke: %q", out)
 	}
 	if code, _, stderr := runCmd(t, "", append([]string{"kiosk", "revoke", "7"}, db...)...); code != 1 || !strings.Contains(stderr, "no kiosk 7") {

@@ -56,7 +56,6 @@
     const path = mode === "kiosk" ? "/kiosk/ws" : "/ws";
     ws = new WebSocket(proto + "//" + location.host + path);
     ws.onopen = () => { retry = 500; hideOverlay("reconnecting"); };
-    // A new connection sends the words again: the server starts afresh.
     ws.onmessage = (ev) => {
       let frame;
       try { frame = JSON.parse(ev.data); } catch { return; }
@@ -132,22 +131,25 @@
 
   let strips = [], langs = [];
 
+  // The page's words, the strip and the languages come only when they
+  // change: keep them, and give every frame the ones in force.
+  function remember(frame) {
+    if (frame.ui) { ui = frame.ui; strips = frame.strip || []; langs = frame.langs || []; }
+    frame.strip = strips;
+    frame.langs = langs;
+    lastFrame = frame;
+  }
+
   function render(frame) {
     if (frame.wipe) wipe();
-    if (followCode && frame.ui) {
-      ui = frame.ui; strips = frame.strip || []; langs = frame.langs || [];
-      frame.strip = strips; frame.langs = langs; lastFrame = frame;
+    remember(frame);
+    if (followCode) { // arrived by a QR code: straight to the follow form
       renderStrip(frame);
       const code = followCode;
       followCode = null;
       showFollowForm(code);
       return;
     }
-    // The page's words, the strip and the languages come when they change.
-    if (frame.ui) { ui = frame.ui; strips = frame.strip || []; langs = frame.langs || []; }
-    frame.strip = strips;
-    frame.langs = langs;
-    lastFrame = frame;
     const v = frame.view;
     document.documentElement.lang = v.lang;
     document.documentElement.dir = v.rtl ? "rtl" : "ltr";
