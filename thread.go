@@ -135,3 +135,51 @@ func DeliveryReason(reason string) string {
 	}
 	return strings.ToValidUTF8(reason, "")
 }
+
+// NewMessage validates a message for a request's thread and returns it
+// ready to store. Staff messages name their author and start pending
+// delivery; a resident's message names nobody.
+func NewMessage(requestID int64, author Author, staff, body string, now time.Time) (*Message, error) {
+	body, err := CheckText(body)
+	if err != nil {
+		return nil, err
+	}
+	m := &Message{RequestID: requestID, Author: author, Body: body, CreatedAt: now.UTC().Truncate(time.Millisecond)}
+	if author == AuthorStaff {
+		if err := CheckActor(staff); err != nil {
+			return nil, err
+		}
+		m.Staff, m.Delivery = staff, DeliveryPending
+	}
+	return m, nil
+}
+
+// NewNote validates an internal note and returns it ready to store.
+func NewNote(requestID int64, staff, body string, now time.Time) (*Note, error) {
+	body, err := CheckText(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckActor(staff); err != nil {
+		return nil, err
+	}
+	return &Note{RequestID: requestID, Staff: staff, Body: body, CreatedAt: now.UTC().Truncate(time.Millisecond)}, nil
+}
+
+// StatusAfterMessage says what a request in status cur becomes when someone
+// writes in its thread: a staff reply answers it; the resident's answer
+// brings it back to staff (a new request stays new). A closed request takes
+// no messages.
+func StatusAfterMessage(cur Status, author Author) (Status, error) {
+	switch {
+	case cur == StatusClosed && author == AuthorStaff:
+		return cur, Errorf(ECONFLICT, "the request is closed: reopen it to reply")
+	case cur == StatusClosed:
+		return cur, Errorf(ECONFLICT, "the request is closed")
+	case author == AuthorStaff:
+		return StatusAnswered, nil
+	case cur == StatusNew:
+		return StatusNew, nil
+	}
+	return StatusInProgress, nil
+}

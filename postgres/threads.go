@@ -39,36 +39,18 @@ func moveStatus(ctx context.Context, tx pgx.Tx, id int64, next buurtloket.Status
 
 // Reply adds a staff message and its outbox entry; see buurtloket.ThreadStore.
 func (db *DB) Reply(ctx context.Context, id int64, actor, body string) (*buurtloket.Message, error) {
-	body, err := buurtloket.CheckText(body)
+	m, err := buurtloket.NewMessage(id, buurtloket.AuthorStaff, actor, body, db.now())
 	if err != nil {
 		return nil, err
 	}
-	if err := buurtloket.CheckActor(actor); err != nil {
-		return nil, err
-	}
-	now := db.now().UTC().Truncate(time.Millisecond)
-	m := &buurtloket.Message{RequestID: id, Author: buurtloket.AuthorStaff, Staff: actor, Body: body, CreatedAt: now, Delivery: buurtloket.DeliveryPending}
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		_, status, due, paused, err := lockRequest(ctx, tx, id)
-		if err != nil {
+		if err := addMessage(ctx, tx, m); err != nil {
 			return err
 		}
-		if status == buurtloket.StatusClosed {
-			return buurtloket.Errorf(buurtloket.ECONFLICT, "the request is closed: reopen it to reply")
-		}
-		if err := tx.QueryRow(ctx, `INSERT INTO messages (request_id, author, staff, body, created_at, delivery) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			id, m.Author, actor, body, now, m.Delivery).Scan(&m.ID); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO outbox (request_id, message_id, due_at) VALUES ($1, $2, $3)`, id, m.ID, m.CreatedAt); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO outbox (request_id, message_id, due_at) VALUES ($1, $2, $3)`, id, m.ID, now); err != nil {
-			return err
-		}
-		if status != buurtloket.StatusAnswered {
-			if err := moveStatus(ctx, tx, id, buurtloket.StatusAnswered, due, paused, now); err != nil {
-				return err
-			}
-		}
-		return audit(ctx, tx, id, actor, "reply", "", now)
+		return audit(ctx, tx, id, actor, "reply", "", m.CreatedAt)
 	})
 	if err != nil {
 		return nil, err
@@ -76,9 +58,30 @@ func (db *DB) Reply(ctx context.Context, id int64, actor, body string) (*buurtlo
 	return m, nil
 }
 
+// addMessage stores a message in a request's thread and moves the request
+// to the status that follows (buurtloket.StatusAfterMessage).
+func addMessage(ctx context.Context, tx pgx.Tx, m *buurtloket.Message) error {
+	_, status, due, paused, err := lockRequest(ctx, tx, m.RequestID)
+	if err != nil {
+		return err
+	}
+	next, err := buurtloket.StatusAfterMessage(status, m.Author)
+	if err != nil {
+		return err
+	}
+	if err := tx.QueryRow(ctx, `INSERT INTO messages (request_id, author, staff, body, created_at, delivery) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		m.RequestID, m.Author, m.Staff, m.Body, m.CreatedAt, m.Delivery).Scan(&m.ID); err != nil {
+		return err
+	}
+	if next == status {
+		return nil
+	}
+	return moveStatus(ctx, tx, m.RequestID, next, due, paused, m.CreatedAt)
+}
+
 // ResidentReply adds the resident's answer; see buurtloket.ThreadStore.
 func (db *DB) ResidentReply(ctx context.Context, ticket, pin, body string) (*buurtloket.Message, error) {
-	body, err := buurtloket.CheckText(body)
+	m, err := buurtloket.NewMessage(0, buurtloket.AuthorResident, "", body, db.now())
 	if err != nil {
 		return nil, err
 	}
@@ -86,26 +89,12 @@ func (db *DB) ResidentReply(ctx context.Context, ticket, pin, body string) (*buu
 	if err != nil {
 		return nil, err
 	}
-	now := db.now().UTC().Truncate(time.Millisecond)
-	m := &buurtloket.Message{RequestID: r.ID, Author: buurtloket.AuthorResident, Body: body, CreatedAt: now}
+	m.RequestID = r.ID
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		_, status, due, paused, err := lockRequest(ctx, tx, r.ID)
-		if err != nil {
+		if err := addMessage(ctx, tx, m); err != nil {
 			return err
 		}
-		if status == buurtloket.StatusClosed {
-			return buurtloket.Errorf(buurtloket.ECONFLICT, "the request is closed")
-		}
-		if err := tx.QueryRow(ctx, `INSERT INTO messages (request_id, author, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			r.ID, m.Author, body, now).Scan(&m.ID); err != nil {
-			return err
-		}
-		if status != buurtloket.StatusInProgress && status != buurtloket.StatusNew {
-			if err := moveStatus(ctx, tx, r.ID, buurtloket.StatusInProgress, due, paused, now); err != nil {
-				return err
-			}
-		}
-		return audit(ctx, tx, r.ID, "resident", "resident reply", "", now)
+		return audit(ctx, tx, r.ID, "resident", "resident reply", "", m.CreatedAt)
 	})
 	if err != nil {
 		return nil, err
@@ -133,24 +122,19 @@ func (db *DB) Thread(ctx context.Context, id int64) ([]*buurtloket.Message, erro
 
 // AddNote adds an internal note.
 func (db *DB) AddNote(ctx context.Context, id int64, actor, body string) (*buurtloket.Note, error) {
-	body, err := buurtloket.CheckText(body)
+	n, err := buurtloket.NewNote(id, actor, body, db.now())
 	if err != nil {
 		return nil, err
 	}
-	if err := buurtloket.CheckActor(actor); err != nil {
-		return nil, err
-	}
-	now := db.now().UTC().Truncate(time.Millisecond)
-	n := &buurtloket.Note{RequestID: id, Staff: actor, Body: body, CreatedAt: now}
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, _, _, _, err := lockRequest(ctx, tx, id); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO notes (request_id, staff, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			id, actor, body, now).Scan(&n.ID); err != nil {
+			id, n.Staff, n.Body, n.CreatedAt).Scan(&n.ID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, id, actor, "note", "", now)
+		return audit(ctx, tx, id, actor, "note", "", n.CreatedAt)
 	})
 	if err != nil {
 		return nil, err

@@ -29,40 +29,18 @@ func moveStatus(ctx context.Context, tx *sql.Tx, id int64, next buurtloket.Statu
 
 // Reply adds a staff message and its outbox entry; see buurtloket.ThreadStore.
 func (db *DB) Reply(ctx context.Context, id int64, actor, body string) (*buurtloket.Message, error) {
-	body, err := buurtloket.CheckText(body)
+	m, err := buurtloket.NewMessage(id, buurtloket.AuthorStaff, actor, body, db.now())
 	if err != nil {
 		return nil, err
 	}
-	if err := buurtloket.CheckActor(actor); err != nil {
-		return nil, err
-	}
-	now := db.now()
-	m := &buurtloket.Message{RequestID: id, Author: buurtloket.AuthorStaff, Staff: actor, Body: body, CreatedAt: now.UTC().Truncate(time.Millisecond), Delivery: buurtloket.DeliveryPending}
 	err = db.do(ctx, func(tx *sql.Tx) error {
-		_, status, due, paused, err := lockRequest(ctx, tx, id)
-		if err != nil {
+		if err := db.addMessage(ctx, tx, m); err != nil {
 			return err
 		}
-		if status == buurtloket.StatusClosed {
-			return buurtloket.Errorf(buurtloket.ECONFLICT, "the request is closed: reopen it to reply")
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO messages (request_id, author, staff, body, created_at, delivery) VALUES (?, ?, ?, ?, ?, ?)`,
-			id, m.Author, actor, body, millis(now), m.Delivery)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (request_id, message_id, due_at) VALUES (?, ?, ?)`, id, m.ID, millis(m.CreatedAt)); err != nil {
 			return err
 		}
-		if m.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (request_id, message_id, due_at) VALUES (?, ?, ?)`, id, m.ID, millis(now)); err != nil {
-			return err
-		}
-		if status != buurtloket.StatusAnswered {
-			if err := moveStatus(ctx, tx, id, buurtloket.StatusAnswered, due, paused, now); err != nil {
-				return err
-			}
-		}
-		return audit(ctx, tx, id, actor, "reply", "", now)
+		return audit(ctx, tx, id, actor, "reply", "", m.CreatedAt)
 	})
 	if err != nil {
 		return nil, err
@@ -70,9 +48,34 @@ func (db *DB) Reply(ctx context.Context, id int64, actor, body string) (*buurtlo
 	return m, nil
 }
 
+// addMessage stores a message in a request's thread and moves the request
+// to the status that follows (buurtloket.StatusAfterMessage).
+func (db *DB) addMessage(ctx context.Context, tx *sql.Tx, m *buurtloket.Message) error {
+	_, status, due, paused, err := lockRequest(ctx, tx, m.RequestID)
+	if err != nil {
+		return err
+	}
+	next, err := buurtloket.StatusAfterMessage(status, m.Author)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO messages (request_id, author, staff, body, created_at, delivery) VALUES (?, ?, ?, ?, ?, ?)`,
+		m.RequestID, m.Author, m.Staff, m.Body, millis(m.CreatedAt), m.Delivery)
+	if err != nil {
+		return err
+	}
+	if m.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	if next == status {
+		return nil
+	}
+	return moveStatus(ctx, tx, m.RequestID, next, due, paused, m.CreatedAt)
+}
+
 // ResidentReply adds the resident's answer; see buurtloket.ThreadStore.
 func (db *DB) ResidentReply(ctx context.Context, ticket, pin, body string) (*buurtloket.Message, error) {
-	body, err := buurtloket.CheckText(body)
+	m, err := buurtloket.NewMessage(0, buurtloket.AuthorResident, "", body, db.now())
 	if err != nil {
 		return nil, err
 	}
@@ -80,30 +83,12 @@ func (db *DB) ResidentReply(ctx context.Context, ticket, pin, body string) (*buu
 	if err != nil {
 		return nil, err
 	}
-	now := db.now()
-	m := &buurtloket.Message{RequestID: r.ID, Author: buurtloket.AuthorResident, Body: body, CreatedAt: now.UTC().Truncate(time.Millisecond)}
+	m.RequestID = r.ID
 	err = db.do(ctx, func(tx *sql.Tx) error {
-		_, status, due, paused, err := lockRequest(ctx, tx, r.ID)
-		if err != nil {
+		if err := db.addMessage(ctx, tx, m); err != nil {
 			return err
 		}
-		if status == buurtloket.StatusClosed {
-			return buurtloket.Errorf(buurtloket.ECONFLICT, "the request is closed")
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO messages (request_id, author, body, created_at) VALUES (?, ?, ?, ?)`,
-			r.ID, m.Author, body, millis(now))
-		if err != nil {
-			return err
-		}
-		if m.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		if status != buurtloket.StatusInProgress && status != buurtloket.StatusNew {
-			if err := moveStatus(ctx, tx, r.ID, buurtloket.StatusInProgress, due, paused, now); err != nil {
-				return err
-			}
-		}
-		return audit(ctx, tx, r.ID, "resident", "resident reply", "", now)
+		return audit(ctx, tx, r.ID, "resident", "resident reply", "", m.CreatedAt)
 	})
 	if err != nil {
 		return nil, err
@@ -137,27 +122,22 @@ func (db *DB) Thread(ctx context.Context, id int64) ([]*buurtloket.Message, erro
 
 // AddNote adds an internal note.
 func (db *DB) AddNote(ctx context.Context, id int64, actor, body string) (*buurtloket.Note, error) {
-	body, err := buurtloket.CheckText(body)
+	n, err := buurtloket.NewNote(id, actor, body, db.now())
 	if err != nil {
 		return nil, err
 	}
-	if err := buurtloket.CheckActor(actor); err != nil {
-		return nil, err
-	}
-	now := db.now()
-	n := &buurtloket.Note{RequestID: id, Staff: actor, Body: body, CreatedAt: now.UTC().Truncate(time.Millisecond)}
 	err = db.do(ctx, func(tx *sql.Tx) error {
 		if _, _, _, _, err := lockRequest(ctx, tx, id); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO notes (request_id, staff, body, created_at) VALUES (?, ?, ?, ?)`, id, actor, body, millis(now))
+		res, err := tx.ExecContext(ctx, `INSERT INTO notes (request_id, staff, body, created_at) VALUES (?, ?, ?, ?)`, id, n.Staff, n.Body, millis(n.CreatedAt))
 		if err != nil {
 			return err
 		}
 		if n.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return audit(ctx, tx, id, actor, "note", "", now)
+		return audit(ctx, tx, id, actor, "note", "", n.CreatedAt)
 	})
 	if err != nil {
 		return nil, err
