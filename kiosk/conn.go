@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"buurtloket"
@@ -17,10 +18,9 @@ import (
 )
 
 const (
-	writeWait  = 10 * time.Second    // to write one frame
-	pongWait   = 60 * time.Second    // for the page's pong
-	pingPeriod = (pongWait * 9) / 10 // must be less than pongWait
-	sendQueue  = 16                  // frames waiting for a slow page; more closes it
+	writeWait = 10 * time.Second // to write one frame
+	sendQueue = 16               // frames waiting for a slow page; more closes it
+	storeWait = 10 * time.Second // for the work of one frame: engine and storage
 
 	// A page sends a few inputs a second at most; a flood is slowed down
 	// (burst, then per second), and a page that keeps flooding is closed.
@@ -29,20 +29,37 @@ const (
 	floodStrikes = 50
 )
 
-// conn is one page's WebSocket. As in the gorilla chat example, one
-// goroutine reads (and handles inputs in order) and one writes.
+// conn is one page's WebSocket. As in the gorilla chat example, a read pump
+// reads the page's frames (and has them handled in order), a write pump
+// writes the frames queued for the page with a write deadline, a slow page
+// whose queue fills up is closed, and pings keep the read deadline honest.
+//
+// Unlike the example, the write pump is not parked for the whole life of
+// the connection: it runs while frames wait and ends when the queue is
+// empty, and pings go out from a timer through WriteControl, which gorilla
+// allows next to a writer. A goroutine that has written to the network
+// keeps a 4 KB stack for good; a parked write pump per connection was a
+// third of the server's memory with thousands of idle kiosks and phones
+// (docs/benchmarks.md). There is still at most one writer at a time.
 type conn struct {
 	s     *Server
-	mode  Mode
+	mode  *Mode
 	ws    *websocket.Conn
-	send  chan []byte
 	key   string            // the stored session's name
 	kiosk *buurtloket.Kiosk // the paired kiosk; nil on a phone
+	done  chan struct{}     // the worker has handled this connection's input
 
+	wmu     sync.Mutex
+	pending [][]byte    // frames for the page, oldest first
+	writing bool        // a write pump runs
+	closing bool        // the connection is ending: nothing more is queued
+	ping    *time.Timer // the next ping
+
+	// The rest belongs to the read pump, and to the worker while it
+	// handles one of this connection's frames.
 	sess     dialogs.Session
 	receipt  *receiptDTO
-	sentLang string        // the language of the page's words last sent
-	done     chan struct{} // the worker has handled this connection's input
+	sentLang string // the language of the page's words last sent
 
 	// Following a request with its code: kept in memory only, for this
 	// connection; wrong tries are limited.
@@ -63,7 +80,7 @@ type stored struct {
 	Receipt *receiptDTO     `json:"r,omitempty"`
 }
 
-func (s *Server) serveWebSocket(mode Mode) http.HandlerFunc {
+func (s *Server) serveWebSocket(mode *Mode) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		cookie, err := r.Cookie(cookieName)
 		if err != nil || len(cookie.Value) != 43 {
@@ -81,27 +98,27 @@ func (s *Server) serveWebSocket(mode Mode) http.HandlerFunc {
 		if err != nil {
 			return // the upgrader has answered
 		}
-		c := &conn{s: s, mode: mode, ws: ws, send: make(chan []byte, sendQueue), key: storeKey(mode, cookie.Value),
+		c := &conn{s: s, mode: mode, ws: ws, key: storeKey(mode, cookie.Value),
 			tokens: floodBurst, last: time.Now(), done: make(chan struct{}, 1), kiosk: kiosk}
-		// As in the chat example, both pumps run on their own and the
+		c.wmu.Lock()
+		c.ping = time.AfterFunc(mode.Ping, c.sendPing)
+		c.wmu.Unlock()
+		// As in the chat example, the pumps run on their own and the
 		// handler returns: net/http then frees what it held for the request.
 		s.track(c, true)
-		go c.writePump()
 		go c.readPump(r.URL.Query().Get("lang"))
 	}
 }
 
 func (c *conn) readPump(lang string) {
-	ctx, cancel := context.WithCancel(context.Background())
 	defer func() {
-		cancel()
 		c.s.track(c, false)
-		close(c.send)
+		c.shut()
 	}()
 	c.ws.SetReadLimit(maxFrame)
-	c.ws.SetReadDeadline(time.Now().Add(pongWait))
-	c.ws.SetPongHandler(func(string) error { c.ws.SetReadDeadline(time.Now().Add(pongWait)); return nil })
-	if !c.onWorker(func() { c.open(ctx, lang) }) {
+	c.ws.SetReadDeadline(time.Now().Add(c.mode.pongWait()))
+	c.ws.SetPongHandler(func(string) error { c.ws.SetReadDeadline(time.Now().Add(c.mode.pongWait())); return nil })
+	if !c.onWorker(func(ctx context.Context) { c.open(ctx, lang) }) {
 		return
 	}
 	for {
@@ -112,7 +129,7 @@ func (c *conn) readPump(lang string) {
 			}
 			return
 		}
-		c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		c.ws.SetReadDeadline(time.Now().Add(c.mode.pongWait()))
 		if !c.allow() {
 			c.strikes++
 			if c.strikes > floodStrikes {
@@ -130,17 +147,24 @@ func (c *conn) readPump(lang string) {
 			c.sendError(buurtloket.Errorf(buurtloket.EINVALID, "only text frames"))
 			continue
 		}
-		if !c.onWorker(func() { c.handle(ctx, data) }) {
+		if !c.onWorker(func(ctx context.Context) { c.handle(ctx, data) }) {
 			return
 		}
 	}
 }
 
 // onWorker runs f on one of the server's workers and waits for it; it
-// returns false when the server is stopping.
-func (c *conn) onWorker(f func()) bool {
+// returns false when the server is stopping. The work of one frame gets
+// storeWait at most.
+func (c *conn) onWorker(f func(context.Context)) bool {
+	work := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), storeWait)
+		f(ctx)
+		cancel()
+		c.done <- struct{}{}
+	}
 	select {
-	case c.s.work <- func() { f(); c.done <- struct{}{} }:
+	case c.s.work <- work:
 	case <-c.s.stop:
 		return false
 	}
@@ -148,30 +172,89 @@ func (c *conn) onWorker(f func()) bool {
 	return true
 }
 
-func (c *conn) writePump() {
-	ticker := time.NewTicker(pingPeriod)
-	defer func() {
-		ticker.Stop()
+// enqueue queues a frame for the page and starts the write pump when none
+// runs.
+func (c *conn) enqueue(data []byte) {
+	c.wmu.Lock()
+	if c.closing {
+		c.wmu.Unlock()
+		return
+	}
+	if len(c.pending) >= sendQueue {
+		c.wmu.Unlock()
+		// The page does not keep up; it will reconnect and resume.
 		c.ws.Close()
-	}()
+		return
+	}
+	c.pending = append(c.pending, data)
+	start := !c.writing
+	c.writing = true
+	c.wmu.Unlock()
+	if start {
+		go c.writePump()
+	}
+}
+
+// writePump writes the queued frames in order, and ends when the queue is
+// empty or a write fails. When the connection is ending, it writes what is
+// queued and then closes it, as the chat example's write pump does.
+func (c *conn) writePump() {
 	for {
-		select {
-		case msg, ok := <-c.send:
-			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if !ok {
-				c.ws.WriteMessage(websocket.CloseMessage, []byte{})
-				return
+		c.wmu.Lock()
+		if len(c.pending) == 0 {
+			c.pending, c.writing = nil, false
+			closing := c.closing
+			c.wmu.Unlock()
+			if closing {
+				c.finish()
 			}
-			if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
-				return
-			}
-		case <-ticker.C:
-			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
-				return
-			}
+			return
+		}
+		msg := c.pending[0]
+		c.pending[0] = nil
+		c.pending = c.pending[1:]
+		c.wmu.Unlock()
+		c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+		if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+			c.ws.Close() // the read pump then ends
+			c.wmu.Lock()
+			c.pending, c.writing, c.closing = nil, false, true
+			c.wmu.Unlock()
+			return
 		}
 	}
+}
+
+// sendPing pings the page; the page's pong moves the read deadline, and a
+// page that does not answer is closed when the deadline passes.
+func (c *conn) sendPing() {
+	if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+		c.ws.Close()
+		return
+	}
+	c.wmu.Lock()
+	if !c.closing {
+		c.ping.Reset(c.mode.Ping)
+	}
+	c.wmu.Unlock()
+}
+
+// shut ends the connection: nothing more is queued, what is queued is still
+// written, then the page gets a close frame and the connection is closed.
+func (c *conn) shut() {
+	c.wmu.Lock()
+	c.closing = true
+	c.ping.Stop()
+	writing := c.writing
+	c.wmu.Unlock()
+	if !writing {
+		c.finish()
+	}
+}
+
+func (c *conn) finish() {
+	c.ws.WriteControl(websocket.CloseMessage, []byte{}, time.Now().Add(time.Second))
+	c.ws.Close()
 }
 
 // allow takes a token from the page's bucket.
@@ -317,7 +400,7 @@ func (c *conn) push(e *dialogs.Engine, v dialogs.View, wipe bool) {
 	// The page's own words, the languages and the emergency strip only
 	// change with the language: they go along only then.
 	if v.Lang != c.sentLang {
-		frame.UI, frame.Strip, frame.Langs = texts(e, v.Lang, c.mode), strip(e, v.Lang), languages(e)
+		frame.UI, frame.Strip, frame.Langs = texts(e, v.Lang, *c.mode), strip(e, v.Lang), languages(e)
 		c.sentLang = v.Lang
 	}
 	c.queue(frame)
@@ -346,12 +429,7 @@ func (c *conn) queue(frame any) {
 		c.s.cfg.Logger.Error("encoding a frame", "error", err)
 		return
 	}
-	select {
-	case c.send <- data:
-	default:
-		// The page does not keep up; it will reconnect and resume.
-		c.ws.Close()
-	}
+	c.enqueue(data)
 }
 
 // endReason says why a connection ended without the error's text: network

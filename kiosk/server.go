@@ -38,11 +38,15 @@ type Mode struct {
 	Idle     time.Duration // no touch for this long: the "are you still there" warning
 	Warning  time.Duration // how long the warning waits before everything is wiped
 	Sessions time.Duration // how long a stored session lives without use
+	Ping     time.Duration // how often the page is pinged; it must answer within 10/9 of this
 }
 
+// pongWait is how long a page may be silent, pongs included.
+func (m *Mode) pongWait() time.Duration { return m.Ping * 10 / 9 }
+
 var (
-	KioskMode = Mode{Name: "kiosk", Channel: buurtloket.ChannelKiosk, Idle: 60 * time.Second, Warning: 30 * time.Second, Sessions: 15 * time.Minute}
-	PhoneMode = Mode{Name: "phone", Channel: buurtloket.ChannelWeb, Idle: 20 * time.Minute, Warning: 60 * time.Second, Sessions: 24 * time.Hour}
+	KioskMode = Mode{Name: "kiosk", Channel: buurtloket.ChannelKiosk, Idle: 60 * time.Second, Warning: 30 * time.Second, Sessions: 15 * time.Minute, Ping: 54 * time.Second}
+	PhoneMode = Mode{Name: "phone", Channel: buurtloket.ChannelWeb, Idle: 20 * time.Minute, Warning: 60 * time.Second, Sessions: 24 * time.Hour, Ping: 54 * time.Second}
 )
 
 // Neighbourhoods finds the neighbourhood of a postcode ("" when unknown).
@@ -93,6 +97,11 @@ func New(cfg Config) *Server {
 	if cfg.Phone.Name == "" {
 		cfg.Phone = PhoneMode
 	}
+	for _, m := range []*Mode{&cfg.Kiosk, &cfg.Phone} {
+		if m.Ping <= 0 {
+			m.Ping = KioskMode.Ping
+		}
+	}
 	s := &Server{cfg: cfg, page: template.Must(template.New("page").Parse(pageTemplate)), conns: map[*conn]struct{}{},
 		work: make(chan func()), stop: make(chan struct{}), metrics: newMetrics()}
 	for i := 0; i < 4*runtime.GOMAXPROCS(0); i++ {
@@ -100,10 +109,11 @@ func New(cfg Config) *Server {
 	}
 	s.upgrader = websocket.Upgrader{
 		// A small read buffer of its own (net/http's 4 KB one is then
-		// freed; frames may still be larger), and a write buffer lent by
-		// the pool only while a frame is written: thousands of idle kiosks
-		// and phones cost little.
-		ReadBufferSize:  1024,
+		// freed): an input frame is a few hundred bytes, and larger ones
+		// (up to maxFrame) are read past the buffer. A write buffer is lent
+		// by the pool only while a frame is written. Thousands of idle
+		// kiosks and phones cost little.
+		ReadBufferSize:  256,
 		WriteBufferSize: 0,
 		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     sameOrigin,
@@ -139,7 +149,7 @@ func sessionCookie(w http.ResponseWriter, r *http.Request) string {
 
 // storeKey is the stored session's name: a hash of the cookie, so that a
 // copy of the database cannot be used to take over a session.
-func storeKey(mode Mode, cookie string) string {
+func storeKey(mode *Mode, cookie string) string {
 	sum := sha256.Sum256([]byte(cookie))
 	return "web:" + mode.Name + ":" + hex.EncodeToString(sum[:])
 }

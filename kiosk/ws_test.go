@@ -39,6 +39,12 @@ type testEnv struct {
 
 func newEnv(t testing.TB) *testEnv {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith lets a test change the web channel's configuration.
+func newEnvWith(t testing.TB, change func(*Config)) *testEnv {
+	t.Helper()
 	content, probs := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
 	if content == nil {
 		t.Fatal(probs)
@@ -49,7 +55,11 @@ func newEnv(t testing.TB) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	web := New(Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam()})
+	cfg := Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam()}
+	if change != nil {
+		change(&cfg)
+	}
+	web := New(cfg)
 	srv := httptest.NewServer(web.Handler())
 	jar, _ := cookiejar.New(nil)
 	t.Cleanup(func() { srv.Close(); web.Close(); store.Close() })

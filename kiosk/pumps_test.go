@@ -1,0 +1,177 @@
+package kiosk
+
+import (
+	"bufio"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// TestPingKeepsAPageAndDropsASilentOne: the server pings every page; a page
+// that answers stays, a page that does not is closed after the pong wait.
+func TestPingKeepsAPageAndDropsASilentOne(t *testing.T) {
+	env := newEnvWith(t, func(c *Config) {
+		c.Phone = PhoneMode
+		c.Phone.Ping = 100 * time.Millisecond
+	})
+	env.page(t, "/")
+	alive := env.dial(t, "/ws")
+	alive.read()
+	var pings atomic.Int32
+	alive.ws.SetPingHandler(func(data string) error {
+		pings.Add(1)
+		return alive.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	frames := make(chan []byte, 16)
+	go func() {
+		defer close(frames)
+		for {
+			_, data, err := alive.ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			frames <- data
+		}
+	}()
+
+	silent := env.dial(t, "/ws")
+	silent.read()
+	silent.ws.SetPingHandler(func(string) error { return nil }) // no pong
+	ended := make(chan error, 1)
+	go func() {
+		silent.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			if _, _, err := silent.ws.ReadMessage(); err != nil {
+				ended <- err
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-ended:
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatal("the silent page was not closed by the server")
+		}
+	case <-time.After(6 * time.Second):
+		t.Fatal("the silent page is still open")
+	}
+
+	time.Sleep(500 * time.Millisecond)
+	if n := pings.Load(); n < 3 {
+		t.Fatalf("the answering page got %d pings in 0.5 s or more; want them every 100 ms", n)
+	}
+	alive.sendRaw(`{"type":"input","input":{"type":"choose","choice":"money"}}`)
+	select {
+	case data, ok := <-frames:
+		if !ok || !strings.Contains(string(data), `"type":"view"`) {
+			t.Fatalf("the answering page was closed or got %q", data)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the answering page got no view")
+	}
+}
+
+// TestAnIdlePageHoldsOneGoroutine: an idle page costs its read pump only;
+// the write pump runs while frames wait. Thousands of idle kiosks and
+// phones depend on this for the memory target (docs/benchmarks.md).
+func TestAnIdlePageHoldsOneGoroutine(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	before := runtime.NumGoroutine()
+	const pages = 40
+	for i := 0; i < pages; i++ {
+		c := env.dial(t, "/ws")
+		c.read()
+	}
+	var extra int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if extra = runtime.NumGoroutine() - before; extra <= pages+pages/4 {
+			return
+		}
+	}
+	t.Fatalf("%d idle pages hold %d goroutines; want about one each", pages, extra)
+}
+
+// TestASlowPageIsClosed: a page that stops reading while frames pile up is
+// closed once its queue is full, and the write pump ends.
+func TestASlowPageIsClosed(t *testing.T) {
+	env := newEnv(t)
+	server, page := net.Pipe() // a pipe holds nothing: a page that does not read blocks the writer
+	defer page.Close()
+	handshake := make(chan error, 1)
+	pageReader := bufio.NewReader(page)
+	go func() {
+		resp, err := http.ReadResponse(pageReader, nil)
+		if err == nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			err = io.ErrUnexpectedEOF
+		}
+		handshake <- err
+	}()
+	r := httptest.NewRequest("GET", "http://buurthuis.test/ws", nil)
+	r.Header.Set("Connection", "Upgrade")
+	r.Header.Set("Upgrade", "websocket")
+	r.Header.Set("Sec-Websocket-Version", "13")
+	r.Header.Set("Sec-Websocket-Key", base64.StdEncoding.EncodeToString([]byte("0123456789abcdef")))
+	r.Header.Set("Origin", "http://buurthuis.test")
+	ws, err := env.web.upgrader.Upgrade(&hijackable{ResponseRecorder: httptest.NewRecorder(), conn: server}, r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-handshake; err != nil {
+		t.Fatal("handshake:", err)
+	}
+	c := &conn{s: env.web, mode: &env.web.cfg.Phone, ws: ws, done: make(chan struct{}, 1)}
+	frame := []byte(`{"type":"view"}`)
+	for i := 0; i < sendQueue+2; i++ {
+		c.enqueue(frame)
+	}
+	// The page reads now: it finds the connection closed, with less than
+	// the queued frames in it.
+	page.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, err := io.ReadAll(pageReader)
+	if err != nil {
+		t.Fatalf("the slow page's connection was not closed: %v", err)
+	}
+	if len(got) >= sendQueue*len(frame) {
+		t.Fatalf("the slow page got %d bytes: all queued frames", len(got))
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		c.wmu.Lock()
+		writing, closing := c.writing, c.closing
+		c.wmu.Unlock()
+		if !writing && closing {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("write pump still running (%v) or connection not marked closing (%v)", writing, closing)
+		}
+	}
+	// Nothing more is queued for a closed page.
+	c.enqueue(frame)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if len(c.pending) != 0 || c.writing {
+		t.Fatalf("a frame was queued for a closed page: %d pending, writing %v", len(c.pending), c.writing)
+	}
+}
+
+// hijackable hands the upgrader one end of a pipe.
+type hijackable struct {
+	*httptest.ResponseRecorder
+	conn net.Conn
+}
+
+func (h *hijackable) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return h.conn, bufio.NewReadWriter(bufio.NewReader(h.conn), bufio.NewWriter(h.conn)), nil
+}
