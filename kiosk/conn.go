@@ -364,8 +364,8 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 			c.sess, view = sess, v
 			if rec.Ticket != "" {
 				c.receipt = &receiptDTO{Ticket: rec.Ticket, PIN: rec.PIN}
-				if c.s.cfg.PublicURL != "" {
-					if img, err := qrImage(followURL(c.s.cfg.PublicURL, rec.Ticket)); err == nil {
+				if link := c.s.followLink(rec.Ticket); link != "" {
+					if img, err := qrImage(link); err == nil {
 						c.receipt.QR = img
 					}
 				}

@@ -15,6 +15,18 @@ func followURL(publicURL, ticket string) string {
 	return strings.TrimSuffix(publicURL, "/") + "/?follow=" + url.QueryEscape(ticket)
 }
 
+// followLink is where the end screen's QR code leads for a ticket: the
+// configured link (the Telegram bot), else the phone page; "" for none.
+func (s *Server) followLink(ticket string) string {
+	switch {
+	case s.cfg.FollowLink != nil:
+		return s.cfg.FollowLink(ticket)
+	case s.cfg.PublicURL != "":
+		return followURL(s.cfg.PublicURL, ticket)
+	}
+	return ""
+}
+
 // qrImage draws text as a QR code, as an SVG data URL the page can show as
 // an image (never as markup). Medium error correction survives a scuffed
 // screen protector.

@@ -65,6 +65,10 @@ type Config struct {
 	// PublicURL is the address residents reach the phone page at; the end
 	// screen's QR code leads there. Empty: no QR code.
 	PublicURL string
+	// FollowLink, when set, is where the QR code leads instead: the
+	// Telegram bot's deep link for the ticket, once a bot is configured.
+	// It gets the ticket code only, never the PIN.
+	FollowLink func(ticket string) string
 }
 
 // Server serves the page and its WebSocket.

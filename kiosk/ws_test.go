@@ -493,6 +493,22 @@ func TestQRCode(t *testing.T) {
 	if got := followURL("https://buurtloket.example.nl/", "K7QM-3XHD"); got != "https://buurtloket.example.nl/?follow=K7QM-3XHD" {
 		t.Fatal(got)
 	}
+
+	// Where the code leads: nowhere without an address, the phone page,
+	// or the configured link (the Telegram bot's) before the phone page.
+	web := New(Config{})
+	defer web.Close()
+	if got := web.followLink("K7QM-3XHD"); got != "" {
+		t.Fatalf("no address: %q", got)
+	}
+	web.cfg.PublicURL = "https://buurtloket.example.nl"
+	if got := web.followLink("K7QM-3XHD"); got != "https://buurtloket.example.nl/?follow=K7QM-3XHD" {
+		t.Fatalf("phone page: %q", got)
+	}
+	web.cfg.FollowLink = func(ticket string) string { return "https://t.me/buurtloket_bot?start=" + ticket }
+	if got := web.followLink("K7QM-3XHD"); got != "https://t.me/buurtloket_bot?start=K7QM-3XHD" {
+		t.Fatalf("bot: %q", got)
+	}
 }
 
 // TestResumeAfterServerRestart: a new server on the same database (as after
