@@ -79,6 +79,12 @@ type browser struct {
 
 func newBrowser(t *testing.T, width, height int, kiosk Mode) *browser {
 	t.Helper()
+	return newBrowserWith(t, width, height, func(c *Config) { c.Kiosk = kiosk })
+}
+
+// newBrowserWith lets a test change the web channel's configuration.
+func newBrowserWith(t *testing.T, width, height int, change func(*Config)) *browser {
+	t.Helper()
 	exe := chromium(t)
 	content, probs := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
 	if content == nil {
@@ -91,8 +97,10 @@ func newBrowser(t *testing.T, width, height int, kiosk Mode) *browser {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(nil)
-	web := New(Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam(), Kiosk: kiosk,
-		PublicURL: "http://" + srv.Listener.Addr().String()})
+	cfg := Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam(),
+		PublicURL: "http://" + srv.Listener.Addr().String()}
+	change(&cfg)
+	web := New(cfg)
 	srv.Config.Handler = web.Handler()
 	srv.Start()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -144,8 +152,8 @@ func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 func (b *browser) at(step string) {
 	b.t.Helper()
 	b.do(chromedp.WaitVisible(css(`main[data-step="` + step + `"]`)))
-	if b.scanEach {
-		b.scan(strings.ReplaceAll(step, "/", "-"))
+	if b.scanEach { // the walks that scan each screen are in Dutch
+		b.scan(strings.ReplaceAll(step, "/", "-") + "-nl")
 	}
 }
 
@@ -541,4 +549,49 @@ func TestBrowserPhone(t *testing.T) {
 	if mode := value(b, chromedp.Evaluate[string](`document.documentElement.dataset.mode`)); mode != "phone" {
 		t.Fatalf("mode %q", mode)
 	}
+}
+
+// TestBrowserKioskRevoked: a kiosk revoked while its page is open shows the
+// not-paired screen within a ping, with nothing of the resident left.
+func TestBrowserKioskRevoked(t *testing.T) {
+	quick := KioskMode
+	quick.Ping = 300 * time.Millisecond
+	b := newBrowser(t, 1080, 1920, quick)
+	b.do(chromedp.Navigate(b.pairing))
+	b.at("start/menu")
+	b.choose("nuisance", "nuisance/what")
+	kiosks, err := b.store.Kiosks(context.Background())
+	if err != nil || len(kiosks) != 1 {
+		t.Fatal(kiosks, err)
+	}
+	if err := b.store.RevokeKiosk(context.Background(), kiosks[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.WaitVisible(css(`main.unpaired`)))
+	html := value(b, chromedp.OuterHTML(css("body")))
+	if !strings.Contains(html, "Deze kiosk is nog niet gekoppeld") || strings.Contains(html, "nuisance") || strings.Contains(html, "app.js") {
+		t.Fatalf("after revoking: %.400s", html)
+	}
+	b.scan("kiosk-not-paired")
+}
+
+// TestBrowserKioskOutage: a kiosk that loads while the store does not
+// answer says "one moment", not "not paired", and comes back by itself.
+func TestBrowserKioskOutage(t *testing.T) {
+	outage := &kioskOutage{}
+	b := newBrowserWith(t, 1920, 1080, func(c *Config) {
+		outage.RequestStore = c.Store
+		c.Store = outage
+	})
+	b.do(chromedp.Navigate(b.pairing))
+	b.at("start/menu")
+	outage.down.Store(true)
+	b.do(chromedp.Navigate(b.base + "/kiosk/"))
+	b.do(chromedp.WaitVisible(css(`main.unpaired`)))
+	if html := value(b, chromedp.OuterHTML(css("main"))); !strings.Contains(html, "Even geduld") || strings.Contains(html, "gekoppeld") {
+		t.Fatalf("store down: %.300s", html)
+	}
+	b.scan("kiosk-one-moment")
+	outage.down.Store(false)
+	b.at("start/menu") // within the page's 10 s retry
 }

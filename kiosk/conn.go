@@ -47,7 +47,10 @@ type conn struct {
 	ws    *websocket.Conn
 	key   string            // the stored session's name
 	kiosk *buurtloket.Kiosk // the paired kiosk; nil on a phone
-	done  chan struct{}     // the worker has handled this connection's input
+	// kioskToken is the kiosk's pairing token, to notice a revocation
+	// while the page is open.
+	kioskToken string
+	done       chan struct{} // the worker has handled this connection's input
 
 	wmu     sync.Mutex
 	pending [][]byte    // frames for the page, oldest first
@@ -88,9 +91,14 @@ func (s *Server) serveWebSocket(mode *Mode) http.HandlerFunc {
 			return
 		}
 		var kiosk *buurtloket.Kiosk
+		var kioskToken string
 		if mode.Channel == buurtloket.ChannelKiosk {
-			if kiosk = s.kiosk(r); kiosk == nil {
-				http.Error(w, "this kiosk is not paired", http.StatusForbidden)
+			if kiosk, kioskToken, err = s.kiosk(r); err != nil {
+				if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
+					http.Error(w, "this kiosk is not paired", http.StatusForbidden)
+				} else {
+					http.Error(w, "try again shortly", http.StatusServiceUnavailable)
+				}
 				return
 			}
 		}
@@ -99,7 +107,7 @@ func (s *Server) serveWebSocket(mode *Mode) http.HandlerFunc {
 			return // the upgrader has answered
 		}
 		c := &conn{s: s, mode: mode, ws: ws, key: storeKey(mode, cookie.Value),
-			tokens: floodBurst, last: time.Now(), done: make(chan struct{}, 1), kiosk: kiosk}
+			tokens: floodBurst, last: time.Now(), done: make(chan struct{}, 1), kiosk: kiosk, kioskToken: kioskToken}
 		c.wmu.Lock()
 		c.ping = time.AfterFunc(mode.Ping, c.sendPing)
 		c.wmu.Unlock()
@@ -226,8 +234,18 @@ func (c *conn) writePump() {
 }
 
 // sendPing pings the page; the page's pong moves the read deadline, and a
-// page that does not answer is closed when the deadline passes.
+// page that does not answer is closed when the deadline passes. A kiosk
+// that was revoked meanwhile is closed instead.
 func (c *conn) sendPing() {
+	if c.kiosk != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeWait)
+		revoked := c.revoked(ctx)
+		cancel()
+		if revoked {
+			c.unpair()
+			return
+		}
+	}
 	if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
 		c.ws.Close()
 		return
@@ -338,6 +356,10 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 			// A new conversation gets a new name: nothing links it to the last.
 			c.sess.ID = newID()
 		case dialogs.EffectSubmit, dialogs.EffectHandoff:
+			if c.revoked(ctx) {
+				c.unpair()
+				return
+			}
 			c.save(ctx)
 			// A kiosk's requests carry its neighbourhood; others the one of
 			// the postcode answer.

@@ -10,9 +10,11 @@ import (
 // the WebSocket; the shell holds nothing of theirs, and is never cached.
 func (s *Server) handlePage(mode Mode) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if mode.Channel == buurtloket.ChannelKiosk && s.kiosk(r) == nil {
-			s.notPaired(w, r)
-			return
+		if mode.Channel == buurtloket.ChannelKiosk {
+			if _, _, err := s.kiosk(r); err != nil {
+				s.refuseKiosk(w, r, err)
+				return
+			}
 		}
 		sessionCookie(w, r)
 		e := s.cfg.Engine()

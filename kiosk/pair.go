@@ -1,10 +1,13 @@
 package kiosk
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"buurtloket"
+
+	"github.com/gorilla/websocket"
 )
 
 const kioskCookie = "buurtloket_kiosk"
@@ -19,7 +22,7 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 		token = ""
 	}
 	if _, err := s.cfg.Store.KioskByToken(r.Context(), token); err != nil {
-		s.notPaired(w, r)
+		s.refuseKiosk(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: kioskCookie, Value: token, Path: "/kiosk/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
@@ -28,30 +31,68 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/kiosk/", http.StatusSeeOther)
 }
 
-// kiosk returns the kiosk this browser is paired as, or nil.
-func (s *Server) kiosk(r *http.Request) *buurtloket.Kiosk {
+// kiosk returns the kiosk this browser is paired as and the token it
+// proved that with. The error is ENOTFOUND when it is not paired (no
+// cookie, an unknown token, a revoked kiosk), and another one when the
+// store could not tell.
+func (s *Server) kiosk(r *http.Request) (*buurtloket.Kiosk, string, error) {
 	c, err := r.Cookie(kioskCookie)
 	if err != nil || len(c.Value) > 100 {
-		return nil
+		return nil, "", buurtloket.Errorf(buurtloket.ENOTFOUND, "this kiosk is not paired")
 	}
 	k, err := s.cfg.Store.KioskByToken(r.Context(), c.Value)
 	if err != nil {
-		return nil
+		if buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+			s.cfg.Logger.Error("checking a kiosk's pairing", "error", err)
+		}
+		return nil, "", err
 	}
-	return k
+	return k, c.Value, nil
 }
 
-// notPaired tells whoever stands at an unpaired (or revoked) kiosk what to
-// do, in Dutch and English: the page cannot know their language yet.
-func (s *Server) notPaired(w http.ResponseWriter, r *http.Request) {
+// closeUnpaired is the close code that tells a kiosk page it was revoked
+// while it was open: the page reloads and shows the "not paired" screen.
+const closeUnpaired = 4001
+
+// revoked tells whether this connection's kiosk was revoked since it
+// connected. A store that does not answer revokes nothing: the kiosk keeps
+// working, and a submission fails on its own.
+func (c *conn) revoked(ctx context.Context) bool {
+	if c.kiosk == nil {
+		return false
+	}
+	_, err := c.s.cfg.Store.KioskByToken(ctx, c.kioskToken)
+	return buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND
+}
+
+// unpair ends the connection of a revoked kiosk: whatever the resident was
+// doing there is not stored, and the page shows the "not paired" screen.
+func (c *conn) unpair() {
+	c.s.cfg.Logger.Warn("kiosk revoked: its page is closed", "kiosk", c.kiosk.ID)
+	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(closeUnpaired, "not paired"), time.Now().Add(time.Second))
+	c.ws.Close()
+}
+
+// refuseKiosk answers a kiosk page that cannot be served. Not paired: it
+// tells whoever stands at the kiosk what to do, in Dutch and English (the
+// page cannot know their language yet). The store not answering: a calm
+// "one moment". Both look again by themselves (static/retry.js), so that a
+// kiosk does not stay stuck on a screen that no longer holds.
+func (s *Server) refuseKiosk(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.cfg.Engine()
 	cat := e.Content().Catalog
+	src := cat.SourceLanguage()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusForbidden)
-	src := cat.SourceLanguage()
-	s.page.Execute(w, map[string]any{
-		"Lang": src, "Mode": "kiosk", "Title": cat.Text(src, "ui.page.title"), "Unpaired": true,
-		"Texts": []string{cat.Text(src, "ui.kiosk.unpaired"), cat.Text("en", "ui.kiosk.unpaired")},
-	})
+	data := map[string]any{"Lang": src, "Mode": "kiosk", "Title": cat.Text(src, "ui.page.title"), "Unpaired": true}
+	if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
+		w.WriteHeader(http.StatusForbidden)
+		data["Retry"] = 60
+		data["Texts"] = []string{cat.Text(src, "ui.kiosk.unpaired"), cat.Text("en", "ui.kiosk.unpaired")}
+	} else {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		data["Retry"] = 10
+		data["Texts"] = []string{cat.Text(src, "ui.page.reconnecting"), cat.Text("en", "ui.page.reconnecting")}
+	}
+	s.page.Execute(w, data)
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -462,6 +463,111 @@ func TestKioskMustBePaired(t *testing.T) {
 	if resp := env.page(t, "/kiosk/"); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("revoked kiosk: %s", resp.Status)
 	}
+}
+
+// TestRevokedKioskIsClosed: revoking a kiosk reaches its open page, at
+// its next ping or at a submission, whichever comes first; the page is
+// told with its own close code, and nothing more is stored from it.
+func TestRevokedKioskIsClosed(t *testing.T) {
+	closedAsUnpaired := func(t *testing.T, c *client) {
+		t.Helper()
+		c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			_, _, err := c.ws.ReadMessage()
+			if err == nil {
+				continue
+			}
+			if !websocket.IsCloseError(err, closeUnpaired) {
+				t.Fatalf("want close %d, got %v", closeUnpaired, err)
+			}
+			return
+		}
+	}
+	t.Run("at a submission", func(t *testing.T) {
+		env := newEnv(t)
+		k, _ := env.pair(t, "Oost")
+		c := env.dial(t, "/kiosk/ws")
+		c.read()
+		c.choose("repairs")
+		c.choose("other")
+		c.do(map[string]any{"type": "text", "text": "Lekkage"})
+		c.choose("anonymous")
+		c.do(map[string]any{"type": "text", "text": "3117 AB"})
+		if err := env.store.RevokeKiosk(context.Background(), k.ID); err != nil {
+			t.Fatal(err)
+		}
+		c.sendRaw(`{"type":"input","input":{"type":"choose","choice":"send"}}`)
+		closedAsUnpaired(t, c)
+		page, err := env.store.Inbox(context.Background(), buurtloket.InboxQuery{})
+		if err != nil || len(page.Requests) != 0 {
+			t.Fatalf("a revoked kiosk stored %d requests (%v)", len(page.Requests), err)
+		}
+	})
+	t.Run("while idle", func(t *testing.T) {
+		env := newEnvWith(t, func(c *Config) {
+			c.Kiosk = KioskMode
+			c.Kiosk.Ping = 100 * time.Millisecond
+		})
+		k, _ := env.pair(t, "Oost")
+		c := env.dial(t, "/kiosk/ws")
+		c.read()
+		if f := c.choose("money"); f.Type != "view" {
+			t.Fatalf("a paired kiosk got %+v", f)
+		}
+		if err := env.store.RevokeKiosk(context.Background(), k.ID); err != nil {
+			t.Fatal(err)
+		}
+		closedAsUnpaired(t, c)
+	})
+}
+
+// TestKioskWhenTheStoreFails: a kiosk is not told it is unpaired because
+// the store did not answer; it gets a calm "one moment" that looks again.
+func TestKioskWhenTheStoreFails(t *testing.T) {
+	failing := &kioskOutage{}
+	env := newEnvWith(t, func(c *Config) {
+		failing.RequestStore = c.Store
+		c.Store = failing
+	})
+	env.pair(t, "Oost")
+	failing.down.Store(true)
+	resp, err := (&http.Client{Jar: env.jar}).Get(env.srv.URL + "/kiosk/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "Even geduld") ||
+		!strings.Contains(string(body), `data-retry="10"`) || strings.Contains(string(body), "gekoppeld") {
+		t.Fatalf("store down: %s\n%s", resp.Status, body)
+	}
+	failing.down.Store(false)
+	if resp := env.page(t, "/kiosk/"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("store back: %s", resp.Status)
+	}
+	// Not paired at all: the not-paired screen, which also looks again.
+	resp, err = http.Get(env.srv.URL + "/kiosk/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), `data-retry="60"`) {
+		t.Fatalf("not paired: %s\n%s", resp.Status, body)
+	}
+}
+
+// kioskOutage is a store whose kiosk lookups fail while down is set.
+type kioskOutage struct {
+	buurtloket.RequestStore
+	down atomic.Bool
+}
+
+func (s *kioskOutage) KioskByToken(ctx context.Context, token string) (*buurtloket.Kiosk, error) {
+	if s.down.Load() {
+		return nil, buurtloket.Errorf(buurtloket.EINTERNAL, "database is locked")
+	}
+	return s.RequestStore.KioskByToken(ctx, token)
 }
 
 func TestQRCode(t *testing.T) {

@@ -63,11 +63,18 @@
       else if (frame.type === "follow") renderFollow(frame);
       else if (frame.type === "error") showError(frame.say);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       ws = null;
+      // A kiosk revoked while open: the server's page says so.
+      if (ev.code === 4001) { location.reload(); return; }
       if (ui) showOverlay("reconnecting", ui.reconnecting, "", "");
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 5000);
+      // A kiosk revoked while it was away is refused before the WebSocket
+      // opens, which looks like a lost network: ask the page itself.
+      if (mode === "kiosk" && retry === 5000) {
+        fetch(location.pathname, { cache: "no-store" }).then((r) => { if (r.status === 403) location.reload(); }, () => {});
+      }
     };
   }
 
