@@ -19,12 +19,7 @@ func (s *Server) handlePage(mode Mode) http.HandlerFunc {
 		sessionCookie(w, r)
 		e := s.cfg.Engine()
 		lang := e.Content().Catalog.SourceLanguage()
-		h := w.Header()
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Cache-Control", "no-store")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		pageHeaders(w.Header())
 		err := s.page.Execute(w, map[string]any{
 			"Lang":  lang,
 			"Mode":  mode.Name,
@@ -34,4 +29,14 @@ func (s *Server) handlePage(mode Mode) http.HandlerFunc {
 			s.cfg.Logger.Error("page", "error", err)
 		}
 	}
+}
+
+// pageHeaders are the headers of every page the server renders: never
+// cached, no referrer, and only the server's own scripts and styles.
+func pageHeaders(h http.Header) {
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 }

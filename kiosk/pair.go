@@ -82,8 +82,7 @@ func (s *Server) refuseKiosk(w http.ResponseWriter, r *http.Request, err error) 
 	e := s.cfg.Engine()
 	cat := e.Content().Catalog
 	src := cat.SourceLanguage()
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	pageHeaders(w.Header())
 	data := map[string]any{"Lang": src, "Mode": "kiosk", "Title": cat.Text(src, "ui.page.title"), "Unpaired": true}
 	if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
 		w.WriteHeader(http.StatusForbidden)

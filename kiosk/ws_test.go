@@ -537,6 +537,9 @@ func TestKioskWhenTheStoreFails(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("store down: headers %v", resp.Header)
+	}
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "Even geduld") ||
 		!strings.Contains(string(body), `data-retry="10"`) || strings.Contains(string(body), "gekoppeld") {
 		t.Fatalf("store down: %s\n%s", resp.Status, body)

@@ -6,6 +6,6 @@
   const every = Number(document.documentElement.dataset.retry) * 1000;
   if (!(every > 0)) return;
   setInterval(() => {
-    fetch(location.pathname, { cache: "no-store" }).then((r) => { if (r.ok) location.reload(); }, () => {});
+    fetch(location.href, { cache: "no-store" }).then((r) => { if (r.ok) location.reload(); }, () => {});
   }, every);
 })();
