@@ -16,7 +16,7 @@ func (s *Server) handlePage(mode Mode) http.HandlerFunc {
 				return
 			}
 		}
-		sessionCookie(w, r)
+		s.sessionCookie(w, r)
 		e := s.cfg.Engine()
 		lang := e.Content().Catalog.SourceLanguage()
 		pageHeaders(w.Header())

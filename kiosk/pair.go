@@ -26,7 +26,7 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: kioskCookie, Value: token, Path: "/kiosk/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: r.TLS != nil, Expires: time.Now().AddDate(10, 0, 0)})
+		Secure: s.secure(r), Expires: time.Now().AddDate(10, 0, 0)})
 	// The token leaves the address bar and the history at once.
 	http.Redirect(w, r, "/kiosk/", http.StatusSeeOther)
 }

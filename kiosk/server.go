@@ -14,7 +14,9 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -76,6 +78,8 @@ type Server struct {
 	cfg      Config
 	page     *template.Template
 	upgrader websocket.Upgrader
+	// publicOrigin is PublicURL's scheme and host ("https://buurtloket.example.nl").
+	publicOrigin string
 
 	mu    sync.Mutex
 	conns map[*conn]struct{}
@@ -108,6 +112,9 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, page: template.Must(template.New("page").Parse(pageTemplate)), conns: map[*conn]struct{}{},
 		work: make(chan func()), stop: make(chan struct{}), metrics: newMetrics()}
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+		s.publicOrigin = u.Scheme + "://" + u.Host
+	}
 	for i := 0; i < 4*runtime.GOMAXPROCS(0); i++ {
 		go s.worker()
 	}
@@ -120,19 +127,26 @@ func New(cfg Config) *Server {
 		ReadBufferSize:  256,
 		WriteBufferSize: 0,
 		WriteBufferPool: &sync.Pool{},
-		CheckOrigin:     sameOrigin,
+		CheckOrigin:     s.sameOrigin,
 	}
 	return s
 }
 
 // sameOrigin accepts WebSockets from pages this server served: a page on
-// another site cannot drive a resident's session.
-func sameOrigin(r *http.Request) bool {
+// another site cannot drive a resident's session. Behind a reverse proxy
+// that does not pass the Host on, the public address's origin counts too.
+func (s *Server) sameOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return false
 	}
-	return origin == "http://"+r.Host || origin == "https://"+r.Host
+	return origin == "http://"+r.Host || origin == "https://"+r.Host || (s.publicOrigin != "" && strings.EqualFold(origin, s.publicOrigin))
+}
+
+// secure tells whether cookies must be Secure: the request came over TLS,
+// or the public address is https (TLS ends at a proxy in front).
+func (s *Server) secure(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(strings.ToLower(s.publicOrigin), "https://")
 }
 
 const cookieName = "buurtloket_session"
@@ -140,14 +154,14 @@ const cookieName = "buurtloket_session"
 // sessionCookie returns the browser's session cookie, setting a new one
 // when there is none. The cookie holds no data: only a random name for the
 // stored session.
-func sessionCookie(w http.ResponseWriter, r *http.Request) string {
+func (s *Server) sessionCookie(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(cookieName); err == nil && len(c.Value) == 43 {
 		return c.Value
 	}
 	b := make([]byte, 32)
 	rand.Read(b)
 	v := base64.RawURLEncoding.EncodeToString(b)
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: v, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: v, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(r)})
 	return v
 }
 

@@ -338,6 +338,41 @@ func TestOriginAndCookieAreRequired(t *testing.T) {
 	if !strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Strict") || strings.Contains(set, "Max-Age") || strings.Contains(set, "Expires") {
 		t.Errorf("session cookie %q must be HttpOnly, SameSite=Strict, and end with the browser session", set)
 	}
+	if strings.Contains(set, "Secure") {
+		t.Errorf("over plain http with no https address, the cookie %q cannot be Secure", set)
+	}
+}
+
+// TestBehindAProxy: TLS ends at a reverse proxy that passes its own Host
+// on. The https public address makes the cookies Secure, and its origin is
+// accepted for the WebSocket; other sites still are not.
+func TestBehindAProxy(t *testing.T) {
+	env := newEnvWith(t, func(c *Config) { c.PublicURL = "https://buurtloket.example.nl/" })
+	resp, err := http.Get(env.srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		session = c
+	}
+	if session == nil || !session.Secure || !session.HttpOnly {
+		t.Fatalf("session cookie %+v: want Secure and HttpOnly", session)
+	}
+	wsURL := "ws" + strings.TrimPrefix(env.srv.URL, "http") + "/ws"
+	cookie := session.Name + "=" + session.Value
+	ws, _, err := websocket.DefaultDialer.Dial(wsURL, http.Header{"Origin": {"https://buurtloket.example.nl"}, "Cookie": {cookie}})
+	if err != nil {
+		t.Fatalf("the public address's page was refused: %v", err)
+	}
+	ws.Close()
+	for _, origin := range []string{"https://evil.example", "http://buurtloket.example.nl", "https://buurtloket.example.nl.evil.example"} {
+		if ws, _, err := websocket.DefaultDialer.Dial(wsURL, http.Header{"Origin": {origin}, "Cookie": {cookie}}); err == nil {
+			ws.Close()
+			t.Errorf("origin %s: connected", origin)
+		}
+	}
 }
 
 func TestPageMessagesExist(t *testing.T) {
