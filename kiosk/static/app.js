@@ -68,7 +68,8 @@
       // A kiosk revoked while open: the server's page says so.
       if (ev.code === 4001) { location.reload(); return; }
       if (ui) showOverlay("reconnecting", ui.reconnecting, "", "");
-      setTimeout(connect, retry);
+      // Spread out: after a restart every page in town reconnects at once.
+      setTimeout(connect, retry * (0.5 + Math.random()));
       retry = Math.min(retry * 2, 5000);
       // A kiosk revoked while it was away is refused before the WebSocket
       // opens, which looks like a lost network: ask the page itself.
