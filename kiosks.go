@@ -19,6 +19,7 @@ type Kiosk struct {
 	Wijk      string
 	CreatedAt time.Time
 	RevokedAt time.Time // zero while it may be used
+	SeenAt    time.Time // when its page was last connected; zero: never
 }
 
 // KioskStore keeps the registered kiosks. A kiosk proves itself with the
@@ -28,6 +29,9 @@ type KioskStore interface {
 	KioskByToken(ctx context.Context, token string) (*Kiosk, error)
 	Kiosks(ctx context.Context) ([]*Kiosk, error)
 	RevokeKiosk(ctx context.Context, id int64) error
+	// KioskSeen records that a kiosk's page is connected now; the web
+	// channel calls it when the page connects and at every ping.
+	KioskSeen(ctx context.Context, id int64) error
 }
 
 // NewKioskToken returns a fresh pairing token and its stored hash.

@@ -69,6 +69,7 @@ type stored struct {
 
 // open resumes the stored session, or starts a new one.
 func (c *conn) open(ctx context.Context, lang string) {
+	c.seen(ctx)
 	e := c.s.cfg.Engine()
 	if data, err := c.s.cfg.Store.LoadSession(ctx, c.key); err == nil {
 		var st stored

@@ -65,6 +65,17 @@ func (c *conn) revoked(ctx context.Context) bool {
 	return buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND
 }
 
+// seen records that this kiosk's page is connected, for `buurtloket kiosk
+// list` and whoever looks after the kiosks.
+func (c *conn) seen(ctx context.Context) {
+	if c.kiosk == nil {
+		return
+	}
+	if err := c.s.cfg.Store.KioskSeen(ctx, c.kiosk.ID); err != nil && buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+		c.s.cfg.Logger.Error("recording a kiosk as seen", "kiosk", c.kiosk.ID, "error", err)
+	}
+}
+
 // unpair ends the connection of a revoked kiosk: whatever the resident was
 // doing there is not stored, and the page shows the "not paired" screen.
 func (c *conn) unpair() {

@@ -187,6 +187,9 @@ func (c *conn) sendPing() {
 	if c.kiosk != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), storeWait)
 		revoked := c.revoked(ctx)
+		if !revoked {
+			c.seen(ctx)
+		}
 		cancel()
 		if revoked {
 			c.unpair()

@@ -480,6 +480,10 @@ func TestKioskMustBePaired(t *testing.T) {
 	k, _ := env.pair(t, "Oost")
 	c := env.dial(t, "/kiosk/ws")
 	c.read()
+	// Its page is seen, for whoever looks after the kiosks.
+	if list, err := env.store.Kiosks(context.Background()); err != nil || len(list) != 1 || list[0].SeenAt.IsZero() {
+		t.Fatalf("a connected kiosk is not seen: %v %+v", err, list)
+	}
 	for _, id := range []string{"repairs", "other"} {
 		c.choose(id)
 	}

@@ -32,17 +32,20 @@ func (db *DB) AddKiosk(ctx context.Context, name, wijk string) (*buurtloket.Kios
 	return k, token, nil
 }
 
-const kioskColumns = `id, name, wijk, created_at, revoked_at`
+const kioskColumns = `id, name, wijk, created_at, revoked_at, seen_at`
 
 func scanKiosk(row pgx.Row) (*buurtloket.Kiosk, error) {
 	var k buurtloket.Kiosk
-	var revoked *time.Time
-	if err := row.Scan(&k.ID, &k.Name, &k.Wijk, &k.CreatedAt, &revoked); err != nil {
+	var revoked, seen *time.Time
+	if err := row.Scan(&k.ID, &k.Name, &k.Wijk, &k.CreatedAt, &revoked, &seen); err != nil {
 		return nil, err
 	}
 	k.CreatedAt = k.CreatedAt.UTC()
 	if revoked != nil {
 		k.RevokedAt = revoked.UTC()
+	}
+	if seen != nil {
+		k.SeenAt = seen.UTC()
 	}
 	return &k, nil
 }
@@ -79,4 +82,17 @@ func (db *DB) RevokeKiosk(ctx context.Context, id int64) error {
 		}
 		return audit(ctx, tx, 0, "admin", "kiosk revoked", "", now)
 	})
+}
+
+// KioskSeen records that a kiosk's page is connected now. It is not
+// audited: it happens every minute.
+func (db *DB) KioskSeen(ctx context.Context, id int64) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE kiosks SET seen_at = $1 WHERE id = $2 AND revoked_at IS NULL`, db.now().UTC().Truncate(time.Millisecond), id)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no kiosk %d in use", id)
+	}
+	return nil
 }

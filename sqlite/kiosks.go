@@ -34,15 +34,15 @@ func (db *DB) AddKiosk(ctx context.Context, name, wijk string) (*buurtloket.Kios
 	return k, token, nil
 }
 
-const kioskColumns = `id, name, wijk, created_at, revoked_at`
+const kioskColumns = `id, name, wijk, created_at, revoked_at, seen_at`
 
 func scanKiosk(row scanner) (*buurtloket.Kiosk, error) {
 	var k buurtloket.Kiosk
-	var created, revoked int64
-	if err := row.Scan(&k.ID, &k.Name, &k.Wijk, &created, &revoked); err != nil {
+	var created, revoked, seen int64
+	if err := row.Scan(&k.ID, &k.Name, &k.Wijk, &created, &revoked, &seen); err != nil {
 		return nil, err
 	}
-	k.CreatedAt, k.RevokedAt = fromMillis(created), fromMillis(revoked)
+	k.CreatedAt, k.RevokedAt, k.SeenAt = fromMillis(created), fromMillis(revoked), fromMillis(seen)
 	return &k, nil
 }
 
@@ -86,5 +86,20 @@ func (db *DB) RevokeKiosk(ctx context.Context, id int64) error {
 			return buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no kiosk %d in use", id)
 		}
 		return audit(ctx, tx, 0, "admin", "kiosk revoked", "", now)
+	})
+}
+
+// KioskSeen records that a kiosk's page is connected now. It is not
+// audited: it happens every minute.
+func (db *DB) KioskSeen(ctx context.Context, id int64) error {
+	return db.do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE kiosks SET seen_at = ? WHERE id = ? AND revoked_at = 0`, millis(db.now()), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no kiosk %d in use", id)
+		}
+		return nil
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"buurtloket"
 )
@@ -79,13 +80,18 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tNAME\tWIJK\tADDED\tSTATE")
+		// An open kiosk page is seen at least every minute.
+		fmt.Fprintln(w, "ID\tNAME\tWIJK\tADDED\tSTATE\tLAST SEEN")
 		for _, k := range kiosks {
 			state := "in use"
 			if !k.RevokedAt.IsZero() {
 				state = "revoked " + k.RevokedAt.Format("2006-01-02")
 			}
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", k.ID, k.Name, orDash(k.Wijk), k.CreatedAt.Format("2006-01-02"), state)
+			seen := "never"
+			if !k.SeenAt.IsZero() {
+				seen = k.SeenAt.Local().Format("2006-01-02 15:04") + " (" + ago(time.Since(k.SeenAt)) + ")"
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, orDash(k.Wijk), k.CreatedAt.Format("2006-01-02"), state, seen)
 		}
 		return w.Flush()
 	case "revoke":
@@ -99,7 +105,7 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := store.RevokeKiosk(ctx, id); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Kiosk %d revoked: it shows \"not paired\" from its next page load.\n", id)
+		fmt.Fprintf(stdout, "Kiosk %d revoked: an open page there shows \"not paired\" within a minute.\n", id)
 	}
 	return nil
 }
@@ -109,4 +115,17 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// ago says how long ago, roughly, for a person reading a list.
+func ago(d time.Duration) string {
+	switch {
+	case d < 2*time.Minute:
+		return "just now"
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d hours ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"buurtloket"
 	"buurtloket/postgres/pgtest"
@@ -133,6 +134,16 @@ func TestServeSettingsAreChecked(t *testing.T) {
 	}
 }
 
+func TestAgo(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		30 * time.Second: "just now", 5 * time.Minute: "5 min ago", 3 * time.Hour: "3 hours ago", 80 * time.Hour: "3 days ago",
+	} {
+		if got := ago(d); got != want {
+			t.Errorf("ago(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
 func TestKioskCommands(t *testing.T) {
 	dir := t.TempDir()
 	db := []string{"--db", filepath.Join(dir, "b.db"), "--key-file", filepath.Join(dir, "b.key")}
@@ -141,8 +152,25 @@ func TestKioskCommands(t *testing.T) {
 		t.Fatalf("add: exit %d %q %q", code, out, stderr)
 	}
 	code, out, _ = runCmd(t, "", append([]string{"kiosk", "list"}, db...)...)
-	if code != 0 || !strings.Contains(out, "Buurthuis De Erker") || !strings.Contains(out, "in use") || strings.Contains(out, "token") {
+	if code != 0 || !strings.Contains(out, "Buurthuis De Erker") || !strings.Contains(out, "in use") || strings.Contains(out, "token") ||
+		!strings.Contains(out, "LAST SEEN") || !strings.Contains(out, "never") {
 		t.Fatalf("list: exit %d %q", code, out)
+	}
+	// Its page connects (the web channel records that).
+	sealer, _, err := sealerFrom("", filepath.Join(dir, "b.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _, err := openStore(context.Background(), filepath.Join(dir, "b.db"), sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.KioskSeen(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	if code, out, _ = runCmd(t, "", append([]string{"kiosk", "list"}, db...)...); code != 0 || !strings.Contains(out, "(just now)") || strings.Contains(out, "never") {
+		t.Fatalf("list after the kiosk was seen: %q", out)
 	}
 	if code, out, _ = runCmd(t, "", append([]string{"kiosk", "revoke", "1"}, db...)...); code != 0 || !strings.Contains(out, "revoked") {
 		t.Fatalf("revoke: exit %d %q", code, out)
