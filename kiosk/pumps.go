@@ -49,8 +49,13 @@ func (s *Server) serveWebSocket(mode *Mode) http.HandlerFunc {
 				return
 			}
 		}
+		if !s.admit(mode) {
+			http.Error(w, "too many pages open: try again shortly", http.StatusServiceUnavailable)
+			return
+		}
 		ws, err := s.upgrader.Upgrade(w, r, nil)
 		if err != nil {
+			s.leave(mode)
 			return // the upgrader has answered
 		}
 		c := &conn{s: s, mode: mode, ws: ws, key: storeKey(mode, cookie.Value),
@@ -68,6 +73,7 @@ func (s *Server) serveWebSocket(mode *Mode) http.HandlerFunc {
 func (c *conn) readPump(lang string) {
 	defer func() {
 		c.s.track(c, false)
+		c.s.leave(c.mode)
 		c.shut()
 	}()
 	c.ws.SetReadLimit(maxFrame)

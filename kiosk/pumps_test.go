@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // TestPingKeepsAPageAndDropsASilentOne: the server pings every page; a page
@@ -174,4 +176,44 @@ type hijackable struct {
 
 func (h *hijackable) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return h.conn, bufio.NewReadWriter(bufio.NewReader(h.conn), bufio.NewWriter(h.conn)), nil
+}
+
+// TestPhonePagesAreCapped: beyond MaxPhonePages a phone page is refused
+// (it retries calmly) until one leaves; a kiosk is never refused.
+func TestPhonePagesAreCapped(t *testing.T) {
+	env := newEnvWith(t, func(c *Config) { c.MaxPhonePages = 2 })
+	env.page(t, "/")
+	first := env.dial(t, "/ws")
+	first.read()
+	env.dial(t, "/ws").read()
+	if _, resp, err := dialRaw(env, "/ws"); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a third phone page: %v", err)
+	}
+	if got := testutil.ToFloat64(env.web.metrics.turnedAway); got != 1 {
+		t.Fatalf("turned away %v", got)
+	}
+	env.pair(t, "Oost")
+	env.dial(t, "/kiosk/ws").read() // the buurthuis is never locked out
+	first.ws.Close()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ws, _, err := dialRaw(env, "/ws")
+		if err == nil {
+			ws.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a place did not come free: %v", err)
+		}
+	}
+}
+
+// dialRaw dials a WebSocket as the page would, with the cookies a browser
+// sends to that path, returning the error instead of failing the test.
+func dialRaw(env *testEnv, path string) (*websocket.Conn, *http.Response, error) {
+	u, _ := url.Parse(env.srv.URL + path)
+	h := http.Header{"Origin": {env.srv.URL}}
+	for _, c := range env.jar.Cookies(u) {
+		h.Add("Cookie", c.Name+"="+c.Value)
+	}
+	return websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(env.srv.URL, "http")+path, h)
 }

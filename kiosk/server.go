@@ -67,6 +67,11 @@ type Config struct {
 	// PublicURL is the address residents reach the phone page at; the end
 	// screen's QR code leads there. Empty: no QR code.
 	PublicURL string
+	// MaxPhonePages caps the phone pages connected at once (0: no cap).
+	// More are refused with 503, and the page retries calmly; kiosks are
+	// never refused. It keeps a flood of connections from taking the
+	// memory the kiosks need.
+	MaxPhonePages int
 	// FollowLink, when set, is where the QR code leads instead: the
 	// Telegram bot's deep link for the ticket, once a bot is configured.
 	// It gets the ticket code only, never the PIN.
@@ -81,8 +86,9 @@ type Server struct {
 	// publicOrigin is PublicURL's scheme and host ("https://buurtloket.example.nl").
 	publicOrigin string
 
-	mu    sync.Mutex
-	conns map[*conn]struct{}
+	mu     sync.Mutex
+	conns  map[*conn]struct{}
+	phones int // phone pages admitted and not yet gone
 
 	// work runs the inputs of every connection on a few goroutines, so
 	// that the deep stacks of the engine, JSON and storage are not kept
@@ -190,6 +196,31 @@ func (s *Server) CloseConnections() {
 	for c := range s.conns {
 		c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server going away"), time.Now().Add(time.Second))
 		c.ws.Close()
+	}
+}
+
+// admit takes a place for a new page, and says no when the phone pages
+// are at MaxPhonePages. Kiosks are always admitted: a flood of phone
+// connections must not lock out the buurthuis.
+func (s *Server) admit(mode *Mode) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if mode.Channel != buurtloket.ChannelKiosk && s.cfg.MaxPhonePages > 0 && s.phones >= s.cfg.MaxPhonePages {
+		s.metrics.turnedAway.Inc()
+		return false
+	}
+	if mode.Channel != buurtloket.ChannelKiosk {
+		s.phones++
+	}
+	return true
+}
+
+// leave gives the place of a page back.
+func (s *Server) leave(mode *Mode) {
+	if mode.Channel != buurtloket.ChannelKiosk {
+		s.mu.Lock()
+		s.phones--
+		s.mu.Unlock()
 	}
 }
 

@@ -99,12 +99,7 @@ type client struct {
 
 func (e *testEnv) dial(t testing.TB, path string) *client {
 	t.Helper()
-	u, _ := url.Parse(e.srv.URL + path) // the cookies a browser sends to that path
-	h := http.Header{"Origin": {e.srv.URL}}
-	for _, c := range e.jar.Cookies(u) {
-		h.Add("Cookie", c.Name+"="+c.Value)
-	}
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.srv.URL, "http")+path, h)
+	ws, _, err := dialRaw(e, path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -43,6 +44,7 @@ type Server struct {
 	WijkenFile string // postcode-to-neighbourhood table; empty: the shipped one
 	DebugAddr  string // where to serve Go's profiler (pprof); empty: nowhere
 	PublicURL  string // the address residents reach the phone page at
+	MaxPages   int    // phone pages connected at once at most; 0: no cap
 	Retention  buurtloket.Retention
 	Logger     *slog.Logger
 	Stdout     io.Writer // where the start-up message goes
@@ -70,14 +72,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stringFlag(fs, &s.PublicURL, "public-url", "", "the address residents reach buurtloket at, for QR codes (default: the listening address)")
 	stringFlag(fs, &s.DebugAddr, "debug-addr", "", "serve Go's profiler (net/http/pprof) here, such as 127.0.0.1:6060; never on a public address")
 	stringFlag(fs, &s.WijkenFile, "wijken", "", "postcode-to-neighbourhood table (pc4,wijk per line); default: the shipped Schiedam table")
-	var retention string
+	var retention, maxPages string
 	stringFlag(fs, &retention, "retention", "90", "days a closed request is kept: a default and exceptions per topic, such as 90,worry=30")
+	stringFlag(fs, &maxPages, "max-pages", "20000", "phone pages connected at once at most (0: no cap); more retry later, kiosks are never refused")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	var err error
 	if s.Retention, err = buurtloket.ParseRetention(retention); err != nil {
 		return err
+	}
+	if s.MaxPages, err = strconv.Atoi(maxPages); err != nil || s.MaxPages < 0 {
+		return fmt.Errorf("--max-pages %q is not a number of pages (0 for no cap)", maxPages)
 	}
 	if fs.NArg() > 0 {
 		return errUsage
@@ -266,7 +272,7 @@ func (s *Server) routes() http.Handler {
 	if public == "" {
 		public = s.URL()
 	}
-	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger, PublicURL: public})
+	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger, PublicURL: public, MaxPhonePages: s.MaxPages})
 	s.registry.MustRegister(web.Collectors()...)
 	mux.Handle("/", web.Handler())
 	// Pages reconnect and resume when the server goes away.

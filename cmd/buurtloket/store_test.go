@@ -113,6 +113,8 @@ func TestServeSettingsAreChecked(t *testing.T) {
 		{append(base, "--wijken", badWijken), "wijken.csv: line 2: want four digits"},
 		{append(base, "--key", "abc"), "BUURTLOKET_KEY must be 64 hex digits"},
 		{append(base, "--retention", "90,worry=zero"), "whole days"},
+		{append(base, "--max-pages", "many"), "not a number of pages"},
+		{append(base, "--max-pages", "-1"), "not a number of pages"},
 	} {
 		var stderr strings.Builder
 		if code := run(context.Background(), c.args, nil, io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), c.want) {
