@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -33,8 +34,9 @@ func main() {
 	duration := flag.Duration("duration", 20*time.Second, "how long to answer")
 	dialers := flag.Int("dialers", 64, "sessions opened at once")
 	settle := flag.Duration("settle", 0, "wait this long after opening before measuring idle memory; keep it under 60s: idle sessions here do not answer the server's pings, and it drops them after 60s")
+	restart := flag.Duration("restart", 0, "after answering, wait this long for the server to be restarted (by you), reconnect every session as the page does, and check that each resumes at its step")
 	flag.Parse()
-	if err := run(*base, *sessions, *rate, *duration, *dialers, *settle); err != nil {
+	if err := run(*base, *sessions, *rate, *duration, *dialers, *settle, *restart); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
@@ -52,8 +54,10 @@ var script = []map[string]string{
 }
 
 type session struct {
-	ws   *websocket.Conn
-	step int
+	ws     *websocket.Conn
+	step   int
+	cookie string // the page's session cookie: it names the stored session
+	at     string // the step of the last view ("money/letters")
 }
 
 func open(base *url.URL, origin string) (*session, error) {
@@ -63,18 +67,43 @@ func open(base *url.URL, origin string) (*session, error) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	var cookie string
+	s := &session{}
 	for _, c := range resp.Cookies() {
-		cookie = c.Name + "=" + c.Value
+		s.cookie = c.Name + "=" + c.Value
 	}
-	ws, _, err := websocket.DefaultDialer.Dial("ws://"+base.Host+"/ws", http.Header{"Origin": {origin}, "Cookie": {cookie}})
+	return s, s.connect(base, origin)
+}
+
+// connect opens the session's WebSocket and reads the first view.
+func (s *session) connect(base *url.URL, origin string) error {
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+base.Host+"/ws", http.Header{"Origin": {origin}, "Cookie": {s.cookie}})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if _, _, err := ws.ReadMessage(); err != nil { // the first view
-		return nil, err
+	ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+	_, msg, err := ws.ReadMessage()
+	if err != nil {
+		ws.Close()
+		return err
 	}
-	return &session{ws: ws}, nil
+	s.ws = ws
+	s.at, err = stepOf(msg)
+	return err
+}
+
+// stepOf returns the step a view frame shows.
+func stepOf(msg []byte) (string, error) {
+	var f struct {
+		Type string `json:"type"`
+		View struct {
+			Flow string `json:"flow"`
+			Step string `json:"step"`
+		} `json:"view"`
+	}
+	if err := json.Unmarshal(msg, &f); err != nil || f.Type != "view" {
+		return "", fmt.Errorf("not a view: %.80s", msg)
+	}
+	return f.View.Flow + "/" + f.View.Step, nil
 }
 
 func (s *session) answer() (time.Duration, error) {
@@ -90,13 +119,12 @@ func (s *session) answer() (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	if !strings.Contains(string(msg[:min(len(msg), 40)]), `"view"`) {
-		return 0, fmt.Errorf("not a view: %.80s", msg)
-	}
-	return time.Since(start), nil
+	d := time.Since(start)
+	s.at, err = stepOf(msg)
+	return d, err
 }
 
-func run(rawBase string, n, rate int, duration time.Duration, dialers int, settle time.Duration) error {
+func run(rawBase string, n, rate int, duration time.Duration, dialers int, settle, restart time.Duration) error {
 	base, err := url.Parse(rawBase)
 	if err != nil || base.Host == "" {
 		return fmt.Errorf("bad -url %q", rawBase)
@@ -191,8 +219,14 @@ loop:
 	answering.Wait()
 	elapsed := time.Since(start)
 	rssBusy := residentMemory(base)
+	var restarted error
+	if restart > 0 {
+		restarted = reconnectAll(base, origin, all, restart)
+	}
 	for _, s := range all {
-		s.ws.Close()
+		if s.ws != nil {
+			s.ws.Close()
+		}
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	if len(lat) == 0 {
@@ -202,6 +236,68 @@ loop:
 	fmt.Printf("answers: %d in %v = %.0f/s; failures or missed turns: %d\n", len(lat), elapsed.Round(time.Millisecond), float64(len(lat))/elapsed.Seconds(), failures.Load())
 	fmt.Printf("latency: p50 %v  p90 %v  p99 %v  max %v\n", pct(0.50).Round(10*time.Microsecond), pct(0.90).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
 	fmt.Printf("server resident memory: %.1f MB with %d idle sessions, %.1f MB while answering\n", rssIdle/1e6, n, rssBusy/1e6)
+	return restarted
+}
+
+// reconnectAll waits for the server to drop every session (a restart),
+// then reconnects each one as the page does (after 0.5 s, doubling up to
+// 5 s, each wait spread by ±50%) and checks that it resumes at the step it
+// was at. Sessions whose answer failed above are left out.
+func reconnectAll(base *url.URL, origin string, all []*session, wait time.Duration) error {
+	fmt.Printf("answering done: restart the server now (waiting up to %v)\n", wait)
+	deadline := time.Now().Add(wait)
+	var firstDrop, lastBack atomic.Int64 // unix nanoseconds
+	var back, resumed, elsewhere, lost atomic.Int64
+	var wg sync.WaitGroup
+	for _, s := range all {
+		if s.ws == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			want := s.at
+			s.ws.SetReadDeadline(deadline)
+			for { // until the server drops the connection; pings are answered while reading
+				if _, _, err := s.ws.ReadMessage(); err != nil {
+					break
+				}
+			}
+			s.ws.Close()
+			s.ws = nil
+			firstDrop.CompareAndSwap(0, time.Now().UnixNano())
+			retry := 500 * time.Millisecond
+			for {
+				time.Sleep(time.Duration(float64(retry) * (0.5 + rand.Float64())))
+				if time.Now().After(deadline) {
+					lost.Add(1)
+					return
+				}
+				if err := s.connect(base, origin); err == nil {
+					break
+				}
+				retry = min(retry*2, 5*time.Second)
+			}
+			now := time.Now().UnixNano()
+			for last := lastBack.Load(); now > last && !lastBack.CompareAndSwap(last, now); last = lastBack.Load() {
+			}
+			back.Add(1)
+			if s.at == want {
+				resumed.Add(1)
+			} else {
+				elsewhere.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if back.Load() == 0 {
+		return fmt.Errorf("restart: no session came back (%d lost)", lost.Load())
+	}
+	fmt.Printf("restart: %d sessions back %.1f s after the first was dropped; resumed at their step: %d, elsewhere: %d, not back: %d\n",
+		back.Load(), time.Duration(lastBack.Load()-firstDrop.Load()).Seconds(), resumed.Load(), elsewhere.Load(), lost.Load())
+	if elsewhere.Load() > 0 || lost.Load() > 0 {
+		return fmt.Errorf("restart: %d sessions did not resume at their step, %d did not come back", elsewhere.Load(), lost.Load())
+	}
 	return nil
 }
 
