@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -88,6 +89,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return errUsage
 	}
+	tuneCollector()
 	if err := s.Open(); err != nil {
 		return err
 	}
@@ -356,4 +358,16 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		"flows":     len(e.Content().Flows()),
 		"languages": len(e.Content().Catalog.Languages()),
 	})
+}
+
+// tuneCollector makes the garbage collector keep memory closer to what is
+// live, unless the operator chose with GOGC or GOMEMLIMIT. With thousands
+// of open pages most of the heap is small and live, and Go's default
+// (GOGC=100) lets it double, stacks counted, before collecting: 10,000
+// pages took about 165 MB that way, and take about 135 MB at 50, for no
+// measurable latency (docs/benchmarks.md).
+func tuneCollector() {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(50)
+	}
 }
