@@ -24,7 +24,8 @@ import (
 // allows next to a writer. A goroutine that has written to the network
 // keeps a 4 KB stack for good; a parked write pump per connection was a
 // third of the server's memory with thousands of idle kiosks and phones
-// (docs/benchmarks.md). There is still at most one writer at a time.
+// (docs/benchmarks.md). There is still at most one writer at a time. The
+// pumps are in pumps.go; what a frame does to the conversation is here.
 type conn struct {
 	s     *Server
 	mode  *Mode
