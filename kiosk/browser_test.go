@@ -10,14 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"buurtloket/dialogs"
-	"buurtloket/dialogs/flows"
-	"buurtloket/locales"
-	"buurtloket/pictograms"
-	"buurtloket/sqlite"
-	"buurtloket/wijken"
-
 	"buurtloket"
+	"buurtloket/sqlite"
 
 	"github.com/chromedp/chromedp"
 )
@@ -86,19 +80,9 @@ func newBrowser(t *testing.T, width, height int, kiosk Mode) *browser {
 func newBrowserWith(t *testing.T, width, height int, change func(*Config)) *browser {
 	t.Helper()
 	exe := chromium(t)
-	content, probs := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
-	if content == nil {
-		t.Fatal(probs)
-	}
-	engine := dialogs.NewEngine(content)
-	sealer, _ := buurtloket.NewSealer(buurtloket.NewKey())
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "b.db"), sealer)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, store := testConfig(t)
 	srv := httptest.NewUnstartedServer(nil)
-	cfg := Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam(),
-		PublicURL: "http://" + srv.Listener.Addr().String()}
+	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
 	change(&cfg)
 	web := New(cfg)
 	srv.Config.Handler = web.Handler()

@@ -43,8 +43,9 @@ func newEnv(t testing.TB) *testEnv {
 	return newEnvWith(t, nil)
 }
 
-// newEnvWith lets a test change the web channel's configuration.
-func newEnvWith(t testing.TB, change func(*Config)) *testEnv {
+// testConfig is the web channel's configuration with the shipped flows
+// and texts and a fresh SQLite store, which the caller closes.
+func testConfig(t testing.TB) (Config, *sqlite.DB) {
 	t.Helper()
 	content, probs := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
 	if content == nil {
@@ -56,7 +57,13 @@ func newEnvWith(t testing.TB, change func(*Config)) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam()}
+	return Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam()}, store
+}
+
+// newEnvWith lets a test change the web channel's configuration.
+func newEnvWith(t testing.TB, change func(*Config)) *testEnv {
+	t.Helper()
+	cfg, store := testConfig(t)
 	if change != nil {
 		change(&cfg)
 	}
