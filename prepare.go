@@ -53,15 +53,49 @@ func Prepare(r NewRequest, s *Sealer, now time.Time) (*Prepared, error) {
 func (p *Prepared) Redraw(s *Sealer) {
 	p.Ticket, p.PIN = NewTicket(), NewPIN()
 	p.PINHash = s.HashPIN(p.Ticket, p.PIN)
-	p.PINSealed = s.Seal([]byte(p.PIN), "pin:"+p.Ticket)
+	p.PINSealed = s.Seal([]byte(p.PIN), pinLabel+p.Ticket)
 	p.ContactSealed, p.RouteSealed = nil, nil
 	if p.Contact != nil {
 		data, _ := json.Marshal(p.Contact)
-		p.ContactSealed = s.Seal(data, "contact:"+p.Ticket)
+		p.ContactSealed = s.Seal(data, contactLabel+p.Ticket)
 	}
 	if p.Route != "" {
-		p.RouteSealed = s.Seal([]byte(p.Route), "route:"+p.Ticket)
+		p.RouteSealed = s.Seal([]byte(p.Route), routeLabel+p.Ticket)
 	}
+}
+
+// What is sealed for a request is bound to its ticket code and to what it
+// is: a PIN cannot be opened as a contact, nor one request's route as
+// another's.
+const (
+	pinLabel     = "pin:"
+	contactLabel = "contact:"
+	routeLabel   = "route:"
+)
+
+// OpenPIN opens the PIN Prepare sealed for a ticket.
+func OpenPIN(s *Sealer, sealed []byte, ticket string) (string, error) {
+	pin, err := s.Open(sealed, pinLabel+ticket)
+	return string(pin), err
+}
+
+// OpenContact opens the contact details Prepare sealed for a ticket.
+func OpenContact(s *Sealer, sealed []byte, ticket string) (*Contact, error) {
+	plain, err := s.Open(sealed, contactLabel+ticket)
+	if err != nil {
+		return nil, err
+	}
+	var c Contact
+	if err := json.Unmarshal(plain, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// OpenRoute opens the reply route Prepare sealed for a ticket.
+func OpenRoute(s *Sealer, sealed []byte, ticket string) (string, error) {
+	route, err := s.Open(sealed, routeLabel+ticket)
+	return string(route), err
 }
 
 // pc4 keeps the four digits of a Dutch postcode: enough for the

@@ -36,12 +36,12 @@ func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duratio
 				return err
 			}
 			if sealed != nil {
-				route, err := db.sealer.Open(sealed, "route:"+d.Ticket)
+				route, err := buurtloket.OpenRoute(db.sealer, sealed, d.Ticket)
 				if err != nil {
 					rows.Close()
 					return err
 				}
-				d.Route = string(route)
+				d.Route = route
 			}
 			out = append(out, &d)
 			ids = append(ids, d.ID)

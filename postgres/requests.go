@@ -49,8 +49,8 @@ func (db *DB) submit(ctx context.Context, p *buurtloket.Prepared) (buurtloket.Re
 				return err
 			}
 			rec.Duplicate = true
-			if pin, err := db.sealer.Open(pinSealed, "pin:"+rec.Ticket); err == nil {
-				rec.PIN = string(pin)
+			if pin, err := buurtloket.OpenPIN(db.sealer, pinSealed, rec.Ticket); err == nil {
+				rec.PIN = pin
 			}
 			return nil
 		} else if err != nil {

@@ -24,8 +24,8 @@ func (db *DB) Submit(ctx context.Context, r buurtloket.NewRequest) (buurtloket.R
 			Scan(&rec.ID, &rec.Ticket, &pinSealed)
 		if err == nil {
 			rec.Duplicate = true
-			if pin, err := db.sealer.Open(pinSealed, "pin:"+rec.Ticket); err == nil {
-				rec.PIN = string(pin)
+			if pin, err := buurtloket.OpenPIN(db.sealer, pinSealed, rec.Ticket); err == nil {
+				rec.PIN = pin
 			}
 			return nil
 		} else if !errors.Is(err, sql.ErrNoRows) {

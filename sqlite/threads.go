@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -193,7 +192,7 @@ func (db *DB) Contact(ctx context.Context, id int64, actor string) (*buurtloket.
 	if err := buurtloket.CheckActor(actor); err != nil {
 		return nil, err
 	}
-	var c buurtloket.Contact
+	var c *buurtloket.Contact
 	err := db.do(ctx, func(tx *sql.Tx) error {
 		ticket, _, _, _, err := lockRequest(ctx, tx, id)
 		if err != nil {
@@ -206,11 +205,7 @@ func (db *DB) Contact(ctx context.Context, id int64, actor string) (*buurtloket.
 		} else if err != nil {
 			return err
 		}
-		plain, err := db.sealer.Open(sealed, "contact:"+ticket)
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(plain, &c); err != nil {
+		if c, err = buurtloket.OpenContact(db.sealer, sealed, ticket); err != nil {
 			return err
 		}
 		// Looking is recorded before the details are handed out.
@@ -219,7 +214,7 @@ func (db *DB) Contact(ctx context.Context, id int64, actor string) (*buurtloket.
 	if err != nil {
 		return nil, err
 	}
-	return &c, nil
+	return c, nil
 }
 
 // Audit returns a request's audit trail, oldest first.
