@@ -40,11 +40,13 @@ type Mode struct {
 	Idle     time.Duration // no touch for this long: the "are you still there" warning
 	Warning  time.Duration // how long the warning waits before everything is wiped
 	Sessions time.Duration // how long a stored session lives without use
-	Ping     time.Duration // how often the page is pinged; it must answer within 10/9 of this
+	Ping     time.Duration // how often the page is pinged; see pongWait
 }
 
-// pongWait is how long a page may be silent, pongs included.
-func (m *Mode) pongWait() time.Duration { return m.Ping * 10 / 9 }
+// pongWait is how long a page may be silent, pongs included: a ping
+// period and a ninth more (60 s for the default 54 s), and at least a
+// second more, so that a pong on a busy machine is not late.
+func (m *Mode) pongWait() time.Duration { return m.Ping + max(m.Ping/9, time.Second) }
 
 var (
 	KioskMode = Mode{Name: "kiosk", Channel: buurtloket.ChannelKiosk, Idle: 60 * time.Second, Warning: 30 * time.Second, Sessions: 15 * time.Minute, Ping: 54 * time.Second}
