@@ -114,6 +114,19 @@ func newBrowserWith(t *testing.T, width, height int, change func(*Config)) *brow
 	return &browser{web: web, t: t, ctx: ctx, base: srv.URL, axe: axeSource(t), store: store, shots: shots, pairing: srv.URL + "/kiosk/pair?token=" + token}
 }
 
+// newBrowserWithOutage is a browser whose server's store fails the kiosk's
+// pairing check while outage.down is set: the kiosk page is then refused
+// ("one moment"), and an open page cannot reconnect.
+func newBrowserWithOutage(t *testing.T, width, height int) (*browser, *kioskOutage) {
+	t.Helper()
+	outage := &kioskOutage{}
+	b := newBrowserWith(t, width, height, func(c *Config) {
+		outage.RequestStore = c.Store
+		c.Store = outage
+	})
+	return b, outage
+}
+
 func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	if err := chromedp.Do(b.ctx, steps...); err != nil {
@@ -402,13 +415,21 @@ func TestBrowserEveryTopicToATicket(t *testing.T) {
 // TestBrowserReconnects cuts the WebSocket, as a restart of the server
 // does: the page reconnects and continues at the same step, answers intact.
 func TestBrowserReconnects(t *testing.T) {
-	b := newBrowser(t, 1080, 1920, KioskMode)
+	b, outage := newBrowserWithOutage(t, 1080, 1920)
 	b.do(chromedp.Navigate(b.pairing))
 	b.at("start/menu")
 	b.choose("money", "money/bills")
 	b.choose("health", "money/how_long")
 	value(b, chromedp.Evaluate[bool](`window.__before = document.querySelector("main h1"); true`))
+	outage.down.Store(true)
 	b.web.CloseConnections()
+	// A calm "one moment" while the server cannot take the page back.
+	b.do(chromedp.WaitVisible(css(`#overlay`)))
+	if text := value(b, chromedp.Evaluate[string](`document.getElementById("overlay-text").textContent`)); !strings.Contains(text, "Even geduld") {
+		t.Fatalf("while reconnecting the page says %q", text)
+	}
+	b.scan("reconnecting-nl")
+	outage.down.Store(false)
 	// The resumed view replaces the screen: a new heading, at the same step.
 	b.do(chromedp.WaitVisible(css(`main h1`)))
 	for i := 0; i < 50 && value(b, chromedp.Evaluate[bool](`document.querySelector("main h1") === window.__before`)); i++ {
@@ -562,11 +583,7 @@ func TestBrowserKioskRevoked(t *testing.T) {
 // TestBrowserKioskOutage: a kiosk that loads while the store does not
 // answer says "one moment", not "not paired", and comes back by itself.
 func TestBrowserKioskOutage(t *testing.T) {
-	outage := &kioskOutage{}
-	b := newBrowserWith(t, 1920, 1080, func(c *Config) {
-		outage.RequestStore = c.Store
-		c.Store = outage
-	})
+	b, outage := newBrowserWithOutage(t, 1920, 1080)
 	b.do(chromedp.Navigate(b.pairing))
 	b.at("start/menu")
 	outage.down.Store(true)
@@ -578,4 +595,31 @@ func TestBrowserKioskOutage(t *testing.T) {
 	b.scan("kiosk-one-moment")
 	outage.down.Store(false)
 	b.at("start/menu") // within the page's 10 s retry
+}
+
+// TestBrowserLeaveWhileReconnecting: "leave quickly" while the server is
+// away still works (the strip stays above the overlay), and when the page
+// is back the resident's conversation is not shown again, not even for a
+// moment: the stop reaches the server first.
+func TestBrowserLeaveWhileReconnecting(t *testing.T) {
+	b, outage := newBrowserWithOutage(t, 1080, 1920)
+	b.do(chromedp.Navigate(b.pairing))
+	b.at("start/menu")
+	b.choose("money", "money/bills")
+	b.choose("health", "money/how_long")
+	outage.down.Store(true)
+	b.web.CloseConnections()
+	b.do(chromedp.WaitVisible(css(`#overlay`)))
+	b.do(chromedp.Click(css(`.strip .leave`), chromedp.NodeVisible))
+	value(b, chromedp.Evaluate[bool](`window.__shown = false;
+		new MutationObserver(() => { if (document.getElementById("screen").textContent.includes("Hoe lang betaalt")) window.__shown = true; })
+			.observe(document.getElementById("screen"), { childList: true, subtree: true, characterData: true }); true`))
+	if html := value(b, chromedp.OuterHTML(css("main"))); strings.Contains(html, "Hoe lang betaalt") {
+		t.Fatal("leave quickly left the screen behind while reconnecting")
+	}
+	outage.down.Store(false)
+	b.at("start/menu")
+	if value(b, chromedp.Evaluate[bool](`window.__shown`)) {
+		t.Fatal("after reconnecting, the conversation that was left was shown again")
+	}
 }

@@ -40,3 +40,23 @@ func pageHeaders(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 }
+
+// handleLeave ends the phone page's stored conversation: "leave quickly"
+// sends it as a beacon when its WebSocket is down, since the page goes
+// away at once. The session cookie is SameSite=Strict, so another site
+// cannot end a resident's conversation.
+func (s *Server) handleLeave(mode *Mode) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(cookieName)
+		if err != nil || len(c.Value) != 43 {
+			w.WriteHeader(http.StatusNoContent) // nothing to end
+			return
+		}
+		if err := s.cfg.Store.DeleteSession(r.Context(), storeKey(mode, c.Value)); err != nil && buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+			s.cfg.Logger.Error("ending a session", "error", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}

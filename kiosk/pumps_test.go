@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"bufio"
+	"context"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"buurtloket"
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -216,4 +219,39 @@ func dialRaw(env *testEnv, path string) (*websocket.Conn, *http.Response, error)
 		h.Add("Cookie", c.Name+"="+c.Value)
 	}
 	return websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(env.srv.URL, "http")+path, h)
+}
+
+// TestLeaveEndsTheSession: the beacon "leave quickly" sends from a phone
+// whose WebSocket is down ends the stored conversation.
+func TestLeaveEndsTheSession(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	c := env.dial(t, "/ws")
+	c.read()
+	if f := c.choose("money"); f.View.Flow != "money" {
+		t.Fatalf("at %s", f.View.Flow)
+	}
+	c.ws.Close()
+	u, _ := url.Parse(env.srv.URL + "/")
+	key := storeKey(&env.web.cfg.Phone, env.jar.Cookies(u)[0].Value)
+	if _, err := env.store.LoadSession(context.Background(), key); err != nil {
+		t.Fatalf("the conversation was not stored: %v", err)
+	}
+	resp, err := (&http.Client{Jar: env.jar}).Post(env.srv.URL+"/leave", "text/plain", nil)
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("leave: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if _, err := env.store.LoadSession(context.Background(), key); buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("the conversation outlived leaving: %v", err)
+	}
+	if f := env.dial(t, "/ws").read(); f.View.Flow != "start" {
+		t.Fatalf("after leaving the page resumed at %s", f.View.Flow)
+	}
+	// Without a session cookie there is nothing to end.
+	resp, err = http.Post(env.srv.URL+"/leave", "text/plain", nil)
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("leave without a cookie: %v %v", err, resp)
+	}
+	resp.Body.Close()
 }

@@ -13,6 +13,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", s.handlePage(s.cfg.Phone))
 	mux.HandleFunc("GET /kiosk/{$}", s.handlePage(s.cfg.Kiosk))
 	mux.HandleFunc("GET /kiosk/pair", s.handlePair)
+	mux.HandleFunc("POST /leave", s.handleLeave(&s.cfg.Phone))
 	mux.HandleFunc("GET /ws", s.serveWebSocket(&s.cfg.Phone))
 	mux.HandleFunc("GET /kiosk/ws", s.serveWebSocket(&s.cfg.Kiosk))
 	static, _ := fs.Sub(staticFS, "static")

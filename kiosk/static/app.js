@@ -18,6 +18,11 @@
   let lastFrame = null;
   let retry = 500;        // reconnect backoff, ms
   let idleTimer = null, countdown = null;
+  // A stop (leave quickly, the idle wipe) made while the connection was
+  // down: the server still holds the conversation and would show it again
+  // on reconnect. It gets the stop first, and its views are not shown
+  // until it has wiped.
+  let stopPending = false;
 
   // A QR code from a kiosk leads here with ?follow=CODE: the follow form
   // opens with the code filled in; the code leaves the address at once.
@@ -55,10 +60,19 @@
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const path = mode === "kiosk" ? "/kiosk/ws" : "/ws";
     ws = new WebSocket(proto + "//" + location.host + path);
-    ws.onopen = () => { retry = 500; hideOverlay("reconnecting"); };
+    ws.onopen = () => {
+      retry = 500;
+      hideOverlay("reconnecting");
+      if (stopPending) send({ type: "stop" });
+    };
     ws.onmessage = (ev) => {
       let frame;
       try { frame = JSON.parse(ev.data); } catch { return; }
+      if (stopPending) {
+        if (frame.type !== "view") return;
+        if (!frame.wipe) { keepWords(frame); return; } // the conversation that was left
+        stopPending = false;
+      }
       if (frame.type === "view") render(frame);
       else if (frame.type === "follow") renderFollow(frame);
       else if (frame.type === "error") showError(frame.say);
@@ -141,8 +155,12 @@
 
   // The page's words, the strip and the languages come only when they
   // change: keep them, and give every frame the ones in force.
-  function remember(frame) {
+  function keepWords(frame) {
     if (frame.ui) { ui = frame.ui; strips = frame.strip || []; langs = frame.langs || []; }
+  }
+
+  function remember(frame) {
+    keepWords(frame);
     frame.strip = strips;
     frame.langs = langs;
     lastFrame = frame;
@@ -343,9 +361,21 @@
   // Leave quickly: everything is forgotten at once. On a phone the page
   // also goes somewhere harmless, without a way back.
   function leaveQuickly() {
-    send({ type: "stop" });
+    stop();
+    if (mode === "phone") {
+      // The page goes away now: if the stop could not go over the
+      // WebSocket, it goes as a beacon (which carries the session cookie).
+      if (stopPending) navigator.sendBeacon("/leave");
+      location.replace("https://www.google.nl/");
+    }
+  }
+
+  // stop ends the conversation on the server and wipes the screen; made
+  // while the connection is down, it is sent once the page is back.
+  function stop() {
+    if (ws && ws.readyState === WebSocket.OPEN) send({ type: "stop" });
+    else stopPending = true;
     wipe();
-    if (mode === "phone") location.replace("https://www.google.nl/");
   }
 
   // The kiosk forgets: no touch for a while brings a warning with a
@@ -364,7 +394,7 @@
     countdown = setInterval(() => {
       left--;
       overlayCount.textContent = ui.secondsLeft[Math.max(left, 0)];
-      if (left <= 0) { clearInterval(countdown); countdown = null; hideOverlay("idle"); send({ type: "stop" }); wipe(); }
+      if (left <= 0) { clearInterval(countdown); countdown = null; hideOverlay("idle"); stop(); }
     }, 1000);
   }
 
