@@ -623,3 +623,30 @@ func TestBrowserLeaveWhileReconnecting(t *testing.T) {
 		t.Fatal("after reconnecting, the conversation that was left was shown again")
 	}
 }
+
+// TestBrowserTouchKeepsTheConversation: on a kiosk the server forgets a
+// conversation on its own after the idle time; a resident who keeps
+// touching the screen (reading, not answering) keeps it, also across a
+// reconnect.
+func TestBrowserTouchKeepsTheConversation(t *testing.T) {
+	b := newBrowserWith(t, 1080, 1920, func(c *Config) {
+		c.Kiosk = KioskMode
+		c.Kiosk.Idle, c.Kiosk.Warning, c.Kiosk.Sessions = 3*time.Second, 2*time.Second, 5*time.Second
+	})
+	b.do(chromedp.Navigate(b.pairing))
+	b.at("start/menu")
+	b.choose("money", "money/bills")
+	for i := 0; i < 8; i++ { // 8 s of touching the question, longer than the session lives
+		time.Sleep(time.Second)
+		b.do(chromedp.Click(css(`main h1`), chromedp.NodeVisible))
+	}
+	value(b, chromedp.Evaluate[bool](`window.__before = document.querySelector("main h1"); true`))
+	b.web.CloseConnections()
+	// Wait for the view the reconnect brings (a new heading), then look.
+	for i := 0; i < 50 && value(b, chromedp.Evaluate[bool](`document.querySelector("main h1") === window.__before`)); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if step := value(b, chromedp.Evaluate[string](`document.querySelector("main").dataset.step`)); step != "money/bills" {
+		t.Fatalf("after the reconnect the kiosk is at %s, want money/bills", step)
+	}
+}

@@ -105,6 +105,11 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 	case "reply":
 		c.reply(ctx, req.text)
 		return
+	case "still":
+		// Touched, or "I am still here": the stored session lives on (a
+		// kiosk's only as long as its page would keep it).
+		c.save(ctx)
+		return
 	}
 	in := req.input
 	c.s.metrics.inputs.WithLabelValues(c.mode.Name).Inc()

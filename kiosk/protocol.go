@@ -14,6 +14,7 @@ import (
 //	{"type":"input","input":{"type":"choose","choice":"rent"}}
 //	{"type":"follow","ticket":"K7QM-3XHD","pin":"1234"}   (I have a ticket code)
 //	{"type":"reply","text":"..."}                         (answer staff, while following)
+//	{"type":"still"}                                      (the resident is still there)
 //
 // with an input of the engine's types (choose, text, contact, skip, back,
 // restart, stop, language, emergency, close, person, change). The server
@@ -39,7 +40,7 @@ type clientFrame struct {
 // request is what a frame asks: an input for the dialog, following a
 // request with its code and PIN, or answering staff on it.
 type request struct {
-	kind   string // "input", "follow" or "reply"
+	kind   string // "input", "follow", "reply" or "still"
 	input  dialogs.Input
 	ticket string
 	pin    string
@@ -96,6 +97,8 @@ func parseFrame(data []byte) (request, error) {
 		return request{kind: "follow", ticket: f.Ticket, pin: f.PIN}, nil
 	case "reply":
 		return request{kind: "reply", text: f.Text}, nil
+	case "still":
+		return request{kind: "still"}, nil
 	case "input":
 	default:
 		return request{}, buurtloket.Errorf(buurtloket.EINVALID, "unknown frame type")

@@ -255,3 +255,34 @@ func TestLeaveEndsTheSession(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// TestKioskSessionForgetsOnItsOwn: a kiosk's stored conversation ends when
+// the page's idle wipe would have ended it, also without the page (a
+// crash, a lost network); touches ("still") keep it, as inputs do.
+func TestKioskSessionForgetsOnItsOwn(t *testing.T) {
+	env := newEnvWith(t, func(c *Config) {
+		c.Kiosk = KioskMode
+		c.Kiosk.Sessions = time.Second
+	})
+	env.pair(t, "Oost")
+	c := env.dial(t, "/kiosk/ws")
+	c.read()
+	c.choose("money")
+	// Touched for longer than the session lives: it is kept.
+	for i := 0; i < 6; i++ {
+		time.Sleep(300 * time.Millisecond)
+		c.sendRaw(`{"type":"still"}`)
+	}
+	time.Sleep(100 * time.Millisecond) // the last "still" is handled
+	c.ws.Close()
+	c = env.dial(t, "/kiosk/ws")
+	if f := c.read(); f.View.Flow != "money" {
+		t.Fatalf("touched, the kiosk resumed at %s; want money", f.View.Flow)
+	}
+	// Left without a touch: forgotten, whatever the page did.
+	c.ws.Close()
+	time.Sleep(1500 * time.Millisecond)
+	if f := env.dial(t, "/kiosk/ws").read(); f.View.Flow != "start" {
+		t.Fatalf("untouched, the kiosk resumed at %s; want a new start", f.View.Flow)
+	}
+}

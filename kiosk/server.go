@@ -39,7 +39,7 @@ type Mode struct {
 	Channel  buurtloket.Channel
 	Idle     time.Duration // no touch for this long: the "are you still there" warning
 	Warning  time.Duration // how long the warning waits before everything is wiped
-	Sessions time.Duration // how long a stored session lives without use
+	Sessions time.Duration // how long a stored session lives without an input or a touch
 	Ping     time.Duration // how often the page is pinged; see pongWait
 }
 
@@ -49,7 +49,10 @@ type Mode struct {
 func (m *Mode) pongWait() time.Duration { return m.Ping + max(m.Ping/9, time.Second) }
 
 var (
-	KioskMode = Mode{Name: "kiosk", Channel: buurtloket.ChannelKiosk, Idle: 60 * time.Second, Warning: 30 * time.Second, Sessions: 15 * time.Minute, Ping: 54 * time.Second}
+	// A kiosk's stored session ends when the page's idle warning would
+	// have wiped it, also when the page cannot (a crash, a lost network):
+	// the server forgets on its own. The page reports touches.
+	KioskMode = Mode{Name: "kiosk", Channel: buurtloket.ChannelKiosk, Idle: 60 * time.Second, Warning: 30 * time.Second, Sessions: 90 * time.Second, Ping: 54 * time.Second}
 	PhoneMode = Mode{Name: "phone", Channel: buurtloket.ChannelWeb, Idle: 20 * time.Minute, Warning: 60 * time.Second, Sessions: 24 * time.Hour, Ping: 54 * time.Second}
 )
 

@@ -23,6 +23,7 @@
   // on reconnect. It gets the stop first, and its views are not shown
   // until it has wiped.
   let stopPending = false;
+  let toldStill = 0; // when the server last heard the resident is still there
 
   // A QR code from a kiosk leads here with ?follow=CODE: the follow form
   // opens with the code filled in; the code leaves the address at once.
@@ -53,7 +54,10 @@
   }
 
   function send(input) {
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "input", input }));
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ type: "input", input }));
+      toldStill = Date.now(); // an input keeps the server's copy as well
+    }
   }
 
   function connect() {
@@ -381,6 +385,13 @@
   // The kiosk forgets: no touch for a while brings a warning with a
   // countdown and one big button; then everything is wiped.
   function resetIdle() {
+    // A touch keeps the server's copy of the conversation too (on a kiosk
+    // it forgets on its own after the idle time): at most twice in that
+    // time, and twice a minute.
+    if (ws && ws.readyState === WebSocket.OPEN && lastFrame && ui && Date.now() - toldStill > Math.min(30000, ui.idleSeconds * 500)) {
+      toldStill = Date.now();
+      ws.send(JSON.stringify({ type: "still" }));
+    }
     clearTimeout(idleTimer);
     if (countdown) { clearInterval(countdown); countdown = null; hideOverlay("idle"); }
     if (!ui || (mode !== "kiosk" && !lastFrame)) return;
