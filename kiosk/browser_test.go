@@ -230,6 +230,11 @@ func TestBrowserMoneyInDutch(t *testing.T) {
 	b.choose("next", "money/identity")
 	b.choose("named", "money/contact")
 	b.scan("money-contact-nl")
+	// A shared screen must not offer the next resident what this one typed.
+	if open := value(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("input, textarea")]
+		.filter(e => e.getAttribute("autocomplete") !== "off").map(e => e.id)`)); len(open) != 0 {
+		t.Fatalf("fields the browser may remember: %v", open)
+	}
 	b.submit("money/postcode", "#c-name", "Fatima", "#c-phone", "06 12345678")
 	b.submit("money/story", "#answer", "3112AB")
 	b.submit("money/check", "#answer", "<b>vet</b> & huur")

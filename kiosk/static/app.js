@@ -133,7 +133,7 @@
       el("span", { class: "who", text: (m.fromStaff ? t.staff : t.you) + " · " + m.when }),
       el("p", { class: "body", text: m.body })))));
     if (f.canReply) {
-      const answer = el("textarea", { id: "f-reply", name: "reply", "aria-label": t.reply, maxlength: "4000" });
+      const answer = el("textarea", { id: "f-reply", name: "reply", "aria-label": t.reply, maxlength: "4000", autocomplete: "off" });
       attachKeyboard(answer, lastFrame ? lastFrame.view.lang : "nl");
       parts.push(el("form", { class: "answer", onsubmit: (e) => { e.preventDefault(); ws && ws.send(JSON.stringify({ type: "reply", text: answer.value })); } },
         el("label", { for: "f-reply", text: t.reply }), answer,
