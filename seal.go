@@ -69,6 +69,21 @@ func (s *Sealer) Open(sealed []byte, context string) ([]byte, error) {
 	return s.aead.Open(nil, sealed[:n], sealed[n:], []byte(context))
 }
 
+// SealSession seals a stored dialog session: an unfinished conversation
+// holds what the resident typed, contact details included, and a finished
+// one the PIN its end screen shows. It is bound to the session's name.
+func (s *Sealer) SealSession(id string, data []byte) []byte { return s.Seal(data, "session:"+id) }
+
+// OpenSession opens what SealSession sealed. A session that does not open
+// (another key, another name) is not found: the conversation starts anew.
+func (s *Sealer) OpenSession(id string, sealed []byte) ([]byte, error) {
+	data, err := s.Open(sealed, "session:"+id)
+	if err != nil {
+		return nil, Errorf(ENOTFOUND, "no such session (it does not open with this key)")
+	}
+	return data, nil
+}
+
 // HashPIN returns the stored form of a PIN for a ticket.
 func (s *Sealer) HashPIN(ticket, pin string) string { return HashPIN(s.pinKey, ticket, pin) }
 

@@ -15,7 +15,7 @@ func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 // MaxSessionBytes bounds a stored dialog session.
 const MaxSessionBytes = 256 << 10
 
-// SaveSession stores a dialog session until expires.
+// SaveSession stores a dialog session, sealed, until expires.
 func (db *DB) SaveSession(ctx context.Context, id string, data []byte, expires time.Time) error {
 	if id == "" || len(id) > 200 {
 		return buurtloket.Errorf(buurtloket.EINVALID, "a session needs an ID of at most 200 bytes")
@@ -24,7 +24,7 @@ func (db *DB) SaveSession(ctx context.Context, id string, data []byte, expires t
 		return buurtloket.Errorf(buurtloket.ETOOLARGE, "a session may be at most %d bytes", MaxSessionBytes)
 	}
 	_, err := db.pool.Exec(ctx, `INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3)
-		ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`, id, data, expires)
+		ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`, id, db.sealer.SealSession(id, data), expires)
 	return err
 }
 
@@ -34,8 +34,10 @@ func (db *DB) LoadSession(ctx context.Context, id string) ([]byte, error) {
 	err := db.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE id = $1 AND expires_at > $2`, id, db.now()).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "no such session")
+	} else if err != nil {
+		return nil, err
 	}
-	return data, err
+	return db.sealer.OpenSession(id, data)
 }
 
 // DeleteSession forgets a session.

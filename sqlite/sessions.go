@@ -18,7 +18,7 @@ func audit(ctx context.Context, tx *sql.Tx, requestID int64, actor, action, deta
 	return err
 }
 
-// SaveSession stores a dialog session until expires.
+// SaveSession stores a dialog session, sealed, until expires.
 func (db *DB) SaveSession(ctx context.Context, id string, data []byte, expires time.Time) error {
 	if id == "" || len(id) > 200 {
 		return buurtloket.Errorf(buurtloket.EINVALID, "a session needs an ID of at most 200 bytes")
@@ -28,7 +28,7 @@ func (db *DB) SaveSession(ctx context.Context, id string, data []byte, expires t
 	}
 	return db.do(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, data, expires_at) VALUES (?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`, id, data, millis(expires))
+			ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`, id, db.sealer.SealSession(id, data), millis(expires))
 		return err
 	})
 }
@@ -39,8 +39,10 @@ func (db *DB) LoadSession(ctx context.Context, id string) ([]byte, error) {
 	err := db.read.QueryRowContext(ctx, `SELECT data FROM sessions WHERE id = ? AND expires_at > ?`, id, millis(db.now())).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "no such session")
+	} else if err != nil {
+		return nil, err
 	}
-	return data, err
+	return db.sealer.OpenSession(id, data)
 }
 
 // DeleteSession forgets a session.

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"buurtloket"
 )
@@ -20,7 +21,7 @@ type Raw interface {
 var hexHash = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // AtRest checks what a copy of the database shows: no contact details,
-// reply routes or PINs in readable form; an audit trail that cannot be
+// reply routes, PINs or conversations in progress in readable form; an audit trail that cannot be
 // changed; and no way back to the resident once a request is closed.
 func AtRest(t *testing.T, s Store, raw Raw) {
 	ctx := context.Background()
@@ -44,6 +45,27 @@ func AtRest(t *testing.T, s Store, raw Raw) {
 	}
 	if !hexHash.MatchString(pinHash) {
 		t.Errorf("the PIN is stored as %q, want an HMAC", pinHash)
+	}
+	// A conversation in progress is sealed as well, and bound to its name.
+	session := []byte(`{"answers":["Fatima Yilmaz","0612345678"]}`)
+	if err := s.SaveSession(ctx, "rest-session", session, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var stored []byte
+	if err := raw.QueryRow(ctx, `SELECT data FROM sessions WHERE id = 'rest-session'`, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(stored), "Fatima") || strings.Contains(string(stored), "0612345678") {
+		t.Error("a stored session is readable at rest")
+	}
+	if got, err := s.LoadSession(ctx, "rest-session"); err != nil || string(got) != string(session) {
+		t.Fatalf("the sealed session loads as %q (%v)", got, err)
+	}
+	if err := raw.Exec(ctx, `UPDATE sessions SET id = 'other-session' WHERE id = 'rest-session'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LoadSession(ctx, "other-session"); buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+		t.Errorf("a session moved to another name opens: %v", err)
 	}
 	// The audit trail cannot be changed, not even by hand.
 	if err := raw.Exec(ctx, `UPDATE audit SET actor = 'x'`); err == nil || !strings.Contains(err.Error(), "append-only") {
