@@ -538,6 +538,10 @@ func TestBrowserLeaveQuickly(t *testing.T) {
 	if len(small) != 0 {
 		t.Errorf("buttons lower than 72px: %v", small)
 	}
+	// A kiosk cannot dial: every number of the strip shows.
+	if text := value(b, chromedp.Text(css(`.strip`))); !strings.Contains(text, "112") || !strings.Contains(text, "0900-8844") || !strings.Contains(text, "0800-2000") {
+		t.Errorf("the strip shows %q, without every number", text)
+	}
 	b.do(chromedp.Click(css(`.strip .leave`), chromedp.NodeVisible))
 	b.at("start/menu")
 	html := value(b, chromedp.OuterHTML(css("main")))

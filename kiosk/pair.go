@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"buurtloket"
@@ -94,7 +95,17 @@ func (s *Server) refuseKiosk(w http.ResponseWriter, r *http.Request, err error) 
 	cat := e.Content().Catalog
 	src := cat.SourceLanguage()
 	pageHeaders(w.Header())
-	data := map[string]any{"Lang": src, "Mode": "kiosk", "Title": cat.Text(src, "ui.page.title"), "Unpaired": true}
+	// The emergency numbers are on every screen, this one too.
+	type call struct{ Label, Number, Tel string }
+	var calls []call
+	for _, a := range strip(e, src) {
+		c := call{Label: a.Label, Tel: telDigits(a.Phone)}
+		if !strings.Contains(a.Label, a.Phone) {
+			c.Number = a.Phone // a kiosk cannot dial: the number shows
+		}
+		calls = append(calls, c)
+	}
+	data := map[string]any{"Lang": src, "Mode": "kiosk", "Title": cat.Text(src, "ui.page.title"), "Unpaired": true, "Strip": calls}
 	if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
 		w.WriteHeader(http.StatusForbidden)
 		data["Retry"] = 60
@@ -105,4 +116,14 @@ func (s *Server) refuseKiosk(w http.ResponseWriter, r *http.Request, err error) 
 		data["Texts"] = []string{cat.Text(src, "ui.page.reconnecting"), cat.Text("en", "ui.page.reconnecting")}
 	}
 	s.page.Execute(w, data)
+}
+
+// telDigits keeps what a tel: link may hold of a phone number.
+func telDigits(phone string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '+' || (r >= '0' && r <= '9') {
+			return r
+		}
+		return -1
+	}, phone)
 }

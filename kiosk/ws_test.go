@@ -464,7 +464,9 @@ func TestKioskMustBePaired(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "Deze kiosk is nog niet gekoppeld") || strings.Contains(string(body), "app.js") {
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "Deze kiosk is nog niet gekoppeld") || strings.Contains(string(body), "app.js") ||
+			!strings.Contains(string(body), `<a href="tel:112">Bel 112</a>`) ||
+			!strings.Contains(string(body), `<a href="tel:08002000">Bel Veilig Thuis<span class="num" dir="ltr">0800-2000</span></a>`) {
 			t.Errorf("%s: %s, want the not-paired screen", path, resp.Status)
 		}
 	}

@@ -213,7 +213,10 @@
   }
 
   function renderStrip(frame) {
-    const items = frame.strip.map((a) => el("a", { href: "tel:" + a.phone.replace(/[^0-9+]/g, ""), text: a.label }));
+    // A kiosk cannot dial: the number shows, also where the label leaves
+    // it out ("Bel Veilig Thuis"), kept left to right in Arabic.
+    const items = frame.strip.map((a) => el("a", { href: "tel:" + a.phone.replace(/[^0-9+]/g, "") }, a.label,
+      a.phone && !a.label.includes(a.phone) ? el("span", { class: "num", dir: "ltr", text: a.phone }) : null));
     const leave = el("button", { type: "button", class: "leave", onclick: leaveQuickly }, ui.leave);
     strip.replaceChildren(...items, leave);
   }
