@@ -29,8 +29,10 @@ type KioskStore interface {
 	KioskByToken(ctx context.Context, token string) (*Kiosk, error)
 	Kiosks(ctx context.Context) ([]*Kiosk, error)
 	RevokeKiosk(ctx context.Context, id int64) error
-	// KioskSeen records that a kiosk's page is connected now; the web
-	// channel calls it when the page connects and at every ping.
+	// KioskSeen records that a kiosk's page is in use now; ENOTFOUND for
+	// a kiosk that is revoked (or unknown). The web channel calls it when
+	// the page connects, at every ping and before storing a request, and
+	// closes a revoked kiosk's page.
 	KioskSeen(ctx context.Context, id int64) error
 }
 

@@ -32,10 +32,7 @@ type conn struct {
 	ws    *websocket.Conn
 	key   string            // the stored session's name
 	kiosk *buurtloket.Kiosk // the paired kiosk; nil on a phone
-	// kioskToken is the kiosk's pairing token, to notice a revocation
-	// while the page is open.
-	kioskToken string
-	done       chan struct{} // the worker has handled this connection's input
+	done  chan struct{}     // the worker has handled this connection's input
 
 	wmu     sync.Mutex
 	pending [][]byte    // frames for the page, oldest first
@@ -70,7 +67,7 @@ type stored struct {
 
 // open resumes the stored session, or starts a new one.
 func (c *conn) open(ctx context.Context, lang string) {
-	c.seen(ctx)
+	c.stillPaired(ctx) // seen; a kiosk revoked this instant goes at its first ping
 	e := c.s.cfg.Engine()
 	if data, err := c.s.cfg.Store.LoadSession(ctx, c.key); err == nil {
 		var st stored
@@ -143,7 +140,7 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 			// A new conversation gets a new name: nothing links it to the last.
 			c.sess.ID = newID()
 		case dialogs.EffectSubmit, dialogs.EffectHandoff:
-			if c.revoked(ctx) {
+			if !c.stillPaired(ctx) {
 				c.unpair()
 				return
 			}

@@ -11,7 +11,7 @@ import (
 func (s *Server) handlePage(mode Mode) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if mode.Channel == buurtloket.ChannelKiosk {
-			if _, _, err := s.kiosk(r); err != nil {
+			if _, err := s.kiosk(r); err != nil {
 				s.refuseKiosk(w, r, err)
 				return
 			}

@@ -32,49 +32,46 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/kiosk/", http.StatusSeeOther)
 }
 
-// kiosk returns the kiosk this browser is paired as and the token it
-// proved that with. The error is ENOTFOUND when it is not paired (no
-// cookie, an unknown token, a revoked kiosk), and another one when the
-// store could not tell.
-func (s *Server) kiosk(r *http.Request) (*buurtloket.Kiosk, string, error) {
+// kiosk returns the kiosk this browser is paired as. The error is
+// ENOTFOUND when it is not paired (no cookie, an unknown token, a revoked
+// kiosk), and another one when the store could not tell.
+func (s *Server) kiosk(r *http.Request) (*buurtloket.Kiosk, error) {
 	c, err := r.Cookie(kioskCookie)
 	if err != nil || len(c.Value) > 100 {
-		return nil, "", buurtloket.Errorf(buurtloket.ENOTFOUND, "this kiosk is not paired")
+		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "this kiosk is not paired")
 	}
 	k, err := s.cfg.Store.KioskByToken(r.Context(), c.Value)
 	if err != nil {
 		if buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
 			s.cfg.Logger.Error("checking a kiosk's pairing", "error", err)
 		}
-		return nil, "", err
+		return nil, err
 	}
-	return k, c.Value, nil
+	return k, nil
 }
 
 // closeUnpaired is the close code that tells a kiosk page it was revoked
 // while it was open: the page reloads and shows the "not paired" screen.
 const closeUnpaired = 4001
 
-// revoked tells whether this connection's kiosk was revoked since it
-// connected. A store that does not answer revokes nothing: the kiosk keeps
-// working, and a submission fails on its own.
-func (c *conn) revoked(ctx context.Context) bool {
+// stillPaired records that this connection's kiosk is in use now (for
+// `buurtloket kiosk list`, LAST SEEN), and tells whether it still may be:
+// the store refuses to record a revoked kiosk. A store that does not
+// answer revokes nothing: the kiosk keeps working, and a submission fails
+// on its own. A phone is always "paired".
+func (c *conn) stillPaired(ctx context.Context) bool {
 	if c.kiosk == nil {
+		return true
+	}
+	err := c.s.cfg.Store.KioskSeen(ctx, c.kiosk.ID)
+	switch buurtloket.ErrorCode(err) {
+	case "":
+		return true
+	case buurtloket.ENOTFOUND:
 		return false
 	}
-	_, err := c.s.cfg.Store.KioskByToken(ctx, c.kioskToken)
-	return buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND
-}
-
-// seen records that this kiosk's page is connected, for `buurtloket kiosk
-// list` and whoever looks after the kiosks.
-func (c *conn) seen(ctx context.Context) {
-	if c.kiosk == nil {
-		return
-	}
-	if err := c.s.cfg.Store.KioskSeen(ctx, c.kiosk.ID); err != nil && buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
-		c.s.cfg.Logger.Error("recording a kiosk as seen", "kiosk", c.kiosk.ID, "error", err)
-	}
+	c.s.cfg.Logger.Error("recording a kiosk as seen", "kiosk", c.kiosk.ID, "error", err)
+	return true
 }
 
 // unpair ends the connection of a revoked kiosk: whatever the resident was

@@ -38,9 +38,8 @@ func (s *Server) serveWebSocket(mode *Mode) http.HandlerFunc {
 			return
 		}
 		var kiosk *buurtloket.Kiosk
-		var kioskToken string
 		if mode.Channel == buurtloket.ChannelKiosk {
-			if kiosk, kioskToken, err = s.kiosk(r); err != nil {
+			if kiosk, err = s.kiosk(r); err != nil {
 				if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
 					http.Error(w, "this kiosk is not paired", http.StatusForbidden)
 				} else {
@@ -59,7 +58,7 @@ func (s *Server) serveWebSocket(mode *Mode) http.HandlerFunc {
 			return // the upgrader has answered
 		}
 		c := &conn{s: s, mode: mode, ws: ws, key: storeKey(mode, cookie.Value),
-			tokens: floodBurst, last: time.Now(), done: make(chan struct{}, 1), kiosk: kiosk, kioskToken: kioskToken}
+			tokens: floodBurst, last: time.Now(), done: make(chan struct{}, 1), kiosk: kiosk}
 		c.wmu.Lock()
 		c.ping = time.AfterFunc(mode.Ping, c.sendPing)
 		c.wmu.Unlock()
@@ -192,12 +191,9 @@ func (c *conn) writePump() {
 func (c *conn) sendPing() {
 	if c.kiosk != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), storeWait)
-		revoked := c.revoked(ctx)
-		if !revoked {
-			c.seen(ctx)
-		}
+		paired := c.stillPaired(ctx)
 		cancel()
-		if revoked {
+		if !paired {
 			c.unpair()
 			return
 		}
