@@ -5,6 +5,9 @@
 package dialogs
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 
 	"buurtloket"
@@ -524,11 +527,29 @@ func (e *Engine) submitEffect(s *Session, f *Flow, st *Step) Effect {
 			sub.Priority = r.Priority
 		}
 	}
+	sub.Key += "/" + contentKey(sub)
 	kind := EffectSubmit
 	if sub.Handoff {
 		kind = EffectHandoff
 	}
 	return Effect{Kind: kind, Submission: sub}
+}
+
+// contentKey sums up what a submission says. Two pages on one stored
+// session (two tabs with one cookie) reach the same step with the same
+// session ID and sequence number; with different answers they must make
+// two requests, never one that drops what the second page typed. A retry
+// of the same submission sums up the same, and stays one request.
+func contentKey(sub *Submission) string {
+	data, _ := json.Marshal(struct {
+		A []SubmittedAnswer
+		C *Contact
+		T buurtloket.Topic
+		P buurtloket.Priority
+		L string
+	}{sub.Answers, sub.Contact, sub.Topic, sub.Priority, sub.Lang})
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
 }
 
 // flowAt returns the flow version of a position, or the current flow.

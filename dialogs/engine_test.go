@@ -264,6 +264,37 @@ func TestSubmissionRetryAndResumeKeepTheKey(t *testing.T) {
 	}
 }
 
+// Two tabs with one cookie resume one stored session and reach the submit
+// step at the same sequence number: different answers are two requests.
+func TestTwoPagesOnOneSessionSubmitApart(t *testing.T) {
+	e := NewEngine(shipped(t))
+	d := start(t, e, "repairs", "nl").choose("other").at("question")
+	data, err := Encode(d.s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := &driver{t: t, e: e, s: copied, v: d.v}
+	for _, p := range []struct {
+		d    *driver
+		text string
+	}{{d, "Mijn deurbel doet het niet"}, {other, "De kraan lekt"}} {
+		p.d.text(p.text).choose("anonymous").at("postcode").text("3112").at("check").choose(OptionSend)
+	}
+	a, b := d.submission(), other.submission()
+	if a.Key == b.Key {
+		t.Fatalf("two pages with different answers share the submission key %s: the second would be dropped", a.Key)
+	}
+	// The same answers again (a retry after a crash) keep one key.
+	_, _, effects := e.Resume(d.s)
+	if len(effects) != 1 || effects[0].Submission.Key != a.Key {
+		t.Fatalf("resume: %+v, want key %s", effects, a.Key)
+	}
+}
+
 func TestChangeFromConfirm(t *testing.T) {
 	d := start(t, NewEngine(shipped(t)), "repairs", "nl").choose("other").at("question").text("Mijn deurbel doet het niet")
 	d.choose("anonymous").at("postcode").text("3112").at("check")
