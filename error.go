@@ -7,6 +7,7 @@ package buurtloket
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each adapter maps them to its medium (HTTP status, WebSocket
@@ -16,6 +17,8 @@ const (
 	ENOTFOUND = "not_found" // the thing asked for does not exist
 	ECONFLICT = "conflict"  // the request conflicts with the current state
 	ETOOLARGE = "too_large" // the input is larger than allowed
+	ELOCKED   = "locked"    // too many wrong tries: refused until Error.Until (zero: until staff unlock it)
+	ELIMITED  = "limited"   // too many in a short time, or in all: try again after Error.Until
 	EINTERNAL = "internal"  // a bug or an outside failure; never shown in detail
 )
 
@@ -24,6 +27,9 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Until is when an ELOCKED or ELIMITED refusal ends; for ELOCKED, zero
+	// means that only staff can lift it.
+	Until time.Time
 }
 
 func (e *Error) Error() string {
@@ -57,4 +63,14 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// Until returns when the ELOCKED or ELIMITED refusal err ends, and whether
+// err is such a refusal. A zero time with ELOCKED: only staff can lift it.
+func Until(err error) (time.Time, bool) {
+	var e *Error
+	if errors.As(err, &e) && (e.Code == ELOCKED || e.Code == ELIMITED) {
+		return e.Until, true
+	}
+	return time.Time{}, false
 }

@@ -142,6 +142,7 @@ type Request struct {
 	UpdatedAt   time.Time
 	DueAt       time.Time
 	PausedAt    time.Time // zero unless waiting for the resident
+	PINLock     PINLock   // wrong PINs tried on its ticket
 }
 
 // Overdue reports whether the request is past its due time at now.
@@ -197,8 +198,14 @@ type RequestStore interface {
 	// A retried submission with the same Key returns the first receipt.
 	Submit(ctx context.Context, r NewRequest) (Receipt, error)
 	// RequestByTicket finds a request by ticket code and PIN; a wrong code
-	// or PIN gives ENOTFOUND, without saying which was wrong.
+	// or PIN gives ENOTFOUND, without saying which was wrong. Wrong PINs
+	// are counted per ticket, atomically across connections and instances
+	// (PINLock.AfterWrongPIN); a locked ticket refuses every PIN, the right
+	// one too, with ELOCKED (PINLock.Err), also on the wrong try that locks it.
 	RequestByTicket(ctx context.Context, ticket, pin string) (*Request, error)
+	// UnlockPIN lifts a ticket's lock and forgets its wrong PINs: a staff
+	// action, recorded in the audit trail.
+	UnlockPIN(ctx context.Context, id int64, actor string) error
 	Request(ctx context.Context, id int64) (*Request, error)
 	Inbox(ctx context.Context, q InboxQuery) (InboxPage, error)
 	// SetStatus moves a request to a new status if the transition is

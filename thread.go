@@ -75,6 +75,14 @@ type Delivery struct {
 // MaxMessageChars bounds a message or note.
 const MaxMessageChars = 4000
 
+// Bounds on a thread, so that no request grows without end: a resident may
+// write MaxUnanswered messages before staff answer, and a thread holds
+// MaxThread messages in all (about 2 MB at most).
+const (
+	MaxUnanswered = 20
+	MaxThread     = 500
+)
+
 // CheckText validates the body of a message or note and returns it trimmed.
 func CheckText(body string) (string, error) {
 	if !utf8.ValidString(body) {
@@ -104,10 +112,18 @@ type ThreadStore interface {
 	// Reply adds a staff message, and in the same transaction an outbox
 	// entry that brings it to the resident; the request becomes answered.
 	Reply(ctx context.Context, id int64, actor, body string) (*Message, error)
-	// ResidentReply adds the resident's answer, found by code and PIN; the
-	// request goes back to staff (in progress), and the clock runs again.
+	// ResidentReply adds the resident's answer, found by code and PIN as
+	// RequestByTicket finds it (wrong PINs count); the request goes back to
+	// staff (in progress), and the clock runs again. A thread takes at most
+	// MaxUnanswered resident messages in a row and MaxThread in all: more
+	// gives ELIMITED.
 	ResidentReply(ctx context.Context, ticket, pin, body string) (*Message, error)
 	Thread(ctx context.Context, id int64) ([]*Message, error)
+	// ThreadPage returns the last limit messages of a thread before the
+	// message with ID before (0: the newest), oldest first, and whether
+	// older ones remain. A page holds 1 to MaxThreadPage messages (EINVALID
+	// otherwise); a before that is not in this thread gives ENOTFOUND.
+	ThreadPage(ctx context.Context, id int64, before int64, limit int) ([]*Message, bool, error)
 	AddNote(ctx context.Context, id int64, actor, body string) (*Note, error)
 	Notes(ctx context.Context, id int64) ([]*Note, error)
 	Assign(ctx context.Context, id int64, actor, assignee string) error
@@ -182,4 +198,27 @@ func StatusAfterMessage(cur Status, author Author) (Status, error) {
 		return StatusNew, nil
 	}
 	return StatusInProgress, nil
+}
+
+// CheckThreadRoom refuses a message for a thread that holds total
+// messages, unanswered of them the resident's since staff last wrote.
+func CheckThreadRoom(author Author, total, unanswered int) error {
+	if total >= MaxThread {
+		return Errorf(ELIMITED, "this conversation holds %d messages, the most it can: continue by phone, or in a new request", MaxThread)
+	}
+	if author == AuthorResident && unanswered >= MaxUnanswered {
+		return Errorf(ELIMITED, "%d messages are waiting for an answer: please wait until staff answer", unanswered)
+	}
+	return nil
+}
+
+// MaxThreadPage bounds a page of a thread.
+const MaxThreadPage = 100
+
+// CheckThreadPage validates the size of a page of a thread.
+func CheckThreadPage(limit int) error {
+	if limit < 1 || limit > MaxThreadPage {
+		return Errorf(EINVALID, "a page of a thread has between 1 and %d messages", MaxThreadPage)
+	}
+	return nil
 }

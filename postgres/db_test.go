@@ -104,3 +104,21 @@ func TestTwoProcessesShareOneDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTwoProcessesCountWrongPINsTogether: a guesser who alternates between
+// two buurtloket processes gets no more tries than at one.
+func TestTwoProcessesCountWrongPINsTogether(t *testing.T) {
+	url := pgtest.Shared(t).NewDatabase(t)
+	s, _ := buurtloket.NewSealer(buurtloket.NewKey())
+	a, err := Open(context.Background(), url, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(context.Background(), url, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	storetest.SharedPINCount(t, a, b)
+}

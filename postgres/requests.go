@@ -73,14 +73,16 @@ func (db *DB) submit(ctx context.Context, p *buurtloket.Prepared) (buurtloket.Re
 }
 
 const requestColumns = `id, ticket, topic, priority, status, channel, lang, wijk, postcode, anonymous, handoff,
-	summary, answers, assigned_to, flow_version, created_at, updated_at, due_at, paused_at`
+	summary, answers, assigned_to, flow_version, created_at, updated_at, due_at, paused_at,
+	pin_wrong, pin_locked_until, pin_staff_only`
 
 func scanRequest(row pgx.Row) (*buurtloket.Request, error) {
 	var r buurtloket.Request
 	var answers []byte
-	var paused *time.Time
+	var paused, lockedUntil *time.Time
 	err := row.Scan(&r.ID, &r.Ticket, &r.Topic, &r.Priority, &r.Status, &r.Channel, &r.Lang, &r.Wijk, &r.Postcode,
-		&r.Anonymous, &r.Handoff, &r.Summary, &answers, &r.AssignedTo, &r.FlowVersion, &r.CreatedAt, &r.UpdatedAt, &r.DueAt, &paused)
+		&r.Anonymous, &r.Handoff, &r.Summary, &answers, &r.AssignedTo, &r.FlowVersion, &r.CreatedAt, &r.UpdatedAt, &r.DueAt, &paused,
+		&r.PINLock.Wrong, &lockedUntil, &r.PINLock.StaffOnly)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
 	} else if err != nil {
@@ -93,29 +95,10 @@ func scanRequest(row pgx.Row) (*buurtloket.Request, error) {
 	if paused != nil {
 		r.PausedAt = paused.UTC()
 	}
+	if lockedUntil != nil {
+		r.PINLock.Until = lockedUntil.UTC()
+	}
 	return &r, nil
-}
-
-// RequestByTicket finds a request by code and PIN; see buurtloket.RequestStore.
-func (db *DB) RequestByTicket(ctx context.Context, ticket, pin string) (*buurtloket.Request, error) {
-	notFound := buurtloket.Errorf(buurtloket.ENOTFOUND, "no request has this code and PIN")
-	ticket, ok := buurtloket.NormalizeTicket(ticket)
-	if !ok || len(pin) > 16 {
-		return nil, notFound
-	}
-	var id int64
-	var hash string
-	err := db.pool.QueryRow(ctx, `SELECT id, pin_hash FROM requests WHERE ticket = $1`, ticket).Scan(&id, &hash)
-	if errors.Is(err, pgx.ErrNoRows) {
-		db.sealer.PINMatches(ticket, pin, "") // the same work either way
-		return nil, notFound
-	} else if err != nil {
-		return nil, err
-	}
-	if !db.sealer.PINMatches(ticket, pin, hash) {
-		return nil, notFound
-	}
-	return db.Request(ctx, id)
 }
 
 // Request returns a request by ID.

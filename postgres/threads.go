@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"buurtloket"
@@ -68,6 +69,15 @@ func addMessage(ctx context.Context, tx pgx.Tx, m *buurtloket.Message) error {
 	if err != nil {
 		return err
 	}
+	var total, unanswered int
+	if err := tx.QueryRow(ctx, `SELECT count(*),
+		count(*) FILTER (WHERE author = 'resident' AND id > coalesce((SELECT max(id) FROM messages WHERE request_id = $1 AND author = 'staff'), 0))
+		FROM messages WHERE request_id = $1`, m.RequestID).Scan(&total, &unanswered); err != nil {
+		return err
+	}
+	if err := buurtloket.CheckThreadRoom(m.Author, total, unanswered); err != nil {
+		return err
+	}
 	if err := tx.QueryRow(ctx, `INSERT INTO messages (request_id, author, staff, body, created_at, delivery) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 		m.RequestID, m.Author, m.Staff, m.Body, m.CreatedAt, m.Delivery).Scan(&m.ID); err != nil {
 		return err
@@ -78,25 +88,34 @@ func addMessage(ctx context.Context, tx pgx.Tx, m *buurtloket.Message) error {
 	return moveStatus(ctx, tx, m.RequestID, next, due, paused, m.CreatedAt)
 }
 
-// ResidentReply adds the resident's answer; see buurtloket.ThreadStore.
+// ResidentReply adds the resident's answer, found by code and PIN as
+// RequestByTicket finds it, in the same transaction; see buurtloket.ThreadStore.
 func (db *DB) ResidentReply(ctx context.Context, ticket, pin, body string) (*buurtloket.Message, error) {
 	m, err := buurtloket.NewMessage(0, buurtloket.AuthorResident, "", body, db.now())
 	if err != nil {
 		return nil, err
 	}
-	r, err := db.RequestByTicket(ctx, ticket, pin)
-	if err != nil {
-		return nil, err
+	ticket, ok := buurtloket.NormalizeTicket(ticket)
+	if !ok || !buurtloket.WellFormedPIN(pin) {
+		return nil, buurtloket.NoSuchTicket()
 	}
-	m.RequestID = r.ID
+	var refusal error
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		id, no, err := db.openTicket(ctx, tx, ticket, pin)
+		if err != nil || no != nil {
+			refusal = no
+			return err
+		}
+		m.RequestID = id
 		if err := addMessage(ctx, tx, m); err != nil {
 			return err
 		}
-		return audit(ctx, tx, r.ID, "resident", "resident reply", "", m.CreatedAt)
+		return audit(ctx, tx, id, "resident", "resident reply", "", m.CreatedAt)
 	})
 	if err != nil {
 		return nil, err
+	} else if refusal != nil {
+		return nil, refusal
 	}
 	return m, nil
 }
@@ -106,17 +125,54 @@ func (db *DB) Thread(ctx context.Context, id int64) ([]*buurtloket.Message, erro
 	if _, err := db.Request(ctx, id); err != nil {
 		return nil, err
 	}
-	rows, err := db.pool.Query(ctx, `SELECT id, request_id, author, staff, body, created_at, delivery, attempts, last_error
-		FROM messages WHERE request_id = $1 ORDER BY id`, id)
+	rows, err := db.pool.Query(ctx, `SELECT `+messageColumns+` FROM messages WHERE request_id = $1 ORDER BY id`, id)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*buurtloket.Message, error) {
-		var m buurtloket.Message
-		err := row.Scan(&m.ID, &m.RequestID, &m.Author, &m.Staff, &m.Body, &m.CreatedAt, &m.Delivery, &m.Attempts, &m.LastError)
-		m.CreatedAt = m.CreatedAt.UTC()
-		return &m, err
-	})
+	return pgx.CollectRows(rows, scanMessage)
+}
+
+// ThreadPage returns a page of a thread, newest last; see buurtloket.ThreadStore.
+func (db *DB) ThreadPage(ctx context.Context, id, before int64, limit int) ([]*buurtloket.Message, bool, error) {
+	if err := buurtloket.CheckThreadPage(limit); err != nil {
+		return nil, false, err
+	}
+	if _, err := db.Request(ctx, id); err != nil {
+		return nil, false, err
+	}
+	cond, args := "", []any{id, limit + 1}
+	if before != 0 {
+		var found bool
+		if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE id = $1 AND request_id = $2)`, before, id).Scan(&found); err != nil {
+			return nil, false, err
+		} else if !found {
+			return nil, false, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such message in this thread")
+		}
+		cond, args = " AND id < $3", append(args, before)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+messageColumns+` FROM messages WHERE request_id = $1`+cond+` ORDER BY id DESC LIMIT $2`, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	out, err := pgx.CollectRows(rows, scanMessage)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	slices.Reverse(out)
+	return out, more, nil
+}
+
+const messageColumns = `id, request_id, author, staff, body, created_at, delivery, attempts, last_error`
+
+func scanMessage(row pgx.CollectableRow) (*buurtloket.Message, error) {
+	var m buurtloket.Message
+	err := row.Scan(&m.ID, &m.RequestID, &m.Author, &m.Staff, &m.Body, &m.CreatedAt, &m.Delivery, &m.Attempts, &m.LastError)
+	m.CreatedAt = m.CreatedAt.UTC()
+	return &m, err
 }
 
 // AddNote adds an internal note.

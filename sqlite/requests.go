@@ -73,16 +73,18 @@ func (db *DB) Submit(ctx context.Context, r buurtloket.NewRequest) (buurtloket.R
 }
 
 const requestColumns = `id, ticket, topic, priority, status, channel, lang, wijk, postcode, anonymous, handoff,
-	summary, answers, assigned_to, flow_version, created_at, updated_at, due_at, paused_at`
+	summary, answers, assigned_to, flow_version, created_at, updated_at, due_at, paused_at,
+	pin_wrong, pin_locked_until, pin_staff_only`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanRequest(row scanner) (*buurtloket.Request, error) {
 	var r buurtloket.Request
 	var answers string
-	var created, updated, due, paused int64
+	var created, updated, due, paused, lockedUntil int64
 	err := row.Scan(&r.ID, &r.Ticket, &r.Topic, &r.Priority, &r.Status, &r.Channel, &r.Lang, &r.Wijk, &r.Postcode,
-		&r.Anonymous, &r.Handoff, &r.Summary, &answers, &r.AssignedTo, &r.FlowVersion, &created, &updated, &due, &paused)
+		&r.Anonymous, &r.Handoff, &r.Summary, &answers, &r.AssignedTo, &r.FlowVersion, &created, &updated, &due, &paused,
+		&r.PINLock.Wrong, &lockedUntil, &r.PINLock.StaffOnly)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
 	} else if err != nil {
@@ -92,29 +94,8 @@ func scanRequest(row scanner) (*buurtloket.Request, error) {
 		return nil, err
 	}
 	r.CreatedAt, r.UpdatedAt, r.DueAt, r.PausedAt = fromMillis(created), fromMillis(updated), fromMillis(due), fromMillis(paused)
+	r.PINLock.Until = fromMillis(lockedUntil)
 	return &r, nil
-}
-
-// RequestByTicket finds a request by code and PIN; see buurtloket.RequestStore.
-func (db *DB) RequestByTicket(ctx context.Context, ticket, pin string) (*buurtloket.Request, error) {
-	notFound := buurtloket.Errorf(buurtloket.ENOTFOUND, "no request has this code and PIN")
-	ticket, ok := buurtloket.NormalizeTicket(ticket)
-	if !ok || len(pin) > 16 {
-		return nil, notFound
-	}
-	var id int64
-	var hash string
-	err := db.read.QueryRowContext(ctx, `SELECT id, pin_hash FROM requests WHERE ticket = ?`, ticket).Scan(&id, &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		db.sealer.PINMatches(ticket, pin, "") // the same work either way
-		return nil, notFound
-	} else if err != nil {
-		return nil, err
-	}
-	if !db.sealer.PINMatches(ticket, pin, hash) {
-		return nil, notFound
-	}
-	return db.Request(ctx, id)
 }
 
 // Request returns a request by ID.

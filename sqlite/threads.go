@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"buurtloket"
@@ -58,6 +59,15 @@ func (db *DB) addMessage(ctx context.Context, tx *sql.Tx, m *buurtloket.Message)
 	if err != nil {
 		return err
 	}
+	var total, unanswered int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*),
+		count(CASE WHEN author = 'resident' AND id > coalesce((SELECT max(id) FROM messages WHERE request_id = ? AND author = 'staff'), 0) THEN 1 END)
+		FROM messages WHERE request_id = ?`, m.RequestID, m.RequestID).Scan(&total, &unanswered); err != nil {
+		return err
+	}
+	if err := buurtloket.CheckThreadRoom(m.Author, total, unanswered); err != nil {
+		return err
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO messages (request_id, author, staff, body, created_at, delivery) VALUES (?, ?, ?, ?, ?, ?)`,
 		m.RequestID, m.Author, m.Staff, m.Body, millis(m.CreatedAt), m.Delivery)
 	if err != nil {
@@ -72,25 +82,34 @@ func (db *DB) addMessage(ctx context.Context, tx *sql.Tx, m *buurtloket.Message)
 	return moveStatus(ctx, tx, m.RequestID, next, due, paused, m.CreatedAt)
 }
 
-// ResidentReply adds the resident's answer; see buurtloket.ThreadStore.
+// ResidentReply adds the resident's answer, found by code and PIN as
+// RequestByTicket finds it, in the same write; see buurtloket.ThreadStore.
 func (db *DB) ResidentReply(ctx context.Context, ticket, pin, body string) (*buurtloket.Message, error) {
 	m, err := buurtloket.NewMessage(0, buurtloket.AuthorResident, "", body, db.now())
 	if err != nil {
 		return nil, err
 	}
-	r, err := db.RequestByTicket(ctx, ticket, pin)
-	if err != nil {
-		return nil, err
+	ticket, ok := buurtloket.NormalizeTicket(ticket)
+	if !ok || !buurtloket.WellFormedPIN(pin) {
+		return nil, buurtloket.NoSuchTicket()
 	}
-	m.RequestID = r.ID
+	var refusal error
 	err = db.do(ctx, func(tx *sql.Tx) error {
+		id, no, err := db.openTicket(ctx, tx, ticket, pin)
+		if err != nil || no != nil {
+			refusal = no
+			return err
+		}
+		m.RequestID = id
 		if err := db.addMessage(ctx, tx, m); err != nil {
 			return err
 		}
-		return audit(ctx, tx, r.ID, "resident", "resident reply", "", m.CreatedAt)
+		return audit(ctx, tx, id, "resident", "resident reply", "", m.CreatedAt)
 	})
 	if err != nil {
 		return nil, err
+	} else if refusal != nil {
+		return nil, refusal
 	}
 	return m, nil
 }
@@ -100,11 +119,51 @@ func (db *DB) Thread(ctx context.Context, id int64) ([]*buurtloket.Message, erro
 	if _, err := db.Request(ctx, id); err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, request_id, author, staff, body, created_at, delivery, attempts, last_error
-		FROM messages WHERE request_id = ? ORDER BY id`, id)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE request_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, err
 	}
+	return scanMessages(rows)
+}
+
+// ThreadPage returns a page of a thread, newest last; see buurtloket.ThreadStore.
+func (db *DB) ThreadPage(ctx context.Context, id, before int64, limit int) ([]*buurtloket.Message, bool, error) {
+	if err := buurtloket.CheckThreadPage(limit); err != nil {
+		return nil, false, err
+	}
+	if _, err := db.Request(ctx, id); err != nil {
+		return nil, false, err
+	}
+	cond, args := "", []any{id}
+	if before != 0 {
+		var n int
+		if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE id = ? AND request_id = ?`, before, id).Scan(&n); err != nil {
+			return nil, false, err
+		} else if n == 0 {
+			return nil, false, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such message in this thread")
+		}
+		cond, args = " AND id < ?", append(args, before)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE request_id = ?`+cond+` ORDER BY id DESC LIMIT ?`,
+		append(args, limit+1)...)
+	if err != nil {
+		return nil, false, err
+	}
+	out, err := scanMessages(rows)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	slices.Reverse(out)
+	return out, more, nil
+}
+
+const messageColumns = `id, request_id, author, staff, body, created_at, delivery, attempts, last_error`
+
+func scanMessages(rows *sql.Rows) ([]*buurtloket.Message, error) {
 	defer rows.Close()
 	var out []*buurtloket.Message
 	for rows.Next() {

@@ -59,6 +59,10 @@ var contract = []contractTest{
 	{"ConcurrentClaimsDeliverOnce", testConcurrentClaims},
 	{"PurgeAfterRetention", testPurge},
 	{"Kiosks", testKiosks},
+	{"WrongPINsLockTheTicket", testPINLockSchedule},
+	{"ConcurrentGuessersGetEightTries", testConcurrentGuesses},
+	{"ThreadPages", testThreadPage},
+	{"ThreadBounds", testThreadBounds},
 }
 
 // Run runs the whole contract.

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -287,4 +288,132 @@ func otherPIN(pin string) string {
 		return "1111"
 	}
 	return "0000"
+}
+
+func testThreadPage(t *testing.T, s Store, clock *Clock) {
+	rec := mustSubmit(t, s, named("pages"))
+	for i := 0; i < 7; i++ {
+		var err error
+		if i%2 == 0 {
+			_, err = s.Reply(ctx(t), rec.ID, "staff:anna", fmt.Sprintf("bericht %d", i))
+		} else {
+			_, err = s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, fmt.Sprintf("bericht %d", i))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Add(time.Minute)
+	}
+	all, err := s.Thread(ctx(t), rec.ID)
+	if err != nil || len(all) != 7 {
+		t.Fatalf("thread: %v, %d", err, len(all))
+	}
+	bodies := func(ms []*buurtloket.Message) string {
+		var b []string
+		for _, m := range ms {
+			b = append(b, m.Body)
+		}
+		return strings.Join(b, ", ")
+	}
+	// Newest page first, each page oldest first, until nothing remains.
+	var pages []string
+	before := int64(0)
+	for {
+		page, more, err := s.ThreadPage(ctx(t), rec.ID, before, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, bodies(page))
+		if !more {
+			break
+		}
+		if len(pages) > 5 {
+			t.Fatal("paging runs away")
+		}
+		before = page[0].ID
+	}
+	if got := strings.Join(pages, " | "); got != "bericht 4, bericht 5, bericht 6 | bericht 1, bericht 2, bericht 3 | bericht 0" {
+		t.Fatalf("pages: %s", got)
+	}
+	// A page that takes exactly what remains says nothing more remains.
+	page, more, err := s.ThreadPage(ctx(t), rec.ID, all[4].ID, 4)
+	if err != nil || more || bodies(page) != bodies(all[:4]) {
+		t.Fatalf("the last page: %v %v %s", err, more, bodies(page))
+	}
+	if page, more, err := s.ThreadPage(ctx(t), rec.ID, 0, 100); err != nil || more || bodies(page) != bodies(all) {
+		t.Fatalf("one page for all: %v %v %s", err, more, bodies(page))
+	}
+	for _, limit := range []int{0, -1, buurtloket.MaxThreadPage + 1} {
+		if _, _, err := s.ThreadPage(ctx(t), rec.ID, 0, limit); code(err) != buurtloket.EINVALID {
+			t.Errorf("limit %d: %v", limit, err)
+		}
+	}
+	if _, _, err := s.ThreadPage(ctx(t), 987654, 0, 10); code(err) != buurtloket.ENOTFOUND {
+		t.Errorf("no such request: %v", err)
+	}
+	other := mustSubmit(t, s, named("pages-other"))
+	m, err := s.Reply(ctx(t), other.ID, "staff:anna", "elders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.ThreadPage(ctx(t), rec.ID, m.ID, 10); code(err) != buurtloket.ENOTFOUND {
+		t.Errorf("before a message of another thread: %v", err)
+	}
+}
+
+func testThreadBounds(t *testing.T, s Store, clock *Clock) {
+	rec := mustSubmit(t, s, named("bounds"))
+	if _, err := s.Reply(ctx(t), rec.ID, "staff:anna", "Waarmee kunnen we helpen?"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < buurtloket.MaxUnanswered; i++ {
+		if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, fmt.Sprintf("nog iets %d", i)); err != nil {
+			t.Fatalf("resident message %d: %v", i+1, err)
+		}
+	}
+	_, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, "en nog iets")
+	if code(err) != buurtloket.ELIMITED || !strings.Contains(buurtloket.ErrorMessage(err), "wait") {
+		t.Fatalf("message %d without an answer: %v", buurtloket.MaxUnanswered+1, err)
+	}
+	if _, err := s.Reply(ctx(t), rec.ID, "staff:anna", "We lezen alles."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, "dank u"); err != nil {
+		t.Fatalf("after staff answered: %v", err)
+	}
+	// Fill the thread from many writers at once: exactly MaxThread are kept.
+	have := 1 + buurtloket.MaxUnanswered + 2
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	stored, limited := 0, 0
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < (buurtloket.MaxThread-have)/16+3; i++ {
+				_, err := s.Reply(ctx(t), rec.ID, "staff:anna", "vol")
+				mu.Lock()
+				switch code(err) {
+				case "":
+					stored++
+				case buurtloket.ELIMITED:
+					limited++
+				default:
+					t.Error(err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if have+stored != buurtloket.MaxThread || limited == 0 {
+		t.Fatalf("%d stored and %d refused, want %d stored", stored, limited, buurtloket.MaxThread-have)
+	}
+	if thread, _ := s.Thread(ctx(t), rec.ID); len(thread) != buurtloket.MaxThread {
+		t.Fatalf("the thread holds %d", len(thread))
+	}
+	_, err = s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, "nog één")
+	if code(err) != buurtloket.ELIMITED || !strings.Contains(buurtloket.ErrorMessage(err), "holds") {
+		t.Fatalf("a resident message in a full thread: %v", err)
+	}
 }
