@@ -124,6 +124,15 @@ func testPINLockSchedule(t *testing.T, s Store, clock *Clock) {
 	if l := lockOf(t, s, rec.ID); l.Wrong != buurtloket.MaxWrongPINs || !l.StaffOnly {
 		t.Fatalf("locked for staff: %+v", l)
 	}
+	page, err := s.Inbox(ctx(t), buurtloket.InboxQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range page.Requests {
+		if want := r.ID == rec.ID; r.PINLock.StaffOnly != want {
+			t.Fatalf("the inbox shows request %d with %+v", r.ID, r.PINLock)
+		}
+	}
 	if got := strings.Join(pinLocks(auditOf(t, s, rec.ID)), "; "); got != "system pin locked 15m; system pin locked 1h; system pin locked 24h; system pin locked staff" {
 		t.Fatalf("the locks in the audit trail: %s", got)
 	}
