@@ -52,11 +52,11 @@ func HashKioskToken(token string) string {
 
 // CheckKiosk validates a new kiosk's name and neighbourhood.
 func CheckKiosk(name, wijk string) (string, string, error) {
-	name, wijk = strings.TrimSpace(name), strings.TrimSpace(wijk)
-	if name == "" || utf8.RuneCountInString(name) > 100 || !utf8.ValidString(name) {
-		return "", "", Errorf(EINVALID, "a kiosk needs a name of at most 100 characters")
+	name, wijk = CleanText(name), CleanText(wijk)
+	if name == "" || utf8.RuneCountInString(name) > 100 || strings.ContainsAny(name, "\n\t") {
+		return "", "", Errorf(EINVALID, "a kiosk needs a name of at most 100 characters, on one line")
 	}
-	if utf8.RuneCountInString(wijk) > 100 || !utf8.ValidString(wijk) {
+	if utf8.RuneCountInString(wijk) > 100 || strings.ContainsAny(wijk, "\n\t") {
 		return "", "", Errorf(EINVALID, "the neighbourhood's name is too long")
 	}
 	return name, wijk, nil

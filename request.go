@@ -65,7 +65,9 @@ const (
 )
 
 // Validate refuses a request that no flow could have produced, with a
-// message that says what is wrong. Nothing is stored for it.
+// message that says what is wrong; nothing is stored for it. It cleans
+// what the resident wrote (answers, summary, contact details) with
+// CleanText, in place, the same on every channel and store.
 func (r *NewRequest) Validate() error {
 	switch {
 	case r.Key == "" || len(r.Key) > maxShort:
@@ -83,7 +85,20 @@ func (r *NewRequest) Validate() error {
 	case len(r.Summary) > MaxSummary:
 		return Errorf(ETOOLARGE, "the summary is %d bytes; at most %d", len(r.Summary), MaxSummary)
 	}
-	short := []string{r.Key, r.Wijk, r.Postcode, r.Route, r.FlowVersion, r.Lang}
+	// Codes and names the program made: no control characters at all.
+	ids := []string{r.Key, r.Wijk, r.Postcode, r.FlowVersion, r.Lang}
+	for _, a := range r.Answers {
+		ids = append(ids, a.Flow, a.Step, a.Kind, a.Lang)
+	}
+	for _, s := range ids {
+		if len(s) > maxShort*4 {
+			return Errorf(ETOOLARGE, "a field is longer than %d bytes", maxShort*4)
+		}
+		if !utf8.ValidString(s) || hasControl(s) {
+			return Errorf(EINVALID, "a code or name in the request holds characters it cannot (not UTF-8, or control characters)")
+		}
+	}
+	short := []string{r.Route}
 	if r.Contact != nil {
 		short = append(short, r.Contact.Name, r.Contact.Phone, r.Contact.Email)
 	}
@@ -102,14 +117,32 @@ func (r *NewRequest) Validate() error {
 		if len(a.Value) > MaxAnswerBytes {
 			return Errorf(ETOOLARGE, "an answer is %d bytes; at most %d", len(a.Value), MaxAnswerBytes)
 		}
-		if !utf8.ValidString(a.Value) || !utf8.ValidString(a.Step) || !utf8.ValidString(a.Flow) {
+		if !utf8.ValidString(a.Value) {
 			return Errorf(EINVALID, "an answer is not valid UTF-8")
 		}
 	}
+	r.clean()
 	if r.Contact != nil && r.Contact.Name == "" {
 		return Errorf(EINVALID, "contact details need a name")
 	}
 	return nil
+}
+
+// clean applies CleanText to what the resident wrote. The answers and the
+// contact are copied first: they may be the caller's.
+func (r *NewRequest) clean() {
+	r.Summary = CleanText(r.Summary)
+	if r.Answers != nil {
+		answers := make([]Answer, len(r.Answers))
+		for i, a := range r.Answers {
+			a.Value = CleanText(a.Value)
+			answers[i] = a
+		}
+		r.Answers = answers
+	}
+	if r.Contact != nil {
+		r.Contact = &Contact{Name: CleanText(r.Contact.Name), Phone: CleanText(r.Contact.Phone), Email: CleanText(r.Contact.Email)}
+	}
 }
 
 // Receipt is what the resident gets once the request is durably stored.

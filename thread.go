@@ -83,14 +83,14 @@ const (
 	MaxThread     = 500
 )
 
-// CheckText validates the body of a message or note and returns it trimmed.
+// CheckText validates the body of a message or note and returns it as it
+// is stored: cleaned (CleanText) and trimmed.
 func CheckText(body string) (string, error) {
 	if !utf8.ValidString(body) {
 		return "", Errorf(EINVALID, "the text is not valid UTF-8")
 	}
-	body = strings.TrimSpace(body)
-	if body == "" {
-		return "", Errorf(EINVALID, "the text is empty")
+	if body = CleanText(body); body == "" {
+		return "", Errorf(EINVALID, "the text is empty: it holds no letters, digits or signs that can be shown")
 	}
 	if n := utf8.RuneCountInString(body); n > MaxMessageChars {
 		return "", Errorf(ETOOLARGE, "the text is %d characters; at most %d", n, MaxMessageChars)
@@ -100,8 +100,16 @@ func CheckText(body string) (string, error) {
 
 // CheckActor validates who does something in the console.
 func CheckActor(actor string) error {
-	if actor == "" || len(actor) > 100 || !utf8.ValidString(actor) {
+	if actor == "" || len(actor) > 100 || !utf8.ValidString(actor) || hasControl(actor) {
 		return Errorf(EINVALID, "the action needs who did it")
+	}
+	return nil
+}
+
+// CheckAssignee validates whom a request is given to ("" for nobody).
+func CheckAssignee(assignee string) error {
+	if len(assignee) > 100 || !utf8.ValidString(assignee) || hasControl(assignee) {
+		return Errorf(EINVALID, "the assignee's name is too long, or holds characters a name cannot")
 	}
 	return nil
 }
@@ -145,7 +153,7 @@ type ThreadStore interface {
 // DeliveryReason bounds why a delivery failed, as shown in the console. A
 // sender gives a reason without personal data (a status, not a chat id).
 func DeliveryReason(reason string) string {
-	reason = strings.TrimSpace(reason)
+	reason = CleanText(reason)
 	if len(reason) > 200 {
 		reason = reason[:200]
 	}

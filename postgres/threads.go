@@ -219,8 +219,8 @@ func (db *DB) Assign(ctx context.Context, id int64, actor, assignee string) erro
 	if err := buurtloket.CheckActor(actor); err != nil {
 		return err
 	}
-	if len(assignee) > 100 {
-		return buurtloket.Errorf(buurtloket.EINVALID, "the assignee's name is too long")
+	if err := buurtloket.CheckAssignee(assignee); err != nil {
+		return err
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, _, _, _, err := lockRequest(ctx, tx, id); err != nil {

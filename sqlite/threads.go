@@ -231,8 +231,8 @@ func (db *DB) Assign(ctx context.Context, id int64, actor, assignee string) erro
 	if err := buurtloket.CheckActor(actor); err != nil {
 		return err
 	}
-	if len(assignee) > 100 {
-		return buurtloket.Errorf(buurtloket.EINVALID, "the assignee's name is too long")
+	if err := buurtloket.CheckAssignee(assignee); err != nil {
+		return err
 	}
 	return db.do(ctx, func(tx *sql.Tx) error {
 		if _, _, _, _, err := lockRequest(ctx, tx, id); err != nil {

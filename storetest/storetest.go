@@ -63,6 +63,7 @@ var contract = []contractTest{
 	{"ConcurrentGuessersGetEightTries", testConcurrentGuesses},
 	{"ThreadPages", testThreadPage},
 	{"ThreadBounds", testThreadBounds},
+	{"TextsAreCleanedAlike", testCleanText},
 }
 
 // Run runs the whole contract.
