@@ -4,6 +4,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
@@ -20,6 +21,7 @@ const KeySize = 32
 type Sealer struct {
 	aead   cipher.AEAD
 	pinKey []byte
+	macKey []byte
 }
 
 // NewSealer derives the keys from a 32-byte master key.
@@ -35,6 +37,10 @@ func NewSealer(master []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
+	macKey, err := hkdf.Key(sha256.New, master, nil, "buurtloket mac v1", 32)
+	if err != nil {
+		return nil, err
+	}
 	block, err := aes.NewCipher(sealKey)
 	if err != nil {
 		return nil, err
@@ -43,7 +49,7 @@ func NewSealer(master []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead, pinKey: pinKey}, nil
+	return &Sealer{aead: aead, pinKey: pinKey, macKey: macKey}, nil
 }
 
 // NewKey returns a fresh random master key.
@@ -90,4 +96,13 @@ func (s *Sealer) HashPIN(ticket, pin string) string { return HashPIN(s.pinKey, t
 // PINMatches reports whether pin is the PIN of ticket.
 func (s *Sealer) PINMatches(ticket, pin, hash string) bool {
 	return PINMatches(s.pinKey, ticket, pin, hash)
+}
+
+// Sign returns a MAC of data for purpose (such as "cookie"), so that a
+// server can tell what it issued itself; instances with one key agree.
+func (s *Sealer) Sign(purpose string, data []byte) []byte {
+	m := hmac.New(sha256.New, s.macKey)
+	m.Write([]byte(purpose + "\x00"))
+	m.Write(data)
+	return m.Sum(nil)
 }

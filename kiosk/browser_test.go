@@ -14,6 +14,7 @@ import (
 	"buurtloket/sqlite"
 
 	"github.com/chromedp/chromedp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // The browser tests drive the real page in headless Chromium (Debian's
@@ -484,6 +485,52 @@ func TestBrowserFollowUp(t *testing.T) {
 		chromedp.WaitVisible(css(".thread li.resident")))
 	if thread, _ := b.store.Thread(ctx, rec.ID); len(thread) != 2 {
 		t.Fatalf("the answer was not stored: %d messages", len(thread))
+	}
+}
+
+// TestBrowserKioskForgetsTheThread: the "I have a code" screens are wiped
+// like every other one: the code form, and the thread with the staff's
+// reply and the reply box; the server forgets the opened thread (the wipe
+// stops the conversation there too).
+func TestBrowserKioskForgetsTheThread(t *testing.T) {
+	quick := KioskMode
+	quick.Idle, quick.Warning = 2*time.Second, 2*time.Second
+	b := newBrowser(t, 1080, 1920, quick)
+	ctx := context.Background()
+	rec, err := b.store.Submit(ctx, buurtloket.NewRequest{Key: "b-wipe", Topic: buurtloket.TopicMoney, Priority: buurtloket.PriorityNormal,
+		Channel: buurtloket.ChannelKiosk, Lang: "nl", Summary: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.store.Reply(ctx, rec.ID, "staff:anna", "Uw schuld bij de deurwaarder is 2.300 euro."); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(b.pairing))
+	b.at("start/menu")
+	// The code form alone is wiped too.
+	b.do(chromedp.Click(css(`#follow`), chromedp.NodeVisible))
+	b.at("follow/form")
+	b.do(chromedp.SendKeys(css("#f-code"), rec.Ticket))
+	b.do(chromedp.WaitVisible(css(`#overlay-button`)), chromedp.WaitNotVisible(css(`#overlay`)))
+	b.at("start/menu")
+	if n := value(b, chromedp.Evaluate[int](`document.querySelectorAll("#f-code").length`)); n != 0 {
+		t.Fatal("the code form outlived the wipe")
+	}
+	b.do(chromedp.Click(css(`#follow`), chromedp.NodeVisible))
+	b.do(chromedp.SendKeys(css("#f-code"), rec.Ticket), chromedp.SendKeys(css("#f-pin"), rec.PIN),
+		chromedp.Click(css(`form.answer button[type="submit"]`), chromedp.NodeVisible))
+	b.at("follow/thread")
+	stops := testutil.ToFloat64(b.web.metrics.inputs.WithLabelValues("kiosk"))
+	b.do(chromedp.WaitVisible(css(`#overlay-button`)), chromedp.WaitNotVisible(css(`#overlay`)))
+	b.at("start/menu")
+	html := value(b, chromedp.OuterHTML(css("html")))
+	for _, gone := range []string{"2.300 euro", "f-reply", rec.Ticket} {
+		if strings.Contains(html, gone) {
+			t.Errorf("after the wipe the page still holds %q", gone)
+		}
+	}
+	if got := testutil.ToFloat64(b.web.metrics.inputs.WithLabelValues("kiosk")); got != stops+1 {
+		t.Errorf("the wipe did not stop the conversation on the server (%v inputs, want %v)", got, stops+1)
 	}
 }
 

@@ -34,11 +34,13 @@ type conn struct {
 	kiosk *buurtloket.Kiosk // the paired kiosk; nil on a phone
 	done  chan struct{}     // the worker has handled this connection's input
 
-	wmu     sync.Mutex
-	pending [][]byte    // frames for the page, oldest first
-	writing bool        // a write pump runs
-	closing bool        // the connection is ending: nothing more is queued
-	ping    *time.Timer // the next ping
+	wmu          sync.Mutex
+	pending      [][]byte    // frames for the page, oldest first
+	pendingBytes int         // their size
+	writing      bool        // a write pump runs
+	closing      bool        // the connection is ending: nothing more is queued
+	closeCode    int         // the close frame's code, when not a plain close (set before closing)
+	ping         *time.Timer // the next ping
 
 	// The rest belongs to the read pump, and to the worker while it
 	// handles one of this connection's frames.
@@ -46,11 +48,10 @@ type conn struct {
 	receipt  *receiptDTO
 	sentLang string // the language of the page's words last sent
 
-	// Following a request with its code: kept in memory only, for this
-	// connection; wrong tries are limited.
-	followTicket, followPIN string
-	wrongTries              int
-	wrongSince              time.Time
+	followed *following // the request opened with its code and PIN (follow.go)
+	client   string     // who the limits count against: the kiosk, or the address (guard.go); never logged
+	stored   bool       // a session is stored for this page: it did something
+	savedAt  time.Time  // when it was last stored
 
 	tokens  float64
 	last    time.Time
@@ -74,7 +75,7 @@ func (c *conn) open(ctx context.Context, lang string) {
 		if json.Unmarshal(data, &st) == nil {
 			if sess, err := dialogs.Decode(st.Session); err == nil {
 				sess, view, effects := e.Resume(sess)
-				c.sess, c.receipt = sess, st.Receipt
+				c.sess, c.receipt, c.stored = sess, st.Receipt, true
 				c.apply(ctx, e, view, effects)
 				return
 			}
@@ -83,9 +84,11 @@ func (c *conn) open(ctx context.Context, lang string) {
 	} else if buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
 		c.s.cfg.Logger.Error("loading a session", "error", err)
 	}
+	// Nothing is stored until the resident does something: opening the
+	// page alone leaves nothing behind.
 	sess, view := e.Start(newID(), lang)
 	c.sess = sess
-	c.apply(ctx, e, view, nil)
+	c.push(e, view, false)
 }
 
 // handle applies one frame from the page.
@@ -102,10 +105,19 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 	case "reply":
 		c.reply(ctx, req.text)
 		return
+	case "more":
+		c.more(ctx, req.before)
+		return
 	case "still":
 		// Touched, or "I am still here": the stored session lives on (a
-		// kiosk's only as long as its page would keep it).
-		c.save(ctx)
+		// kiosk's only as long as its page would keep it). Touches come
+		// often; the store hears of them at most once a minute.
+		if c.followed != nil {
+			c.followed.at = time.Now()
+		}
+		if c.stored && time.Since(c.savedAt) >= c.mode.stillEvery() {
+			c.save(ctx)
+		}
 		return
 	}
 	in := req.input
@@ -125,18 +137,18 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 // session is stored before the submission, so that a crash in between
 // resumes at the submit step and submits again under the same key.
 func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, effects []dialogs.Effect) {
-	wipe := false
+	wipe, limited := false, false
 	for _, ef := range effects {
 		switch ef.Kind {
 		case dialogs.EffectEmergency:
 			c.s.metrics.emergency.Inc()
 		case dialogs.EffectForget:
 			wipe = true
-			c.receipt = nil
-			c.followTicket, c.followPIN = "", ""
+			c.receipt, c.followed = nil, nil
 			if err := c.s.cfg.Store.DeleteSession(ctx, c.key); err != nil {
 				c.s.cfg.Logger.Error("deleting a session", "error", err)
 			}
+			c.stored = false
 			// A new conversation gets a new name: nothing links it to the last.
 			c.sess.ID = newID()
 		case dialogs.EffectSubmit, dialogs.EffectHandoff:
@@ -153,9 +165,18 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 			} else if c.s.cfg.Wijken != nil {
 				wijk = c.s.cfg.Wijken.Lookup(ef.Submission.Postcode)
 			}
-			rec, err := c.s.cfg.Store.Submit(ctx, e.Request(ef.Submission, c.mode.Channel, wijk, ""))
+			var rec buurtloket.Receipt
+			var err error = buurtloket.Errorf(buurtloket.ELIMITED, "too many requests from here: try again in a few minutes")
+			if ok, _ := c.submissions().Allow(c.client, time.Now()); ok {
+				rec, err = c.s.cfg.Store.Submit(ctx, e.Request(ef.Submission, c.mode.Channel, wijk, ""))
+			} else {
+				limited = true
+			}
 			result := dialogs.Input{Type: dialogs.InputResult, Ticket: rec.Ticket}
-			if err != nil {
+			if limited {
+				result = dialogs.Input{Type: dialogs.InputResult, Failed: true}
+				c.s.metrics.submitted.WithLabelValues(c.mode.Name, "limited").Inc()
+			} else if err != nil {
 				c.s.cfg.Logger.Error("storing a request failed; the resident can try again", "mode", c.mode.Name, "code", buurtloket.ErrorCode(err), "error", err)
 				result = dialogs.Input{Type: dialogs.InputResult, Failed: true}
 				c.s.metrics.submitted.WithLabelValues(c.mode.Name, "failed").Inc()
@@ -178,13 +199,15 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 			}
 		}
 	}
-	if view.Ticket == "" {
-		c.receipt = nil
-	}
+	// The receipt stays until the resident leaves (the emergency numbers
+	// and back leave it in place); only the end screen shows it.
 	if !wipe {
 		c.save(ctx)
 	}
 	c.push(e, view, wipe)
+	if limited {
+		c.say(buurtloket.ELIMITED, "ui.submit.limited")
+	}
 }
 
 func (c *conn) save(ctx context.Context) {
@@ -198,11 +221,16 @@ func (c *conn) save(ctx context.Context) {
 	}
 	if err != nil {
 		c.s.cfg.Logger.Error("saving a session", "error", err)
+		return
 	}
+	c.stored, c.savedAt = true, time.Now()
 }
 
 func (c *conn) push(e *dialogs.Engine, v dialogs.View, wipe bool) {
-	frame := viewFrame{Type: "view", View: toDTO(e, v), Receipt: c.receipt, Wipe: wipe}
+	frame := viewFrame{Type: "view", View: toDTO(e, v), Wipe: wipe}
+	if c.receipt != nil && v.Ticket != "" && v.Ticket == c.receipt.Ticket {
+		frame.Receipt = c.receipt
+	}
 	// The page's own words, the languages and the emergency strip only
 	// change with the language: they go along only then.
 	if v.Lang != c.sentLang {

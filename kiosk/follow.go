@@ -2,17 +2,16 @@ package kiosk
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"buurtloket"
 	"buurtloket/dialogs"
 )
 
-// Wrong codes a connection may try before it must wait.
-const (
-	maxWrongTries = 5
-	wrongWindow   = 10 * time.Minute
-)
+// threadPage is how many messages of a thread a page gets at once; older
+// ones come on request ("more").
+const threadPage = 20
 
 // followTexts are the follow-up screen's words.
 type followTexts struct {
@@ -25,60 +24,131 @@ type followTexts struct {
 	Send   string `json:"send"`
 	Closed string `json:"closed"`
 	Back   string `json:"back"`
+	More   string `json:"more"`
 }
 
 var followMessages = []string{
 	"ui.follow.start", "ui.follow.title", "ui.follow.code", "ui.follow.pin", "ui.follow.open", "ui.follow.wrong",
-	"ui.follow.wait", "ui.follow.status", "ui.follow.staff", "ui.follow.you", "ui.follow.none", "ui.follow.reply", "ui.follow.closed",
+	"ui.follow.locked_minutes", "ui.follow.locked_hours", "ui.follow.locked_staff", "ui.follow.limited", "ui.follow.slow", "ui.follow.more",
+	"ui.follow.status", "ui.follow.staff", "ui.follow.you", "ui.follow.none", "ui.follow.reply", "ui.follow.closed", "ui.submit.limited",
+}
+
+// following is the request a connection has opened with its code and PIN:
+// kept in memory only, for this connection, and forgotten with the
+// conversation (stop, leave quickly, the idle wipe) or when the page has
+// been still for as long as a stored session lives.
+type following struct {
+	id          int64
+	ticket, pin string
+	at          time.Time // the last time the resident did something with it
 }
 
 // follow opens a request by its code and PIN. A wrong code or PIN gets one
-// answer for both, and after a few the connection must wait.
+// answer for both. Wrong PINs are counted per ticket by the store, which
+// locks the ticket after a few; wrong codes and PINs are also limited per
+// client here, so that one client cannot try many tickets.
 func (c *conn) follow(ctx context.Context, ticket, pin string) {
-	if time.Since(c.wrongSince) > wrongWindow {
-		c.wrongTries, c.wrongSince = 0, time.Now()
-	}
-	if c.wrongTries >= maxWrongTries {
-		c.say(buurtloket.EINVALID, "ui.follow.wait")
+	now := time.Now()
+	if ok, next := c.wrong().Available(c.client, now); !ok {
+		c.s.metrics.followRefused.WithLabelValues("client").Inc()
+		c.sayWait(next.Sub(now))
 		return
 	}
 	r, err := c.s.cfg.Store.RequestByTicket(ctx, ticket, pin)
-	if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
-		c.wrongTries++
+	switch buurtloket.ErrorCode(err) {
+	case "":
+	case buurtloket.ENOTFOUND:
+		c.s.metrics.wrongPINs.Inc()
+		c.wrong().Allow(c.client, now)
 		c.say(buurtloket.ENOTFOUND, "ui.follow.wrong")
 		return
-	} else if err != nil {
+	case buurtloket.ELOCKED:
+		c.s.metrics.followRefused.WithLabelValues("locked").Inc()
+		c.wrong().Allow(c.client, now)
+		c.sayLocked(err)
+		return
+	default:
 		c.sendError(err)
 		return
 	}
-	c.followTicket, c.followPIN = r.Ticket, pin
-	c.showFollow(ctx, r)
+	c.followed = &following{id: r.ID, ticket: r.Ticket, pin: pin, at: now}
+	c.showFollow(ctx, r, 0)
+}
+
+// opened returns the request this connection follows, or nil after
+// telling the page to open one first. A page left still for as long as a
+// stored session lives has forgotten it.
+func (c *conn) opened() *following {
+	f := c.followed
+	if f != nil && time.Since(f.at) > c.mode.Sessions {
+		c.followed, f = nil, nil
+	}
+	if f == nil {
+		c.sendError(buurtloket.Errorf(buurtloket.EINVALID, "open a request with its code first"))
+		return nil
+	}
+	f.at = time.Now()
+	return f
 }
 
 // reply sends the resident's answer on the request they follow.
 func (c *conn) reply(ctx context.Context, text string) {
-	if c.followTicket == "" {
-		c.sendError(buurtloket.Errorf(buurtloket.EINVALID, "open a request with its code first"))
+	f := c.opened()
+	if f == nil {
 		return
 	}
-	if _, err := c.s.cfg.Store.ResidentReply(ctx, c.followTicket, c.followPIN, text); err != nil {
-		if buurtloket.ErrorCode(err) == buurtloket.ECONFLICT {
-			c.say(buurtloket.ECONFLICT, "ui.follow.closed")
-			return
+	if ok, _ := c.s.guards.replies.Allow(f.ticket, time.Now()); !ok {
+		c.say(buurtloket.ELIMITED, "ui.follow.slow")
+		return
+	}
+	_, err := c.s.cfg.Store.ResidentReply(ctx, f.ticket, f.pin, text)
+	switch buurtloket.ErrorCode(err) {
+	case "":
+	case buurtloket.ECONFLICT:
+		c.say(buurtloket.ECONFLICT, "ui.follow.closed")
+		return
+	case buurtloket.ELIMITED:
+		c.say(buurtloket.ELIMITED, "ui.follow.limited")
+		return
+	case buurtloket.ELOCKED, buurtloket.ENOTFOUND:
+		// Locked by wrong PINs elsewhere since it was opened, or purged.
+		c.followed = nil
+		if buurtloket.ErrorCode(err) == buurtloket.ELOCKED {
+			c.sayLocked(err)
+		} else {
+			c.say(buurtloket.ENOTFOUND, "ui.follow.wrong")
 		}
+		return
+	default:
 		c.sendError(err)
 		return
 	}
-	r, err := c.s.cfg.Store.RequestByTicket(ctx, c.followTicket, c.followPIN)
+	r, err := c.s.cfg.Store.Request(ctx, f.id)
 	if err != nil {
 		c.sendError(err)
 		return
 	}
-	c.showFollow(ctx, r)
+	c.showFollow(ctx, r, 0)
 }
 
-func (c *conn) showFollow(ctx context.Context, r *buurtloket.Request) {
-	thread, err := c.s.cfg.Store.Thread(ctx, r.ID)
+// more sends the messages before the one with ID before.
+func (c *conn) more(ctx context.Context, before int64) {
+	f := c.opened()
+	if f == nil {
+		return
+	}
+	r, err := c.s.cfg.Store.Request(ctx, f.id)
+	if err != nil {
+		c.sendError(err)
+		return
+	}
+	c.showFollow(ctx, r, before)
+}
+
+// showFollow sends a page of the thread: the newest messages, or with
+// before the ones older than that message.
+func (c *conn) showFollow(ctx context.Context, r *buurtloket.Request, before int64) {
+	thread, older, err := c.s.cfg.Store.ThreadPage(ctx, r.ID, before, threadPage)
 	if err != nil {
 		c.sendError(err)
 		return
@@ -87,12 +157,35 @@ func (c *conn) showFollow(ctx context.Context, r *buurtloket.Request) {
 	lang := c.sess.Lang
 	cat := e.Content().Catalog
 	f := followFrame{Type: "follow", Ticket: r.Ticket, Status: cat.Text(lang, r.Status.MessageID()),
-		CanReply: r.Status != buurtloket.StatusClosed, Messages: []messageDTO{}, UI: followWords(e, lang)}
+		CanReply: r.Status != buurtloket.StatusClosed, Messages: []messageDTO{}, Older: older, Before: before != 0, UI: followWords(e, lang)}
 	for _, m := range thread {
 		// Staff names stay inside: the resident sees "staff member".
-		f.Messages = append(f.Messages, messageDTO{FromStaff: m.Author == buurtloket.AuthorStaff, Body: m.Body, When: m.CreatedAt.Format("2006-01-02")})
+		f.Messages = append(f.Messages, messageDTO{ID: m.ID, FromStaff: m.Author == buurtloket.AuthorStaff, Body: m.Body, When: m.CreatedAt.Format("2006-01-02")})
 	}
 	c.queue(f)
+}
+
+// sayLocked tells the resident how long a locked code must wait, or that
+// staff can open it.
+func (c *conn) sayLocked(err error) {
+	until, _ := buurtloket.Until(err)
+	if until.IsZero() {
+		c.say(buurtloket.ELOCKED, "ui.follow.locked_staff")
+		return
+	}
+	c.sayWait(time.Until(until))
+}
+
+// sayWait tells the resident to try again after d, in whole minutes up to
+// an hour and a half, else in hours; always rounded up.
+func (c *conn) sayWait(d time.Duration) {
+	cat := c.s.cfg.Engine().Content().Catalog
+	id, n := "ui.follow.locked_minutes", int(math.Ceil(d.Minutes()))
+	if d > 90*time.Minute {
+		id, n = "ui.follow.locked_hours", int(math.Ceil(d.Hours()))
+	}
+	n = max(n, 1)
+	c.queue(errorFrame{Type: "error", Code: buurtloket.ELOCKED, Message: id, Say: cat.Plural(c.sess.Lang, id, n, nil)})
 }
 
 func followWords(e *dialogs.Engine, lang string) *followTexts {
@@ -101,5 +194,6 @@ func followWords(e *dialogs.Engine, lang string) *followTexts {
 	return &followTexts{
 		Title: t("ui.follow.title"), Status: t("ui.follow.status"), Staff: t("ui.follow.staff"), You: t("ui.follow.you"),
 		None: t("ui.follow.none"), Reply: t("ui.follow.reply"), Send: t("ui.text.send"), Closed: t("ui.follow.closed"), Back: ui.Back,
+		More: t("ui.follow.more"),
 	}
 }

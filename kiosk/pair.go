@@ -3,7 +3,6 @@ package kiosk
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"buurtloket"
@@ -80,47 +79,4 @@ func (c *conn) unpair() {
 	c.s.cfg.Logger.Warn("kiosk revoked: its page is closed", "kiosk", c.kiosk.ID)
 	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(closeUnpaired, "not paired"), time.Now().Add(time.Second))
 	c.ws.Close()
-}
-
-// refuseKiosk answers a kiosk page that cannot be served. Not paired: it
-// tells whoever stands at the kiosk what to do, in Dutch and English (the
-// page cannot know their language yet). The store not answering: a calm
-// "one moment". Both look again by themselves (static/retry.js), so that a
-// kiosk does not stay stuck on a screen that no longer holds.
-func (s *Server) refuseKiosk(w http.ResponseWriter, r *http.Request, err error) {
-	e := s.cfg.Engine()
-	cat := e.Content().Catalog
-	src := cat.SourceLanguage()
-	pageHeaders(w.Header())
-	// The emergency numbers are on every screen, this one too.
-	type call struct{ Label, Number, Tel string }
-	var calls []call
-	for _, a := range strip(e, src) {
-		c := call{Label: a.Label, Tel: telDigits(a.Phone)}
-		if !strings.Contains(a.Label, a.Phone) {
-			c.Number = a.Phone // a kiosk cannot dial: the number shows
-		}
-		calls = append(calls, c)
-	}
-	data := map[string]any{"Lang": src, "Mode": "kiosk", "Title": cat.Text(src, "ui.page.title"), "Unpaired": true, "Strip": calls}
-	if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
-		w.WriteHeader(http.StatusForbidden)
-		data["Retry"] = 60
-		data["Texts"] = []string{cat.Text(src, "ui.kiosk.unpaired"), cat.Text("en", "ui.kiosk.unpaired")}
-	} else {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		data["Retry"] = 10
-		data["Texts"] = []string{cat.Text(src, "ui.page.reconnecting"), cat.Text("en", "ui.page.reconnecting")}
-	}
-	s.page.Execute(w, data)
-}
-
-// telDigits keeps what a tel: link may hold of a phone number.
-func telDigits(phone string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '+' || (r >= '0' && r <= '9') {
-			return r
-		}
-		return -1
-	}, phone)
 }

@@ -14,6 +14,7 @@ import (
 //	{"type":"input","input":{"type":"choose","choice":"rent"}}
 //	{"type":"follow","ticket":"K7QM-3XHD","pin":"1234"}   (I have a ticket code)
 //	{"type":"reply","text":"..."}                         (answer staff, while following)
+//	{"type":"more","before":123}                          (older messages, while following)
 //	{"type":"still"}                                      (the resident is still there)
 //
 // with an input of the engine's types (choose, text, contact, skip, back,
@@ -35,16 +36,18 @@ type clientFrame struct {
 	Ticket string      `json:"ticket,omitempty"` // follow
 	PIN    string      `json:"pin,omitempty"`    // follow
 	Text   string      `json:"text,omitempty"`   // reply
+	Before int64       `json:"before,omitempty"` // more
 }
 
 // request is what a frame asks: an input for the dialog, following a
 // request with its code and PIN, or answering staff on it.
 type request struct {
-	kind   string // "input", "follow", "reply" or "still"
+	kind   string // "input", "follow", "reply", "more" or "still"
 	input  dialogs.Input
 	ticket string
 	pin    string
 	text   string
+	before int64
 }
 
 type clientInput struct {
@@ -97,6 +100,11 @@ func parseFrame(data []byte) (request, error) {
 		return request{kind: "follow", ticket: f.Ticket, pin: f.PIN}, nil
 	case "reply":
 		return request{kind: "reply", text: f.Text}, nil
+	case "more":
+		if f.Before <= 0 {
+			return request{}, buurtloket.Errorf(buurtloket.EINVALID, "more needs the ID of the oldest message shown")
+		}
+		return request{kind: "more", before: f.Before}, nil
 	case "still":
 		return request{kind: "still"}, nil
 	case "input":
@@ -114,18 +122,23 @@ func parseFrame(data []byte) (request, error) {
 	return request{kind: "input", input: in}, nil
 }
 
-// followFrame shows a followed request: its status in plain words and the
-// thread (staff names never shown), in the resident's language.
+// followFrame shows a followed request: its status in plain words and a
+// page of the thread (staff names never shown), in the resident's language.
+// Older says that older messages remain; Before, that these messages come
+// before the ones the page shows (an answer to "more").
 type followFrame struct {
 	Type     string       `json:"type"`
 	Ticket   string       `json:"ticket"`
 	Status   string       `json:"status"`
 	Messages []messageDTO `json:"messages"`
+	Older    bool         `json:"older,omitempty"`
+	Before   bool         `json:"before,omitempty"`
 	CanReply bool         `json:"canReply"`
 	UI       *followTexts `json:"ui"`
 }
 
 type messageDTO struct {
+	ID        int64  `json:"id"`
 	FromStaff bool   `json:"fromStaff"`
 	Body      string `json:"body"`
 	When      string `json:"when"` // 2026-03-02

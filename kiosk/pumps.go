@@ -21,6 +21,7 @@ import (
 const (
 	writeWait = 10 * time.Second // to write one frame
 	sendQueue = 16               // frames waiting for a slow page; more closes it
+	sendBytes = 1 << 20          // bytes waiting for a slow page; more closes it
 	storeWait = 10 * time.Second // for the work of one frame: engine and storage
 
 	// A page sends a few inputs a second at most; a flood is slowed down
@@ -32,12 +33,13 @@ const (
 
 func (s *Server) serveWebSocket(mode *Mode) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		cookie, err := r.Cookie(cookieName)
-		if err != nil || len(cookie.Value) != 43 {
+		cookie, ok := s.validCookie(r)
+		if !ok {
 			http.Error(w, "open the page first", http.StatusBadRequest)
 			return
 		}
 		var kiosk *buurtloket.Kiosk
+		var err error
 		if mode.Channel == buurtloket.ChannelKiosk {
 			if kiosk, err = s.kiosk(r); err != nil {
 				if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
@@ -48,16 +50,25 @@ func (s *Server) serveWebSocket(mode *Mode) http.HandlerFunc {
 				return
 			}
 		}
-		if !s.admit(mode) {
+		switch s.admit(mode, kiosk) {
+		case "":
+		case "kiosk":
+			http.Error(w, "this kiosk has too many pages open", http.StatusTooManyRequests)
+			return
+		default:
 			http.Error(w, "too many pages open: try again shortly", http.StatusServiceUnavailable)
 			return
 		}
 		ws, err := s.upgrader.Upgrade(w, r, nil)
 		if err != nil {
-			s.leave(mode)
+			s.leave(kiosk)
 			return // the upgrader has answered
 		}
-		c := &conn{s: s, mode: mode, ws: ws, key: storeKey(mode, cookie.Value),
+		var kioskID int64
+		if kiosk != nil {
+			kioskID = kiosk.ID
+		}
+		c := &conn{s: s, mode: mode, ws: ws, key: storeKey(mode, cookie), client: clientKey(r, s.cfg.TrustProxy, kioskID),
 			tokens: floodBurst, last: time.Now(), done: make(chan struct{}, 1), kiosk: kiosk}
 		c.wmu.Lock()
 		c.ping = time.AfterFunc(mode.Ping, c.sendPing)
@@ -72,34 +83,48 @@ func (s *Server) serveWebSocket(mode *Mode) http.HandlerFunc {
 func (c *conn) readPump(lang string) {
 	defer func() {
 		c.s.track(c, false)
-		c.s.leave(c.mode)
+		c.s.leave(c.kiosk)
 		c.shut()
 	}()
-	c.ws.SetReadLimit(maxFrame)
 	c.ws.SetReadDeadline(time.Now().Add(c.mode.pongWait()))
 	c.ws.SetPongHandler(func(string) error { c.ws.SetReadDeadline(time.Now().Add(c.mode.pongWait())); return nil })
+	// Pings from the page count against its flood allowance like frames:
+	// gorilla answers each with a pong, which is a write.
+	c.ws.SetPingHandler(func(data string) error {
+		if c.flooding() {
+			return errFlood
+		}
+		// As gorilla's own ping handler does.
+		err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeWait))
+		var ne net.Error
+		if errors.Is(err, websocket.ErrCloseSent) || (errors.As(err, &ne) && ne.Timeout()) {
+			return nil
+		}
+		return err
+	})
 	if !c.onWorker(func(ctx context.Context) { c.open(ctx, lang) }) {
 		return
 	}
 	for {
-		kind, data, err := c.ws.ReadMessage()
+		kind, data, err := c.read()
+		if errors.Is(err, errTooLarge) {
+			// Said first, then closed: the rest of the frame is not read.
+			c.sendError(buurtloket.Errorf(buurtloket.ETOOLARGE, "a frame may be at most %d bytes", maxFrame))
+			c.wmu.Lock()
+			c.closeCode = websocket.CloseMessageTooBig
+			c.wmu.Unlock()
+			return
+		}
 		if err != nil {
-			if websocket.IsUnexpectedCloseError(err, websocket.CloseGoingAway, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived) {
+			if !errors.Is(err, errFlood) && websocket.IsUnexpectedCloseError(err, websocket.CloseGoingAway, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived) {
 				c.s.cfg.Logger.Info("page connection ended", "mode", c.mode.Name, "reason", endReason(err))
 			}
 			return
 		}
 		c.ws.SetReadDeadline(time.Now().Add(c.mode.pongWait()))
-		if !c.allow() {
-			c.strikes++
+		if c.flooding() {
 			if c.strikes > floodStrikes {
-				c.s.cfg.Logger.Warn("page flooding: connection closed", "mode", c.mode.Name)
 				return
-			}
-			// Dropped; the page hears about it once a second at most.
-			if time.Since(c.noticed) > time.Second {
-				c.noticed = time.Now()
-				c.sendError(buurtloket.Errorf(buurtloket.EINVALID, "too many messages: slow down"))
 			}
 			continue
 		}
@@ -111,6 +136,49 @@ func (c *conn) readPump(lang string) {
 			return
 		}
 	}
+}
+
+var (
+	errTooLarge = errors.New("frame too large")
+	errFlood    = errors.New("page flooding")
+)
+
+// read reads the next frame, at most maxFrame bytes of it: a larger one is
+// errTooLarge, so that the page can be told before the connection closes
+// (gorilla's own read limit closes it at once, with no word to the page).
+func (c *conn) read() (int, []byte, error) {
+	kind, r, err := c.ws.NextReader()
+	if err != nil {
+		return 0, nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxFrame+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(data) > maxFrame {
+		return 0, nil, errTooLarge
+	}
+	return kind, data, nil
+}
+
+// flooding takes a token for a frame or ping from the page's bucket, and
+// tells whether the page sends too much; a page that keeps flooding is
+// closed (strikes past floodStrikes).
+func (c *conn) flooding() bool {
+	if c.allow() {
+		return false
+	}
+	c.strikes++
+	if c.strikes > floodStrikes {
+		c.s.cfg.Logger.Warn("page flooding: connection closed", "mode", c.mode.Name)
+		return true
+	}
+	// Dropped; the page hears about it once a second at most.
+	if time.Since(c.noticed) > time.Second {
+		c.noticed = time.Now()
+		c.sendError(buurtloket.Errorf(buurtloket.EINVALID, "too many messages: slow down"))
+	}
+	return true
 }
 
 // onWorker runs f on one of the server's workers and waits for it; it
@@ -140,13 +208,14 @@ func (c *conn) enqueue(data []byte) {
 		c.wmu.Unlock()
 		return
 	}
-	if len(c.pending) >= sendQueue {
+	if len(c.pending) >= sendQueue || c.pendingBytes+len(data) > sendBytes {
 		c.wmu.Unlock()
 		// The page does not keep up; it will reconnect and resume.
 		c.ws.Close()
 		return
 	}
 	c.pending = append(c.pending, data)
+	c.pendingBytes += len(data)
 	start := !c.writing
 	c.writing = true
 	c.wmu.Unlock()
@@ -162,7 +231,7 @@ func (c *conn) writePump() {
 	for {
 		c.wmu.Lock()
 		if len(c.pending) == 0 {
-			c.pending, c.writing = nil, false
+			c.pending, c.pendingBytes, c.writing = nil, 0, false
 			closing := c.closing
 			c.wmu.Unlock()
 			if closing {
@@ -173,12 +242,13 @@ func (c *conn) writePump() {
 		msg := c.pending[0]
 		c.pending[0] = nil
 		c.pending = c.pending[1:]
+		c.pendingBytes -= len(msg)
 		c.wmu.Unlock()
 		c.ws.SetWriteDeadline(time.Now().Add(writeWait))
 		if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
 			c.ws.Close() // the read pump then ends
 			c.wmu.Lock()
-			c.pending, c.writing, c.closing = nil, false, true
+			c.pending, c.pendingBytes, c.writing, c.closing = nil, 0, false, true
 			c.wmu.Unlock()
 			return
 		}
@@ -223,7 +293,11 @@ func (c *conn) shut() {
 }
 
 func (c *conn) finish() {
-	c.ws.WriteControl(websocket.CloseMessage, []byte{}, time.Now().Add(time.Second))
+	msg := []byte{}
+	if c.closeCode != 0 {
+		msg = websocket.FormatCloseMessage(c.closeCode, "")
+	}
+	c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
 	c.ws.Close()
 }
 

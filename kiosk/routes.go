@@ -3,6 +3,7 @@ package kiosk
 import (
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"buurtloket/pictograms"
 )
@@ -22,10 +23,19 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// cacheable lets browsers keep assets that hold nothing of a resident.
+// cacheable serves assets that hold nothing of a resident: browsers may
+// keep them. Folders are not listed, and no asset may be taken for
+// another type or run script of its own (an SVG opened by itself).
 func cacheable(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; sandbox")
+		w.Header().Set("Referrer-Policy", "no-referrer")
 		h.ServeHTTP(w, r)
 	})
 }

@@ -6,6 +6,7 @@
 package kiosk
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"embed"
@@ -48,6 +49,11 @@ type Mode struct {
 // second more, so that a pong on a busy machine is not late.
 func (m *Mode) pongWait() time.Duration { return m.Ping + max(m.Ping/9, time.Second) }
 
+// stillEvery is how often touches ("still") are written to the store at
+// most: once a minute, and often enough that the stored session does not
+// end while the resident is still there.
+func (m *Mode) stillEvery() time.Duration { return min(time.Minute, m.Sessions/2) }
+
 var (
 	// A kiosk's stored session ends when the page's idle warning would
 	// have wiped it, also when the page cannot (a crash, a lost network):
@@ -81,6 +87,18 @@ type Config struct {
 	// Telegram bot's deep link for the ticket, once a bot is configured.
 	// It gets the ticket code only, never the PIN.
 	FollowLink func(ticket string) string
+	// Sealer signs the session cookies, so that only cookies this
+	// service issued (any instance with the same key) name a session.
+	// Nil: a key of this process's own, as in tests.
+	Sealer *buurtloket.Sealer
+	// TrustProxy takes the client's address from the X-Real-IP header a
+	// reverse proxy in front sets (docs/deploy.md), for the limits per
+	// client. Without a proxy it must stay off: a client could set it.
+	TrustProxy bool
+	// MaxKioskPages caps the pages one paired kiosk may have open at once
+	// (default 3: a kiosk shows one, and a reconnect may overlap). A
+	// leaked pairing cookie cannot open many.
+	MaxKioskPages int
 }
 
 // Server serves the page and its WebSocket.
@@ -93,7 +111,10 @@ type Server struct {
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
-	phones int // phone pages admitted and not yet gone
+	phones int           // phone pages admitted and not yet gone
+	kiosks map[int64]int // pages open per kiosk
+
+	guards *guards
 
 	// work runs the inputs of every connection on a few goroutines, so
 	// that the deep stacks of the engine, JSON and storage are not kept
@@ -121,8 +142,14 @@ func New(cfg Config) *Server {
 			m.Ping = KioskMode.Ping
 		}
 	}
+	if cfg.Sealer == nil {
+		cfg.Sealer, _ = buurtloket.NewSealer(buurtloket.NewKey())
+	}
+	if cfg.MaxKioskPages <= 0 {
+		cfg.MaxKioskPages = 3
+	}
 	s := &Server{cfg: cfg, page: template.Must(template.New("page").Parse(pageTemplate)), conns: map[*conn]struct{}{},
-		work: make(chan func()), stop: make(chan struct{}), metrics: newMetrics()}
+		kiosks: map[int64]int{}, guards: newGuards(), work: make(chan func()), stop: make(chan struct{}), metrics: newMetrics()}
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
 		s.publicOrigin = u.Scheme + "://" + u.Host
 	}
@@ -162,18 +189,47 @@ func (s *Server) secure(r *http.Request) bool {
 
 const cookieName = "buurtloket_session"
 
-// sessionCookie returns the browser's session cookie, setting a new one
-// when there is none. The cookie holds no data: only a random name for the
-// stored session.
-func (s *Server) sessionCookie(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(cookieName); err == nil && len(c.Value) == 43 {
-		return c.Value
+// The session cookie is a random name and the server's signature on it:
+// 32 random bytes and a 16-byte MAC, base64 without padding, with a dot.
+const (
+	cookieRandom = 43 // base64 of 32 bytes
+	cookieLen    = cookieRandom + 1 + 22
+)
+
+// sessionCookie returns the browser's session cookie if the server issued
+// it, and otherwise issues a new one, unless this address asked for too
+// many new sessions lately: then it returns "" and the caller refuses the
+// page. The cookie holds no data: only a random name for the stored
+// session (which is written once the resident does something).
+func (s *Server) sessionCookie(w http.ResponseWriter, r *http.Request, mode *Mode) string {
+	if v, ok := s.validCookie(r); ok {
+		return v
+	}
+	if mode.Channel != buurtloket.ChannelKiosk {
+		if ok, _ := s.guards.sessions.Allow(clientAddr(r, s.cfg.TrustProxy), time.Now()); !ok {
+			return ""
+		}
 	}
 	b := make([]byte, 32)
 	rand.Read(b)
 	v := base64.RawURLEncoding.EncodeToString(b)
+	v += "." + base64.RawURLEncoding.EncodeToString(s.cfg.Sealer.Sign("session cookie", []byte(v))[:16])
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: v, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(r)})
 	return v
+}
+
+// validCookie returns the request's session cookie if this service
+// issued it: any other value names no session and stores nothing.
+func (s *Server) validCookie(r *http.Request) (string, bool) {
+	c, err := r.Cookie(cookieName)
+	if err != nil || len(c.Value) != cookieLen || c.Value[cookieRandom] != '.' {
+		return "", false
+	}
+	mac, err := base64.RawURLEncoding.DecodeString(c.Value[cookieRandom+1:])
+	if err != nil || !hmac.Equal(mac, s.cfg.Sealer.Sign("session cookie", []byte(c.Value[:cookieRandom]))[:16]) {
+		return "", false
+	}
+	return c.Value, true
 }
 
 // storeKey is the stored session's name: a hash of the cookie, so that a
@@ -204,29 +260,39 @@ func (s *Server) CloseConnections() {
 	}
 }
 
-// admit takes a place for a new page, and says no when the phone pages
-// are at MaxPhonePages. Kiosks are always admitted: a flood of phone
-// connections must not lock out the buurthuis.
-func (s *Server) admit(mode *Mode) bool {
+// admit takes a place for a new page, and says why not (a reason for the
+// metrics) when the phone pages are at MaxPhonePages or the kiosk has
+// MaxKioskPages open. Kiosks are never refused for phones: a flood of
+// phone connections must not lock out the buurthuis.
+func (s *Server) admit(mode *Mode, kiosk *buurtloket.Kiosk) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if mode.Channel != buurtloket.ChannelKiosk && s.cfg.MaxPhonePages > 0 && s.phones >= s.cfg.MaxPhonePages {
-		s.metrics.turnedAway.Inc()
-		return false
-	}
-	if mode.Channel != buurtloket.ChannelKiosk {
+	switch {
+	case kiosk != nil && s.kiosks[kiosk.ID] >= s.cfg.MaxKioskPages:
+		s.metrics.turnedAway.WithLabelValues("kiosk").Inc()
+		return "kiosk"
+	case kiosk != nil:
+		s.kiosks[kiosk.ID]++
+	case s.cfg.MaxPhonePages > 0 && s.phones >= s.cfg.MaxPhonePages:
+		s.metrics.turnedAway.WithLabelValues("phones").Inc()
+		return "phones"
+	default:
 		s.phones++
 	}
-	return true
+	return ""
 }
 
 // leave gives the place of a page back.
-func (s *Server) leave(mode *Mode) {
-	if mode.Channel != buurtloket.ChannelKiosk {
-		s.mu.Lock()
-		s.phones--
-		s.mu.Unlock()
+func (s *Server) leave(kiosk *buurtloket.Kiosk) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if kiosk != nil {
+		if s.kiosks[kiosk.ID]--; s.kiosks[kiosk.ID] <= 0 {
+			delete(s.kiosks, kiosk.ID)
+		}
+		return
 	}
+	s.phones--
 }
 
 func (s *Server) track(c *conn, on bool) {

@@ -57,7 +57,7 @@ func testConfig(t testing.TB) (Config, *sqlite.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam()}, store
+	return Config{Engine: func() *dialogs.Engine { return engine }, Store: store, Wijken: wijken.Schiedam(), Sealer: sealer}, store
 }
 
 // newEnvWith lets a test change the web channel's configuration.
@@ -265,8 +265,12 @@ func TestHostileFrames(t *testing.T) {
 	if page, _ := env.store.Inbox(context.Background(), buurtloket.InboxQuery{}); len(page.Requests) != 0 {
 		t.Fatal("hostile frames stored a request")
 	}
-	// An oversized frame closes the connection with "message too big".
+	// An oversized frame is told, then the connection is closed with
+	// "message too big".
 	c.sendRaw(`{"type":"input","input":{"type":"text","text":"` + strings.Repeat("a", maxFrame) + `"}}`)
+	if f := c.read(); f.Type != "error" || f.Code != buurtloket.ETOOLARGE || !strings.Contains(f.Message, "at most") {
+		t.Fatalf("an oversized frame must be told before the close: %+v", f)
+	}
 	c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, _, err := c.ws.ReadMessage()
 	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
@@ -447,10 +451,10 @@ func TestFollowWithTicketCode(t *testing.T) {
 		t.Fatalf("a reply after stop: %v", f)
 	}
 	// Guessing is limited.
-	for i := 0; i < maxWrongTries; i++ {
+	for i := 0; i < buurtloket.FreeWrongPINs; i++ {
 		send(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": wrong})
 	}
-	if f := send(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": rec.PIN}); f["type"] != "error" || !strings.Contains(fmt.Sprint(f["say"]), "10") {
+	if f := send(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": rec.PIN}); f["type"] != "error" || f["code"] != buurtloket.ELOCKED || !strings.Contains(fmt.Sprint(f["say"]), "15 minut") {
 		t.Fatalf("after too many wrong tries even the right PIN must wait: %v", f)
 	}
 }
@@ -678,7 +682,7 @@ func TestResumeAfterServerRestart(t *testing.T) {
 	// The old server goes; a new one comes, with new engine and state.
 	content, _ := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
 	engine := dialogs.NewEngine(content)
-	web := New(Config{Engine: func() *dialogs.Engine { return engine }, Store: env.store, Wijken: wijken.Schiedam()})
+	web := New(Config{Engine: func() *dialogs.Engine { return engine }, Store: env.store, Wijken: wijken.Schiedam(), Sealer: env.web.cfg.Sealer})
 	old := env.srv
 	env.srv = httptest.NewServer(web.Handler())
 	old.Close()

@@ -123,15 +123,24 @@
     resetIdle();
   }
 
+  // The thread comes a page at a time, newest last; "more" asks for the
+  // page before the oldest message shown.
+  let thread = [], threadOlder = false;
+
   function renderFollow(f) {
     const t = f.ui;
+    thread = f.before ? f.messages.concat(thread) : f.messages;
+    threadOlder = !!f.older;
     const parts = [el("h1", { id: "prompt", text: t.title }),
       el("p", {}, el("span", { text: t.status + ": " }), el("strong", { id: "follow-status", text: f.status })),
       el("p", { class: "code", dir: "ltr", text: f.ticket })];
-    if (f.messages.length === 0) parts.push(el("p", { class: "notice", text: t.none }));
-    parts.push(el("ol", { class: "thread" }, ...f.messages.map((m) => el("li", { class: m.fromStaff ? "staff" : "resident" },
+    if (thread.length === 0) parts.push(el("p", { class: "notice", text: t.none }));
+    if (threadOlder && thread.length > 0) {
+      parts.push(el("button", { type: "button", id: "follow-more", onclick: () => ws && ws.send(JSON.stringify({ type: "more", before: thread[0].id })) }, t.more));
+    }
+    parts.push(el("ol", { class: "thread" }, ...thread.map((m) => el("li", { class: m.fromStaff ? "staff" : "resident" },
       el("span", { class: "who", text: (m.fromStaff ? t.staff : t.you) + " · " + m.when }),
-      el("p", { class: "body", text: m.body })))));
+      el("p", { class: "body", dir: "auto", text: m.body })))));
     if (f.canReply) {
       const answer = el("textarea", { id: "f-reply", name: "reply", "aria-label": t.reply, maxlength: "4000", autocomplete: "off" });
       attachKeyboard(answer, lastFrame ? lastFrame.view.lang : "nl");
@@ -149,6 +158,8 @@
 
   function wipe() {
     hideKeyboard();
+    thread = [];
+    threadOlder = false;
     screen.replaceChildren();
     delete screen.dataset.step;
     globals.replaceChildren();
@@ -398,7 +409,10 @@
     clearTimeout(idleTimer);
     if (countdown) { clearInterval(countdown); countdown = null; hideOverlay("idle"); }
     if (!ui || (mode !== "kiosk" && !lastFrame)) return;
-    if (lastFrame && lastFrame.view.flow === "start" && !lastFrame.view.emergency && mode === "kiosk") return; // nothing to forget
+    // Nothing to forget on the kiosk's start menu itself; every other
+    // screen (a flow, the code form, a thread opened with a code) is wiped.
+    const onStart = (screen.dataset.step || "").startsWith("start/") && lastFrame && !lastFrame.view.emergency;
+    if (onStart && mode === "kiosk") return;
     idleTimer = setTimeout(warnIdle, ui.idleSeconds * 1000);
   }
 

@@ -1,0 +1,474 @@
+package kiosk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"buurtloket"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// sendJSON sends a frame and returns the next frame as a map.
+func (c *client) sendJSON(v map[string]any) map[string]any {
+	c.t.Helper()
+	data, _ := json.Marshal(v)
+	c.sendRaw(string(data))
+	c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, msg, err := c.ws.ReadMessage()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var f map[string]any
+	if err := json.Unmarshal(msg, &f); err != nil {
+		c.t.Fatal(err)
+	}
+	return f
+}
+
+// submitFor stores a request as a kiosk would, and returns its receipt.
+func submitFor(t *testing.T, env *testEnv, key string) buurtloket.Receipt {
+	t.Helper()
+	rec, err := env.store.Submit(context.Background(), buurtloket.NewRequest{Key: key, Topic: buurtloket.TopicMoney,
+		Priority: buurtloket.PriorityNormal, Channel: buurtloket.ChannelKiosk, Lang: "nl", Summary: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+func otherPIN(pin string) string {
+	if pin == "0000" {
+		return "1111"
+	}
+	return "0000"
+}
+
+// TestWrongPINsCountPerTicket: the attack that found all 10,000 PINs over
+// 2,002 connections. A new connection no longer starts at zero: the
+// ticket locks after FreeWrongPINs, for every connection, and the right
+// PIN waits too.
+func TestWrongPINsCountPerTicket(t *testing.T) {
+	env := newEnv(t)
+	rec := submitFor(t, env, "guess-1")
+	env.page(t, "/")
+	wrong := otherPIN(rec.PIN)
+	for i := 0; i < buurtloket.FreeWrongPINs-1; i++ {
+		c := env.dial(t, "/ws") // a new connection for every try
+		c.read()
+		if f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": wrong}); f["code"] != buurtloket.ENOTFOUND {
+			t.Fatalf("wrong try %d: %v", i+1, f)
+		}
+		c.ws.Close()
+	}
+	c := env.dial(t, "/ws")
+	c.read()
+	f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": wrong})
+	if f["code"] != buurtloket.ELOCKED || !strings.Contains(fmt.Sprint(f["say"]), "15 minuten") || !strings.Contains(fmt.Sprint(f["say"]), "medewerker") {
+		t.Fatalf("the try that locks must say how long to wait and that staff can help: %v", f)
+	}
+	c2 := env.dial(t, "/ws")
+	c2.read()
+	if f := c2.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": rec.PIN}); f["code"] != buurtloket.ELOCKED {
+		t.Fatalf("a locked ticket opened with the right PIN on another connection: %v", f)
+	}
+	m := env.web.metrics
+	if got := testutil.ToFloat64(m.wrongPINs); got != float64(buurtloket.FreeWrongPINs-1) {
+		t.Errorf("wrong PINs in the metrics: %v", got)
+	}
+	if got := testutil.ToFloat64(m.followRefused.WithLabelValues("locked")); got != 2 {
+		t.Errorf("locked refusals in the metrics: %v", got)
+	}
+	// Staff unlock it; the resident gets in.
+	if err := env.store.UnlockPIN(context.Background(), rec.ID, "staff:test"); err != nil {
+		t.Fatal(err)
+	}
+	if f := c2.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": rec.PIN}); f["type"] != "follow" {
+		t.Fatalf("after the unlock: %v", f)
+	}
+}
+
+// TestWrongCodesAreLimitedPerClient: one client cannot try one PIN on
+// each of many tickets either: past the client's allowance it waits,
+// without the store being asked.
+func TestWrongCodesAreLimitedPerClient(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	c := env.dial(t, "/ws")
+	c.read()
+	burst := env.web.guards.wrongPhone.Burst
+	for i := 0; i < burst; i++ {
+		rec := submitFor(t, env, fmt.Sprint("many-", i))
+		if f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": otherPIN(rec.PIN)}); f["code"] != buurtloket.ENOTFOUND {
+			t.Fatalf("try %d: %v", i+1, f)
+		}
+	}
+	rec := submitFor(t, env, "many-last")
+	f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": rec.PIN})
+	if f["code"] != buurtloket.ELOCKED || !strings.Contains(fmt.Sprint(f["say"]), "minu") {
+		t.Fatalf("past the client's allowance: %v", f)
+	}
+	if got := testutil.ToFloat64(env.web.metrics.followRefused.WithLabelValues("client")); got != 1 {
+		t.Errorf("client refusals in the metrics: %v", got)
+	}
+	// The store was not asked: the ticket has no wrong PIN counted.
+	r, _ := env.store.Request(context.Background(), rec.ID)
+	if r.PINLock.Wrong != 0 {
+		t.Fatalf("the refused try reached the store: %+v", r.PINLock)
+	}
+}
+
+// TestThreadComesInPages: a long thread comes twenty messages at a time,
+// the newest first, and older ones on request.
+func TestThreadComesInPages(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	rec := submitFor(t, env, "long")
+	for i := 0; i < 30; i++ {
+		if _, err := env.store.Reply(ctx, rec.ID, "staff:test", fmt.Sprint("bericht ", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.page(t, "/")
+	c := env.dial(t, "/ws")
+	c.read()
+	f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": rec.PIN})
+	msgs := f["messages"].([]any)
+	if len(msgs) != threadPage || f["older"] != true || msgs[threadPage-1].(map[string]any)["body"] != "bericht 29" {
+		t.Fatalf("first page: %d messages, older %v", len(msgs), f["older"])
+	}
+	oldest := msgs[0].(map[string]any)["id"]
+	f = c.sendJSON(map[string]any{"type": "more", "before": oldest})
+	msgs = f["messages"].([]any)
+	if len(msgs) != 10 || f["older"] == true || f["before"] != true || msgs[0].(map[string]any)["body"] != "bericht 0" {
+		t.Fatalf("second page: %d messages, older %v, before %v", len(msgs), f["older"], f["before"])
+	}
+	// A resident who writes fast is slowed down; the store's bounds hold
+	// across connections and instances.
+	slowed := false
+	for i := 0; i < 10 && !slowed; i++ {
+		f = c.sendJSON(map[string]any{"type": "reply", "text": fmt.Sprint("antwoord ", i)})
+		slowed = f["code"] == buurtloket.ELIMITED
+	}
+	if !slowed {
+		t.Fatal("ten replies within a second were all taken")
+	}
+}
+
+// TestSlowReadersCannotExhaustMemory: the attack that grew the server from
+// 180 to 725 MB: a full thread, asked for again and again by pages that
+// do not read. Frames are a page of the thread, and a page's queue is
+// bounded in bytes, so the heap stays small.
+func TestSlowReadersCannotExhaustMemory(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	rec := submitFor(t, env, "full")
+	body := strings.Repeat("é", buurtloket.MaxMessageChars)
+	for i := 0; i < buurtloket.MaxThread/2; i++ {
+		if _, err := env.store.Reply(ctx, rec.ID, "staff:test", body); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.store.ResidentReply(ctx, rec.Ticket, rec.PIN, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.page(t, "/")
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	var wg sync.WaitGroup
+	var sent atomic.Int64
+	for i := 0; i < 4; i++ {
+		ws, _, err := dialRaw(env, "/ws")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			frame := fmt.Sprintf(`{"type":"follow","ticket":%q,"pin":%q}`, rec.Ticket, rec.PIN)
+			// Within the flood allowance, never reading an answer.
+			for j := 0; j < 40; j++ {
+				if ws.WriteMessage(websocket.TextMessage, []byte(frame)) != nil {
+					return
+				}
+				sent.Add(1)
+				time.Sleep(110 * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	grown := int64(heap()) - int64(before)
+	t.Logf("%d follow frames sent by pages that do not read; heap grew %d KB", sent.Load(), grown>>10)
+	if grown > 16<<20 {
+		t.Fatalf("the heap grew %d MB under pages that do not read", grown>>20)
+	}
+}
+
+// TestReceiptSurvivesTheEmergencyNumbers: opening and closing the
+// emergency numbers on the end screen, or reconnecting, shows the code and
+// PIN again; leaving forgets them.
+func TestReceiptSurvivesTheEmergencyNumbers(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	c := env.dial(t, "/ws")
+	c.read()
+	end := walkWorry(c)
+	c.do(map[string]any{"type": "emergency"})
+	f := c.do(map[string]any{"type": "close"})
+	if f.View.Step != "sent" || f.Receipt == nil || f.Receipt.PIN != end.Receipt.PIN || f.Receipt.Ticket != end.Receipt.Ticket {
+		t.Fatalf("after the emergency numbers: %s receipt %+v", f.View.Step, f.Receipt)
+	}
+	c.ws.Close()
+	c = env.dial(t, "/ws")
+	if f := c.read(); f.Receipt == nil || f.Receipt.PIN != end.Receipt.PIN {
+		t.Fatalf("after reconnecting: %s receipt %+v", f.View.Step, f.Receipt)
+	}
+	if f := c.do(map[string]any{"type": "stop"}); f.Receipt != nil {
+		t.Fatalf("after stop the receipt is still sent: %+v", f.Receipt)
+	}
+}
+
+// walkWorry walks the worry flow to its end screen, anonymously.
+func walkWorry(c *client) frame {
+	c.t.Helper()
+	for _, id := range []string{"worry", "lonely", "no", "weeks", "unknown", "report", "anonymous"} {
+		c.choose(id)
+	}
+	c.do(map[string]any{"type": "text", "text": "3117"})
+	c.do(map[string]any{"type": "text", "text": "Ik heb haar lang niet gezien."})
+	f := c.choose("send")
+	if f.View.Step != "sent" || f.Receipt == nil {
+		c.t.Fatalf("not at the end: %s, receipt %+v", f.View.Step, f.Receipt)
+	}
+	return f
+}
+
+// TestSubmissionsAreLimitedPerClient: one client cannot flood the inbox.
+func TestSubmissionsAreLimitedPerClient(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	c := env.dial(t, "/ws")
+	c.read()
+	for i := 0; i < env.web.guards.submitPhone.Burst; i++ {
+		walkWorry(c)
+		c.do(map[string]any{"type": "restart"})
+		time.Sleep(time.Second) // within the page's flood allowance (floodRate)
+	}
+	for _, id := range []string{"worry", "lonely", "no", "weeks", "unknown", "report", "anonymous"} {
+		c.choose(id)
+	}
+	c.do(map[string]any{"type": "text", "text": "3117"})
+	c.do(map[string]any{"type": "text", "text": "Nog een keer."})
+	f := c.choose("send")
+	if f.Receipt != nil || f.View.Error == "" {
+		t.Fatalf("past the limit a request was stored: %s %+v", f.View.Step, f.Receipt)
+	}
+	if f := c.read(); f.Type != "error" || f.Code != buurtloket.ELIMITED {
+		t.Fatalf("the resident must hear why: %+v", f)
+	}
+	page, _ := env.store.Inbox(context.Background(), buurtloket.InboxQuery{})
+	if len(page.Requests) != env.web.guards.submitPhone.Burst {
+		t.Fatalf("%d requests stored, want %d", len(page.Requests), env.web.guards.submitPhone.Burst)
+	}
+}
+
+// countingStore counts session writes.
+type countingStore struct {
+	buurtloket.RequestStore
+	saves atomic.Int64
+}
+
+func (s *countingStore) SaveSession(ctx context.Context, id string, data []byte, expires time.Time) error {
+	s.saves.Add(1)
+	return s.RequestStore.SaveSession(ctx, id, data, expires)
+}
+
+// TestSessionsAreWrittenOnlyWhenNeeded: opening the page writes nothing;
+// an input does; touches ("still") are written at most once a minute.
+func TestSessionsAreWrittenOnlyWhenNeeded(t *testing.T) {
+	var counting *countingStore
+	env := newEnvWith(t, func(c *Config) {
+		counting = &countingStore{RequestStore: c.Store}
+		c.Store = counting
+	})
+	env.page(t, "/")
+	for i := 0; i < 5; i++ {
+		c := env.dial(t, "/ws")
+		c.read()
+		c.sendRaw(`{"type":"still"}`)
+		c.ws.Close()
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := counting.saves.Load(); n != 0 {
+		t.Fatalf("opening the page wrote %d sessions", n)
+	}
+	c := env.dial(t, "/ws")
+	c.read()
+	c.choose("money")
+	for i := 0; i < 10; i++ {
+		c.sendRaw(`{"type":"still"}`)
+	}
+	c.do(map[string]any{"type": "back"})
+	if n := counting.saves.Load(); n != 2 {
+		t.Fatalf("%d session writes for two inputs and ten touches; want 2", n)
+	}
+}
+
+// TestCookiesComeFromTheServer: a cookie the server did not issue names
+// no session: the WebSocket refuses it, and the page issues a new one.
+func TestCookiesComeFromTheServer(t *testing.T) {
+	env := newEnv(t)
+	forged := strings.Repeat("A", 43)
+	h := http.Header{"Origin": {env.srv.URL}, "Cookie": {cookieName + "=" + forged}}
+	if _, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(env.srv.URL, "http")+"/ws", h); err == nil || resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a forged cookie opened a WebSocket: %v", err)
+	}
+	req, _ := http.NewRequest("GET", env.srv.URL+"/", nil)
+	req.Header.Set("Cookie", cookieName+"="+forged)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var issued string
+	for _, c := range resp.Cookies() {
+		if c.Name == cookieName {
+			issued = c.Value
+		}
+	}
+	if issued == "" || issued == forged || len(issued) != cookieLen {
+		t.Fatalf("the page kept a forged cookie: %q", issued)
+	}
+}
+
+// TestNewSessionsAreLimitedPerAddress: one address cannot make sessions
+// without end; a browser that keeps its cookie is never refused.
+func TestNewSessionsAreLimitedPerAddress(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/") // this browser keeps its cookie
+	burst := env.web.guards.sessions.Burst
+	var last *http.Response
+	for i := 0; i < burst; i++ {
+		resp, err := http.Get(env.srv.URL + "/") // no cookie jar: a new session each time
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		last = resp
+	}
+	if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+		t.Fatalf("new session %d from one address: %s", burst+1, last.Status)
+	}
+	if resp := env.page(t, "/"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("a browser with its cookie was refused: %s", resp.Status)
+	}
+	if got := testutil.ToFloat64(env.web.metrics.turnedAway.WithLabelValues("sessions")); got != 1 {
+		t.Errorf("sessions turned away: %v", got)
+	}
+}
+
+// TestPingsAreLimited: pings are frames too; a page that floods them is
+// closed.
+func TestPingsAreLimited(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	c := env.dial(t, "/ws")
+	c.read()
+	go func() {
+		for i := 0; i < 2000; i++ {
+			if c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(time.Second)) != nil {
+				return
+			}
+		}
+	}()
+	c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, _, err := c.ws.ReadMessage(); err != nil {
+			if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+				t.Fatal("a page flooding pings was not closed")
+			}
+			return
+		}
+	}
+}
+
+// TestPagesPerKioskAreCapped: a leaked kiosk cookie cannot open many pages.
+func TestPagesPerKioskAreCapped(t *testing.T) {
+	env := newEnv(t)
+	env.pair(t, "Oost")
+	for i := 0; i < env.web.cfg.MaxKioskPages; i++ {
+		env.dial(t, "/kiosk/ws").read()
+	}
+	_, resp, err := dialRaw(env, "/kiosk/ws")
+	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("page %d of one kiosk: %v", env.web.cfg.MaxKioskPages+1, err)
+	}
+	if got := testutil.ToFloat64(env.web.metrics.turnedAway.WithLabelValues("kiosk")); got != 1 {
+		t.Errorf("kiosk pages turned away: %v", got)
+	}
+}
+
+// TestAssetsAreNotListed: the asset folders list nothing, and every asset
+// comes with nosniff and a policy that lets an SVG run nothing.
+func TestAssetsAreNotListed(t *testing.T) {
+	env := newEnv(t)
+	for _, path := range []string{"/static/", "/pictograms/"} {
+		resp, err := http.Get(env.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %s; want 404", path, resp.Status)
+		}
+	}
+	for _, path := range []string{"/static/app.js", "/pictograms/coins.svg"} {
+		resp, err := http.Get(env.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+			t.Errorf("%s: %s, nosniff %q, csp %q", path, resp.Status, resp.Header.Get("X-Content-Type-Options"), resp.Header.Get("Content-Security-Policy"))
+		}
+	}
+}
+
+// TestClientAddress: behind a trusted proxy the address is the proxy's
+// X-Real-IP; IPv6 counts per /64; without trust the header is ignored.
+func TestClientAddress(t *testing.T) {
+	for _, tt := range []struct {
+		remote, real string
+		trust        bool
+		want         string
+	}{
+		{"192.0.2.7:5555", "", false, "192.0.2.7"},
+		{"127.0.0.1:5555", "198.51.100.4", true, "198.51.100.4"},
+		{"127.0.0.1:5555", "198.51.100.4", false, "127.0.0.1"},
+		{"[2001:db8:1:2:3:4:5:6]:5555", "", false, "2001:db8:1:2::/64"},
+	} {
+		r := &http.Request{RemoteAddr: tt.remote, Header: http.Header{}, URL: &url.URL{}}
+		if tt.real != "" {
+			r.Header.Set("X-Real-IP", tt.real)
+		}
+		if got := clientAddr(r, tt.trust); got != tt.want {
+			t.Errorf("clientAddr(%s, X-Real-IP %q, trust %v) = %s; want %s", tt.remote, tt.real, tt.trust, got, tt.want)
+		}
+	}
+}
