@@ -46,17 +46,20 @@ type Server struct {
 	DebugAddr  string // where to serve Go's profiler (pprof); empty: nowhere
 	PublicURL  string // the address residents reach the phone page at
 	MaxPages   int    // phone pages connected at once at most; 0: no cap
+	TrustProxy bool   // take the client's address from X-Real-IP, set by a reverse proxy in front
 	Retention  buurtloket.Retention
 	Logger     *slog.Logger
 	Stdout     io.Writer // where the start-up message goes
 
-	engine   atomic.Pointer[dialogs.Engine]
-	store    buurtloket.RequestStore
-	wijken   *wijken.Table
-	listener net.Listener
-	http     *http.Server
-	registry *prometheus.Registry
-	reloads  *prometheus.CounterVec
+	engine     atomic.Pointer[dialogs.Engine]
+	store      buurtloket.RequestStore
+	sealer     *buurtloket.Sealer
+	phonePages int // the cap on phone pages in force: MaxPages, or fewer when open files are short
+	wijken     *wijken.Table
+	listener   net.Listener
+	http       *http.Server
+	registry   *prometheus.Registry
+	reloads    *prometheus.CounterVec
 
 	onShutdown []func()
 }
@@ -73,7 +76,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stringFlag(fs, &s.PublicURL, "public-url", "", "the address residents reach buurtloket at, for QR codes (default: the listening address)")
 	stringFlag(fs, &s.DebugAddr, "debug-addr", "", "serve Go's profiler (net/http/pprof) here, such as 127.0.0.1:6060; never on a public address")
 	stringFlag(fs, &s.WijkenFile, "wijken", "", "postcode-to-neighbourhood table (pc4,wijk per line); default: the shipped Schiedam table")
-	var retention, maxPages string
+	var retention, maxPages, trustProxy string
+	stringFlag(fs, &trustProxy, "trust-proxy", "false", "take the client's address from the X-Real-IP header of a reverse proxy in front (docs/deploy.md); only behind one")
 	stringFlag(fs, &retention, "retention", "90", "days a closed request is kept: a default and exceptions per topic, such as 90,worry=30")
 	stringFlag(fs, &maxPages, "max-pages", "20000", "phone pages connected at once at most (0: no cap); more retry later, kiosks are never refused")
 	if err := fs.Parse(args); err != nil {
@@ -85,6 +89,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if s.MaxPages, err = strconv.Atoi(maxPages); err != nil || s.MaxPages < 0 {
 		return fmt.Errorf("--max-pages %q is not a number of pages (0 for no cap)", maxPages)
+	}
+	if s.TrustProxy, err = strconv.ParseBool(trustProxy); err != nil {
+		return fmt.Errorf("--trust-proxy %q is not true or false", trustProxy)
 	}
 	if fs.NArg() > 0 {
 		return errUsage
@@ -127,8 +134,17 @@ func (s *Server) Open() error {
 	if err != nil {
 		return err
 	}
-	s.store = store
+	s.store, s.sealer = store, sealer
 	s.Logger.Info("database open", "store", what)
+	s.phonePages = s.MaxPages
+	if files, err := raiseFileLimit(); err != nil {
+		s.Logger.Warn("the limit on open files is unknown", "error", err)
+	} else {
+		var why string
+		if s.phonePages, why = phonePageCap(s.MaxPages, files); why != "" {
+			s.Logger.Warn("phone pages capped by open files: " + why)
+		}
+	}
 
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -274,7 +290,8 @@ func (s *Server) routes() http.Handler {
 	if public == "" {
 		public = s.URL()
 	}
-	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger, PublicURL: public, MaxPhonePages: s.MaxPages})
+	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger, PublicURL: public,
+		MaxPhonePages: s.phonePages, Sealer: s.sealer, TrustProxy: s.TrustProxy})
 	s.registry.MustRegister(web.Collectors()...)
 	mux.Handle("/", web.Handler())
 	// Pages reconnect and resume when the server goes away.
