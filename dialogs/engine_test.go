@@ -391,9 +391,11 @@ func TestHostileInputChangesNothing(t *testing.T) {
 	if d.v.Error == "" || d.s.answer("repairs", "question") != nil {
 		t.Fatalf("too long text: error %q", d.v.Error)
 	}
-	// Control characters are removed; markup is kept as text, never interpreted.
-	d.text("<b>lek</b>\x00\x1b[31m").at("identity")
-	if got := d.s.answer("repairs", "question").Value; got != "<b>lek</b>[31m" {
+	// Control characters, bidirectional overrides and invisible characters
+	// are removed (the domain's one rule, buurtloket.CleanText); markup is
+	// kept as text, never interpreted.
+	d.text("<b>lek</b>\x00\x1b[31m\u202egnorw\u200b\u2028x").at("identity")
+	if got := d.s.answer("repairs", "question").Value; got != "<b>lek</b>[31mgnorw\nx" {
 		t.Fatalf("stored %q", got)
 	}
 }

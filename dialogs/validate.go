@@ -3,7 +3,6 @@ package dialogs
 import (
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"buurtloket"
@@ -43,21 +42,10 @@ func checkInput(in Input) error {
 	return nil
 }
 
-// cleanText trims a free text and removes control characters other than
-// line breaks and tabs, which no keyboard sends and which could confuse a
-// staff screen or a log.
-func cleanText(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, s)
-	return strings.TrimSpace(strings.ReplaceAll(s, "\r", ""))
-}
+// cleanText is the domain's one cleaning rule for every text a resident
+// writes (buurtloket.CleanText): the dialog, the stores and the thread
+// clean alike, so that what the resident saw confirmed is what staff read.
+func cleanText(s string) string { return buurtloket.CleanText(s) }
 
 var (
 	postcodePattern = regexp.MustCompile(`^([1-9][0-9]{3})\s*([A-Za-z]{2})?$`)
