@@ -50,6 +50,8 @@ type following struct {
 func (c *conn) follow(ctx context.Context, ticket, pin string) {
 	now := time.Now()
 	if ok, next := c.wrong().Available(c.client, now); !ok {
+		// Never the address, the code or the PIN.
+		c.s.cfg.Logger.Warn("follow-up refused: too many wrong codes or PINs from one client", "mode", c.mode.Name)
 		c.s.metrics.followRefused.WithLabelValues("client").Inc()
 		c.sayWait(next.Sub(now))
 		return
@@ -63,6 +65,7 @@ func (c *conn) follow(ctx context.Context, ticket, pin string) {
 		c.say(buurtloket.ENOTFOUND, "ui.follow.wrong")
 		return
 	case buurtloket.ELOCKED:
+		c.s.cfg.Logger.Warn("follow-up refused: the ticket is locked after wrong PINs", "mode", c.mode.Name)
 		c.s.metrics.followRefused.WithLabelValues("locked").Inc()
 		c.wrong().Allow(c.client, now)
 		c.sayLocked(err)

@@ -741,3 +741,45 @@ func TestEndReasonHasNoAddress(t *testing.T) {
 		t.Fatalf("endReason = %q", got)
 	}
 }
+
+// TestTwoTabsOnOneCookie: two tabs share the session cookie and reach the
+// same step; what each typed is stored, as two requests.
+func TestTwoTabsOnOneCookie(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	a, b := env.dial(t, "/ws"), env.dial(t, "/ws")
+	a.read()
+	b.read()
+	tickets := map[string]string{}
+	for _, tab := range []struct {
+		c    *client
+		text string
+	}{{a, "Tab A: ze is al weken niet buiten geweest."}, {b, "Tab B: de gordijnen blijven dicht."}} {
+		for _, id := range []string{"worry", "lonely", "no", "weeks", "unknown", "report", "anonymous"} {
+			tab.c.choose(id)
+		}
+		tab.c.do(map[string]any{"type": "text", "text": "3117"})
+		tab.c.do(map[string]any{"type": "text", "text": tab.text})
+	}
+	for _, tab := range []*client{a, b} {
+		f := tab.choose("send")
+		if f.Receipt == nil {
+			t.Fatalf("no receipt: %s", f.View.Step)
+		}
+		tickets[f.Receipt.Ticket] = f.Receipt.PIN
+	}
+	if len(tickets) != 2 {
+		t.Fatalf("two tabs got one ticket: %v", tickets)
+	}
+	var summaries string
+	for ticket, pin := range tickets {
+		r, err := env.store.RequestByTicket(context.Background(), ticket, pin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		summaries += r.Summary
+	}
+	if !strings.Contains(summaries, "Tab A") || !strings.Contains(summaries, "Tab B") {
+		t.Fatalf("a tab's text is missing:\n%s", summaries)
+	}
+}
