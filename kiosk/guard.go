@@ -86,3 +86,15 @@ func clientAddr(r *http.Request, trustProxy bool) string {
 	}
 	return a.String()
 }
+
+// noticeProxy warns once when pages seem to come through a reverse proxy
+// that buurtloket does not trust: every resident then has the proxy's
+// address, and the limits per address count them all as one.
+func (s *Server) noticeProxy(r *http.Request) {
+	if s.cfg.TrustProxy || (r.Header.Get("X-Real-IP") == "" && r.Header.Get("X-Forwarded-For") == "") {
+		return
+	}
+	s.proxyNoted.Do(func() {
+		s.cfg.Logger.Warn("pages come through a reverse proxy, but --trust-proxy is off: the limits per address count every resident as the proxy; start serve with --trust-proxy (docs/deploy.md)")
+	})
+}

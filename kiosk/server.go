@@ -114,7 +114,8 @@ type Server struct {
 	phones int           // phone pages admitted and not yet gone
 	kiosks map[int64]int // pages open per kiosk
 
-	guards *guards
+	guards     *guards
+	proxyNoted sync.Once
 
 	// work runs the inputs of every connection on a few goroutines, so
 	// that the deep stacks of the engine, JSON and storage are not kept
@@ -206,6 +207,7 @@ func (s *Server) sessionCookie(w http.ResponseWriter, r *http.Request, mode *Mod
 		return v
 	}
 	if mode.Channel != buurtloket.ChannelKiosk {
+		s.noticeProxy(r)
 		if ok, _ := s.guards.sessions.Allow(clientAddr(r, s.cfg.TrustProxy), time.Now()); !ok {
 			return ""
 		}
