@@ -10,6 +10,7 @@ import (
 // drawn, secrets sealed, times set. Every store inserts exactly this.
 type Prepared struct {
 	NewRequest
+	ID            int64 // random (NewID)
 	Ticket        string
 	PIN           string
 	PINHash       string
@@ -31,10 +32,7 @@ func Prepare(r NewRequest, s *Sealer, now time.Time) (*Prepared, error) {
 	}
 	p := &Prepared{NewRequest: r, Anonymous: r.Contact == nil}
 	p.Postcode = pc4(r.Postcode)
-	p.CreatedAt = now.UTC().Truncate(time.Millisecond)
-	if p.Anonymous {
-		p.CreatedAt = now.UTC().Truncate(time.Hour)
-	}
+	p.CreatedAt = EventTime(p.Anonymous, now)
 	p.DueAt = p.CreatedAt.Add(ResponseTime(r.Priority))
 	answers := r.Answers
 	if answers == nil {
@@ -48,10 +46,10 @@ func Prepare(r NewRequest, s *Sealer, now time.Time) (*Prepared, error) {
 	return p, nil
 }
 
-// Redraw draws a new ticket and PIN and seals again for them; a store calls
-// it when a ticket code happens to be taken already.
+// Redraw draws a new ID, ticket and PIN and seals again for them; a store
+// calls it when an ID or a ticket code happens to be taken already.
 func (p *Prepared) Redraw(s *Sealer) {
-	p.Ticket, p.PIN = NewTicket(), NewPIN()
+	p.ID, p.Ticket, p.PIN = NewID(), NewTicket(), NewPIN()
 	p.PINHash = s.HashPIN(p.Ticket, p.PIN)
 	p.PINSealed = s.Seal([]byte(p.PIN), pinLabel+p.Ticket)
 	p.ContactSealed, p.RouteSealed = nil, nil

@@ -155,8 +155,10 @@ type Receipt struct {
 
 // Request is a stored help request as staff see it. Contact details and
 // the reply route are not in it: they are opened on purpose, and logged.
+// Of an anonymous request every time is to the hour (EventTime), and the
+// end of its PIN lock rounded up to the hour (PINLock.ToTheHour).
 type Request struct {
-	ID          int64
+	ID          int64 // random (NewID): it does not tell when the request came
 	Ticket      string
 	Topic       Topic
 	Priority    Priority
@@ -171,7 +173,7 @@ type Request struct {
 	Answers     []Answer
 	AssignedTo  string
 	FlowVersion string
-	CreatedAt   time.Time // for anonymous requests, to the hour only
+	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	DueAt       time.Time
 	PausedAt    time.Time // zero unless waiting for the resident

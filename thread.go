@@ -26,7 +26,9 @@ const (
 	DeliveryHeld     DeliveryState = "held"     // no way to push it: the resident reads it with the ticket code
 )
 
-// Message is one message in a request's thread.
+// Message is one message in a request's thread. Its ID is random; a
+// thread comes back in the order it was written. Of an anonymous request,
+// CreatedAt is to the hour, as for notes and audit entries.
 type Message struct {
 	ID        int64
 	RequestID int64

@@ -16,6 +16,7 @@ import (
 	"buurtloket"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -33,6 +34,13 @@ type DB struct {
 // schema up to date. Several processes may open the same database: the
 // migrations take an advisory lock.
 func Open(ctx context.Context, url string, sealer *buurtloket.Sealer) (*DB, error) {
+	return openUntil(ctx, url, sealer, "")
+}
+
+// openUntil opens the database with the migrations up to until (a file
+// name such as "005_pin_lock.sql"; "" for all), so that a test can make a
+// database as an older buurtloket left it.
+func openUntil(ctx context.Context, url string, sealer *buurtloket.Sealer, until string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, buurtloket.Errorf(buurtloket.EINVALID, "the PostgreSQL address cannot be read: %v", err)
@@ -48,7 +56,7 @@ func Open(ctx context.Context, url string, sealer *buurtloket.Sealer) (*DB, erro
 		return nil, err
 	}
 	db := &DB{pool: pool, sealer: sealer, now: time.Now}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, until); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrating: %w", err)
 	}
@@ -67,7 +75,7 @@ func (db *DB) Close() error {
 	return nil
 }
 
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context, until string) error {
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		// One process migrates at a time; the others wait, then find it done.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7243001)`); err != nil {
@@ -79,6 +87,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		names, _ := fs.Glob(migrations, "migrations/*.sql")
 		sort.Strings(names)
 		for _, name := range names {
+			if until != "" && name > "migrations/"+until {
+				break
+			}
 			var done bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, name).Scan(&done); err != nil {
 				return err
@@ -98,8 +109,20 @@ func (db *DB) migrate(ctx context.Context) error {
 	})
 }
 
-func audit(ctx context.Context, tx pgx.Tx, requestID int64, actor, action, detail string, at time.Time) error {
-	_, err := tx.Exec(ctx, `INSERT INTO audit (request_id, actor, action, detail, at) VALUES ($1, $2, $3, $4, $5)`,
-		requestID, actor, action, detail, at)
+// audit appends an entry to the audit trail, with a random ID and the
+// next number in its request's order. Its time is what staff may see:
+// for an anonymous request, the hour (buurtloket.EventTime).
+func audit(ctx context.Context, tx pgx.Tx, requestID int64, actor, action, detail string, now time.Time) error {
+	_, err := insertWithID(func(id int64) (pgconn.CommandTag, error) {
+		if requestID == 0 {
+			return tx.Exec(ctx, `INSERT INTO audit (id, request_id, seq, actor, action, detail, at) VALUES ($1, NULL, 0, $2, $3, $4, $5)
+				ON CONFLICT (id) DO NOTHING`, id, actor, action, detail, buurtloket.EventTime(false, now))
+		}
+		return tx.Exec(ctx, `INSERT INTO audit (id, request_id, seq, actor, action, detail, at)
+			SELECT $1, $2, `+nextSeq("audit", "$2")+`, $3, $4, $5,
+				CASE WHEN EXISTS (SELECT 1 FROM requests WHERE id = $2 AND anonymous) THEN $6::timestamptz ELSE $7::timestamptz END
+			ON CONFLICT (id) DO NOTHING`,
+			id, requestID, actor, action, detail, buurtloket.EventTime(true, now), buurtloket.EventTime(false, now))
+	})
 	return err
 }

@@ -144,8 +144,7 @@ func (db *DB) Purge(ctx context.Context, r buurtloket.Retention, dryRun bool) (b
 			return nil
 		}
 		// That a purge happened is recorded; what was purged is not.
-		_, err := tx.Exec(ctx, `INSERT INTO audit (request_id, actor, action, detail, at) VALUES (NULL, 'system', 'purge', $1, $2)`, report.Summary(), now)
-		return err
+		return audit(ctx, tx, 0, "system", "purge", report.Summary(), now)
 	})
 	return report, err
 }

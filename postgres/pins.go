@@ -89,7 +89,7 @@ func (db *DB) UnlockPIN(ctx context.Context, id int64, actor string) error {
 		return err
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, _, _, _, err := lockRequest(ctx, tx, id); err != nil {
+		if _, err := lockRequest(ctx, tx, id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE requests SET pin_wrong = 0, pin_locked_until = NULL, pin_staff_only = FALSE WHERE id = $1`, id); err != nil {

@@ -19,28 +19,34 @@ func (db *DB) Submit(ctx context.Context, r buurtloket.NewRequest) (buurtloket.R
 	if err != nil {
 		return buurtloket.Receipt{}, err
 	}
+	return db.submit(ctx, p)
+}
+
+// submit stores a prepared request, drawing again when its ID or code
+// is taken.
+func (db *DB) submit(ctx context.Context, p *buurtloket.Prepared) (buurtloket.Receipt, error) {
 	for attempt := 0; ; attempt++ {
-		rec, err := db.submit(ctx, p)
+		rec, err := db.insertRequest(ctx, p)
 		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.ConstraintName == "requests_ticket_key" && attempt < 5 {
-			p.Redraw(db.sealer) // the code was taken: draw another
+		if errors.As(err, &pgErr) && (pgErr.ConstraintName == "requests_ticket_key" || pgErr.ConstraintName == "requests_pkey") && attempt < 5 {
+			p.Redraw(db.sealer) // the ID or the code was taken: draw others
 			continue
 		}
 		return rec, err
 	}
 }
 
-func (db *DB) submit(ctx context.Context, p *buurtloket.Prepared) (buurtloket.Receipt, error) {
+func (db *DB) insertRequest(ctx context.Context, p *buurtloket.Prepared) (buurtloket.Receipt, error) {
 	var rec buurtloket.Receipt
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO requests (ticket, submission_key, pin_hash, pin_sealed,
+		err := tx.QueryRow(ctx, `INSERT INTO requests (id, ticket, submission_key, pin_hash, pin_sealed,
 			topic, priority, priority_rank, status, open, channel, lang, wijk, postcode, anonymous, handoff,
 			summary, answers, flow_version, created_at, updated_at, due_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19)
+			VALUES ($20, $1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19)
 			ON CONFLICT (submission_key) DO NOTHING RETURNING id`,
 			p.Ticket, p.Key, p.PINHash, p.PINSealed,
 			p.Topic, p.Priority, p.Priority.Rank(), buurtloket.StatusNew, p.Channel, p.Lang, p.Wijk, p.Postcode,
-			p.Anonymous, p.Handoff, p.Summary, string(p.AnswersJSON), p.FlowVersion, p.CreatedAt, p.DueAt).Scan(&rec.ID)
+			p.Anonymous, p.Handoff, p.Summary, string(p.AnswersJSON), p.FlowVersion, p.CreatedAt, p.DueAt, p.ID).Scan(&rec.ID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// A retried submission: the first receipt again.
 			var pinSealed []byte
@@ -98,6 +104,9 @@ func scanRequest(row pgx.Row) (*buurtloket.Request, error) {
 	if lockedUntil != nil {
 		r.PINLock.Until = lockedUntil.UTC()
 	}
+	if r.Anonymous {
+		r.PINLock = r.PINLock.ToTheHour()
+	}
 	return &r, nil
 }
 
@@ -142,15 +151,16 @@ func (db *DB) SetStatus(ctx context.Context, id int64, actor string, next buurtl
 		return err
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		_, cur, due, paused, err := lockRequest(ctx, tx, id)
+		h, err := lockRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
+		cur := h.status
 		if !cur.CanBecome(next) {
 			return buurtloket.Errorf(buurtloket.ECONFLICT, "a request that is %s cannot become %s", cur, next)
 		}
 		now := db.now()
-		if err := moveStatus(ctx, tx, id, next, due, paused, now); err != nil {
+		if err := moveStatus(ctx, tx, id, next, h, now); err != nil {
 			return err
 		}
 		if next == buurtloket.StatusClosed {

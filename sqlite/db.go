@@ -51,6 +51,13 @@ type writeOp struct {
 // Open opens (creating if needed) the database at path and brings its
 // schema up to date.
 func Open(path string, sealer *buurtloket.Sealer) (*DB, error) {
+	return openUntil(path, sealer, "")
+}
+
+// openUntil opens the database with the migrations up to until (a file name
+// such as "005_pin_lock.sql"; "" for all), so that a test can make a
+// database as an older buurtloket left it.
+func openUntil(path string, sealer *buurtloket.Sealer, until string) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, err
@@ -69,7 +76,7 @@ func Open(path string, sealer *buurtloket.Sealer) (*DB, error) {
 	write.SetConnMaxLifetime(0)
 	db := &DB{path: path, write: write, sealer: sealer, now: time.Now,
 		ops: make(chan *writeOp, 4*maxBatch), closed: make(chan struct{}), done: make(chan struct{})}
-	if err := db.migrate(); err != nil {
+	if err := db.migrate(until); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
 	}
@@ -102,7 +109,7 @@ func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
-func (db *DB) migrate() error {
+func (db *DB) migrate(until string) error {
 	ctx := context.Background()
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
 		return err
@@ -110,6 +117,9 @@ func (db *DB) migrate() error {
 	names, _ := fs.Glob(migrations, "migrations/*.sql")
 	sort.Strings(names)
 	for _, name := range names {
+		if until != "" && name > "migrations/"+until {
+			break
+		}
 		var n int
 		if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, name).Scan(&n); err != nil {
 			return err

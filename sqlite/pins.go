@@ -77,7 +77,7 @@ func (db *DB) UnlockPIN(ctx context.Context, id int64, actor string) error {
 		return err
 	}
 	return db.do(ctx, func(tx *sql.Tx) error {
-		if _, _, _, _, err := lockRequest(ctx, tx, id); err != nil {
+		if _, err := lockRequest(ctx, tx, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE requests SET pin_wrong = 0, pin_locked_until = 0, pin_staff_only = 0 WHERE id = ?`, id); err != nil {

@@ -17,8 +17,12 @@ func (db *DB) Submit(ctx context.Context, r buurtloket.NewRequest) (buurtloket.R
 	if err != nil {
 		return buurtloket.Receipt{}, err
 	}
+	return db.submit(ctx, p)
+}
+
+func (db *DB) submit(ctx context.Context, p *buurtloket.Prepared) (buurtloket.Receipt, error) {
 	var rec buurtloket.Receipt
-	err = db.do(ctx, func(tx *sql.Tx) error {
+	err := db.do(ctx, func(tx *sql.Tx) error {
 		var pinSealed []byte
 		err := tx.QueryRowContext(ctx, `SELECT id, ticket, pin_sealed FROM requests WHERE submission_key = ?`, p.Key).
 			Scan(&rec.ID, &rec.Ticket, &pinSealed)
@@ -32,26 +36,22 @@ func (db *DB) Submit(ctx context.Context, r buurtloket.NewRequest) (buurtloket.R
 			return err
 		}
 		for attempt := 0; ; attempt++ {
-			res, err := tx.ExecContext(ctx, `INSERT INTO requests (ticket, submission_key, pin_hash, pin_sealed,
+			_, err := tx.ExecContext(ctx, `INSERT INTO requests (id, ticket, submission_key, pin_hash, pin_sealed,
 				topic, priority, priority_rank, status, open, channel, lang, wijk, postcode, anonymous, handoff,
 				summary, answers, flow_version, created_at, updated_at, due_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				p.Ticket, p.Key, p.PINHash, p.PINSealed,
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				p.ID, p.Ticket, p.Key, p.PINHash, p.PINSealed,
 				p.Topic, p.Priority, p.Priority.Rank(), buurtloket.StatusNew, p.Channel, p.Lang, p.Wijk, p.Postcode,
 				p.Anonymous, p.Handoff, p.Summary, string(p.AnswersJSON), p.FlowVersion,
 				millis(p.CreatedAt), millis(p.CreatedAt), millis(p.DueAt))
-			if err != nil && strings.Contains(err.Error(), "requests.ticket") && attempt < 5 {
-				p.Redraw(db.sealer) // the code was taken: draw another
+			if err != nil && attempt < 5 && (strings.Contains(err.Error(), "requests.ticket") || strings.Contains(err.Error(), "requests.id")) {
+				p.Redraw(db.sealer) // the ID or the code was taken: draw others
 				continue
 			}
 			if err != nil {
 				return err
 			}
-			rec = buurtloket.Receipt{Ticket: p.Ticket, PIN: p.PIN}
-			rec.ID, err = res.LastInsertId()
-			if err != nil {
-				return err
-			}
+			rec = buurtloket.Receipt{ID: p.ID, Ticket: p.Ticket, PIN: p.PIN}
 			break
 		}
 		if p.ContactSealed != nil {
@@ -95,6 +95,9 @@ func scanRequest(row scanner) (*buurtloket.Request, error) {
 	}
 	r.CreatedAt, r.UpdatedAt, r.DueAt, r.PausedAt = fromMillis(created), fromMillis(updated), fromMillis(due), fromMillis(paused)
 	r.PINLock.Until = fromMillis(lockedUntil)
+	if r.Anonymous {
+		r.PINLock = r.PINLock.ToTheHour()
+	}
 	return &r, nil
 }
 
@@ -138,15 +141,16 @@ func (db *DB) SetStatus(ctx context.Context, id int64, actor string, next buurtl
 		return err
 	}
 	return db.do(ctx, func(tx *sql.Tx) error {
-		_, cur, due, paused, err := lockRequest(ctx, tx, id)
+		h, err := lockRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
+		cur := h.status
 		if !cur.CanBecome(next) {
 			return buurtloket.Errorf(buurtloket.ECONFLICT, "a request that is %s cannot become %s", cur, next)
 		}
 		now := db.now()
-		if err := moveStatus(ctx, tx, id, next, due, paused, now); err != nil {
+		if err := moveStatus(ctx, tx, id, next, h, now); err != nil {
 			return err
 		}
 		if next == buurtloket.StatusClosed {

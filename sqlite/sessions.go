@@ -12,9 +12,23 @@ import (
 // MaxSessionBytes bounds a stored dialog session.
 const MaxSessionBytes = 256 << 10
 
-func audit(ctx context.Context, tx *sql.Tx, requestID int64, actor, action, detail string, at time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit (request_id, actor, action, detail, at) VALUES (?, ?, ?, ?, ?)`,
-		requestID, actor, action, detail, millis(at))
+// audit appends an entry to the audit trail, with a random ID and the
+// next number in its request's order. Its time is what staff may see:
+// for an anonymous request, the hour (buurtloket.EventTime).
+func audit(ctx context.Context, tx *sql.Tx, requestID int64, actor, action, detail string, now time.Time) error {
+	_, err := insertWithID(func(id int64) (sql.Result, error) {
+		if requestID == 0 {
+			return tx.ExecContext(ctx, `INSERT INTO audit (id, request_id, seq, actor, action, detail, at) VALUES (?, NULL, 0, ?, ?, ?, ?)
+				ON CONFLICT (id) DO NOTHING`, id, actor, action, detail, millis(buurtloket.EventTime(false, now)))
+		}
+		// WHERE true: SQLite reads ON CONFLICT after a SELECT only so.
+		return tx.ExecContext(ctx, `INSERT INTO audit (id, request_id, seq, actor, action, detail, at)
+			SELECT ?, ?, `+nextSeq("audit")+`, ?, ?, ?,
+				CASE WHEN EXISTS (SELECT 1 FROM requests WHERE id = ? AND anonymous) THEN ? ELSE ? END
+			WHERE true ON CONFLICT (id) DO NOTHING`,
+			id, requestID, requestID, actor, action, detail,
+			requestID, millis(buurtloket.EventTime(true, now)), millis(buurtloket.EventTime(false, now)))
+	})
 	return err
 }
 

@@ -10,21 +10,63 @@ import (
 	"buurtloket"
 )
 
+// held is what a write needs to know about the request it changes.
+type held struct {
+	ticket      string
+	status      buurtloket.Status
+	due, paused int64
+	anonymous   bool
+}
+
+// at is the time kept for something that happens to the request at now
+// (buurtloket.EventTime): for an anonymous request, the hour.
+func (h held) at(now time.Time) time.Time { return buurtloket.EventTime(h.anonymous, now) }
+
 // lockRequest reads what a write needs to know about a request.
-func lockRequest(ctx context.Context, tx *sql.Tx, id int64) (ticket string, status buurtloket.Status, due, paused int64, err error) {
-	err = tx.QueryRowContext(ctx, `SELECT ticket, status, due_at, paused_at FROM requests WHERE id = ?`, id).Scan(&ticket, &status, &due, &paused)
+func lockRequest(ctx context.Context, tx *sql.Tx, id int64) (held, error) {
+	var h held
+	err := tx.QueryRowContext(ctx, `SELECT ticket, status, due_at, paused_at, anonymous FROM requests WHERE id = ?`, id).
+		Scan(&h.ticket, &h.status, &h.due, &h.paused, &h.anonymous)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
 	}
-	return
+	return h, err
 }
 
 // moveStatus sets a new status inside a write, as SetStatus does.
-func moveStatus(ctx context.Context, tx *sql.Tx, id int64, next buurtloket.Status, due, paused int64, now time.Time) error {
-	d, p := buurtloket.DueAfterStatus(next, fromMillis(due), fromMillis(paused), now)
+func moveStatus(ctx context.Context, tx *sql.Tx, id int64, next buurtloket.Status, h held, now time.Time) error {
+	now = h.at(now)
+	d, p := buurtloket.DueAfterStatus(next, fromMillis(h.due), fromMillis(h.paused), now)
 	_, err := tx.ExecContext(ctx, `UPDATE requests SET status = ?, open = ?, due_at = ?, paused_at = ?, updated_at = ? WHERE id = ?`,
 		next, next.Open(), d, p, millis(now), id)
 	return err
+}
+
+// newID draws random IDs; a test replaces it to make a clash.
+var newID = buurtloket.NewID
+
+// insertWithID runs an INSERT … ON CONFLICT (id) DO NOTHING with a fresh
+// random ID (buurtloket.NewID) until one is free, and returns the ID.
+func insertWithID(insert func(id int64) (sql.Result, error)) (int64, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		id := newID()
+		res, err := insert(id)
+		if err != nil {
+			return 0, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return 0, err
+		} else if n == 1 {
+			return id, nil
+		}
+	}
+	return 0, errors.New("no free random ID in five tries")
+}
+
+// nextSeq is the SQL for the next number in a request's order of table
+// rows (messages, notes, audit); it takes the request ID.
+func nextSeq(table string) string {
+	return `coalesce((SELECT max(seq) FROM ` + table + ` WHERE request_id = ?), 0) + 1`
 }
 
 // Reply adds a staff message and its outbox entry; see buurtloket.ThreadStore.
@@ -37,7 +79,8 @@ func (db *DB) Reply(ctx context.Context, id int64, actor, body string) (*buurtlo
 		if err := db.addMessage(ctx, tx, m); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (request_id, message_id, due_at) VALUES (?, ?, ?)`, id, m.ID, millis(m.CreatedAt)); err != nil {
+		// Due now, exactly: staff never see an outbox entry's time.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (request_id, message_id, due_at) VALUES (?, ?, ?)`, id, m.ID, millis(db.now())); err != nil {
 			return err
 		}
 		return audit(ctx, tx, id, actor, "reply", "", m.CreatedAt)
@@ -51,35 +94,36 @@ func (db *DB) Reply(ctx context.Context, id int64, actor, body string) (*buurtlo
 // addMessage stores a message in a request's thread and moves the request
 // to the status that follows (buurtloket.StatusAfterMessage).
 func (db *DB) addMessage(ctx context.Context, tx *sql.Tx, m *buurtloket.Message) error {
-	_, status, due, paused, err := lockRequest(ctx, tx, m.RequestID)
+	h, err := lockRequest(ctx, tx, m.RequestID)
 	if err != nil {
 		return err
 	}
-	next, err := buurtloket.StatusAfterMessage(status, m.Author)
+	m.CreatedAt = h.at(m.CreatedAt)
+	next, err := buurtloket.StatusAfterMessage(h.status, m.Author)
 	if err != nil {
 		return err
 	}
 	var total, unanswered int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*),
-		count(CASE WHEN author = 'resident' AND id > coalesce((SELECT max(id) FROM messages WHERE request_id = ? AND author = 'staff'), 0) THEN 1 END)
+		count(CASE WHEN author = 'resident' AND seq > coalesce((SELECT max(seq) FROM messages WHERE request_id = ? AND author = 'staff'), 0) THEN 1 END)
 		FROM messages WHERE request_id = ?`, m.RequestID, m.RequestID).Scan(&total, &unanswered); err != nil {
 		return err
 	}
 	if err := buurtloket.CheckThreadRoom(m.Author, total, unanswered); err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO messages (request_id, author, staff, body, created_at, delivery) VALUES (?, ?, ?, ?, ?, ?)`,
-		m.RequestID, m.Author, m.Staff, m.Body, millis(m.CreatedAt), m.Delivery)
+	m.ID, err = insertWithID(func(id int64) (sql.Result, error) {
+		return tx.ExecContext(ctx, `INSERT INTO messages (id, request_id, seq, author, staff, body, created_at, delivery)
+			VALUES (?, ?, `+nextSeq("messages")+`, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			id, m.RequestID, m.RequestID, m.Author, m.Staff, m.Body, millis(m.CreatedAt), m.Delivery)
+	})
 	if err != nil {
 		return err
 	}
-	if m.ID, err = res.LastInsertId(); err != nil {
-		return err
-	}
-	if next == status {
+	if next == h.status {
 		return nil
 	}
-	return moveStatus(ctx, tx, m.RequestID, next, due, paused, m.CreatedAt)
+	return moveStatus(ctx, tx, m.RequestID, next, h, m.CreatedAt)
 }
 
 // ResidentReply adds the resident's answer, found by code and PIN as
@@ -119,7 +163,7 @@ func (db *DB) Thread(ctx context.Context, id int64) ([]*buurtloket.Message, erro
 	if _, err := db.Request(ctx, id); err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE request_id = ? ORDER BY id`, id)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE request_id = ? ORDER BY seq, id`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -136,15 +180,16 @@ func (db *DB) ThreadPage(ctx context.Context, id, before int64, limit int) ([]*b
 	}
 	cond, args := "", []any{id}
 	if before != 0 {
-		var n int
-		if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE id = ? AND request_id = ?`, before, id).Scan(&n); err != nil {
-			return nil, false, err
-		} else if n == 0 {
+		var seq int64
+		err := db.read.QueryRowContext(ctx, `SELECT seq FROM messages WHERE id = ? AND request_id = ?`, before, id).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil, false, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such message in this thread")
+		} else if err != nil {
+			return nil, false, err
 		}
-		cond, args = " AND id < ?", append(args, before)
+		cond, args = " AND (seq < ? OR seq = ? AND id < ?)", append(args, seq, seq, before)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE request_id = ?`+cond+` ORDER BY id DESC LIMIT ?`,
+	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE request_id = ?`+cond+` ORDER BY seq DESC, id DESC LIMIT ?`,
 		append(args, limit+1)...)
 	if err != nil {
 		return nil, false, err
@@ -185,14 +230,16 @@ func (db *DB) AddNote(ctx context.Context, id int64, actor, body string) (*buurt
 		return nil, err
 	}
 	err = db.do(ctx, func(tx *sql.Tx) error {
-		if _, _, _, _, err := lockRequest(ctx, tx, id); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO notes (request_id, staff, body, created_at) VALUES (?, ?, ?, ?)`, id, n.Staff, n.Body, millis(n.CreatedAt))
+		h, err := lockRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if n.ID, err = res.LastInsertId(); err != nil {
+		n.CreatedAt = h.at(n.CreatedAt)
+		n.ID, err = insertWithID(func(nid int64) (sql.Result, error) {
+			return tx.ExecContext(ctx, `INSERT INTO notes (id, request_id, seq, staff, body, created_at)
+				VALUES (?, ?, `+nextSeq("notes")+`, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, nid, id, id, n.Staff, n.Body, millis(n.CreatedAt))
+		})
+		if err != nil {
 			return err
 		}
 		return audit(ctx, tx, id, actor, "note", "", n.CreatedAt)
@@ -208,7 +255,7 @@ func (db *DB) Notes(ctx context.Context, id int64) ([]*buurtloket.Note, error) {
 	if _, err := db.Request(ctx, id); err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, request_id, staff, body, created_at FROM notes WHERE request_id = ? ORDER BY id`, id)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, request_id, staff, body, created_at FROM notes WHERE request_id = ? ORDER BY seq, id`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -235,11 +282,12 @@ func (db *DB) Assign(ctx context.Context, id int64, actor, assignee string) erro
 		return err
 	}
 	return db.do(ctx, func(tx *sql.Tx) error {
-		if _, _, _, _, err := lockRequest(ctx, tx, id); err != nil {
+		h, err := lockRequest(ctx, tx, id)
+		if err != nil {
 			return err
 		}
 		now := db.now()
-		if _, err := tx.ExecContext(ctx, `UPDATE requests SET assigned_to = ?, updated_at = ? WHERE id = ?`, assignee, millis(now), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE requests SET assigned_to = ?, updated_at = ? WHERE id = ?`, assignee, millis(h.at(now)), id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, id, actor, "assign", assignee, now)
@@ -253,7 +301,7 @@ func (db *DB) Contact(ctx context.Context, id int64, actor string) (*buurtloket.
 	}
 	var c *buurtloket.Contact
 	err := db.do(ctx, func(tx *sql.Tx) error {
-		ticket, _, _, _, err := lockRequest(ctx, tx, id)
+		h, err := lockRequest(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -264,7 +312,7 @@ func (db *DB) Contact(ctx context.Context, id int64, actor string) (*buurtloket.
 		} else if err != nil {
 			return err
 		}
-		if c, err = buurtloket.OpenContact(db.sealer, sealed, ticket); err != nil {
+		if c, err = buurtloket.OpenContact(db.sealer, sealed, h.ticket); err != nil {
 			return err
 		}
 		// Looking is recorded before the details are handed out.
@@ -278,7 +326,7 @@ func (db *DB) Contact(ctx context.Context, id int64, actor string) (*buurtloket.
 
 // Audit returns a request's audit trail, oldest first.
 func (db *DB) Audit(ctx context.Context, id int64) ([]*buurtloket.AuditEntry, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, coalesce(request_id, 0), actor, action, detail, at FROM audit WHERE request_id = ? ORDER BY id`, id)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, coalesce(request_id, 0), actor, action, detail, at FROM audit WHERE request_id = ? ORDER BY seq, id`, id)
 	if err != nil {
 		return nil, err
 	}

@@ -64,6 +64,9 @@ var contract = []contractTest{
 	{"ThreadPages", testThreadPage},
 	{"ThreadBounds", testThreadBounds},
 	{"TextsAreCleanedAlike", testCleanText},
+	{"IDsDoNotRunInOrder", testRandomIDs},
+	{"AnonymousTimesToTheHour", testAnonymousTimesToTheHour},
+	{"InboxPagesThroughTies", testInboxTies},
 }
 
 // Run runs the whole contract.
