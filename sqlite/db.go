@@ -63,6 +63,11 @@ func openUntil(path string, sealer *buurtloket.Sealer, until string) (*DB, error
 			return nil, err
 		}
 	}
+	// The file holds what residents wrote: only buurtloket's user may read
+	// it. SQLite gives its -wal and -shm files the database file's mode.
+	if err := privateFile(path, true); err != nil {
+		return nil, err
+	}
 	pragmas := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
 		pragmas.Add("_pragma", p)
@@ -87,6 +92,13 @@ func openUntil(path string, sealer *buurtloket.Sealer, until string) (*DB, error
 	}
 	read.SetMaxOpenConns(4)
 	db.read = read
+	for _, side := range []string{path + "-wal", path + "-shm"} {
+		if err := privateFile(side, false); err != nil {
+			write.Close()
+			read.Close()
+			return nil, err
+		}
+	}
 	go db.writer()
 	return db, nil
 }
@@ -236,6 +248,31 @@ func (db *DB) commit(batch []*writeOp) {
 	for i, op := range batch {
 		op.err <- errs[i]
 	}
+}
+
+// privateFile makes the file at path readable by its owner only (0600),
+// whatever the umask, creating it empty if create is set; one that does
+// not exist and need not be created is left alone.
+func privateFile(path string, create bool) error {
+	flags := os.O_RDWR
+	if create {
+		flags |= os.O_CREATE
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if errors.Is(err, fs.ErrNotExist) && !create {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if info.Mode().Perm() != 0o600 {
+		return f.Chmod(0o600)
+	}
+	return nil
 }
 
 func millis(t time.Time) int64 { return t.UnixMilli() }
