@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -17,10 +19,22 @@ import (
 	"buurtloket"
 )
 
-// Crash test: a child process submits from many goroutines and prints a
-// line for every acknowledged submission; the parent kills it with SIGKILL
-// in the middle, reopens the store, and checks that nothing acknowledged
-// was lost and that no retry makes a duplicate.
+// Crash tests. Submitters acknowledge submissions (the store returned a
+// receipt); then something is killed with SIGKILL in the middle of it, the
+// store is opened again, and every acknowledged submission must be there
+// with its PIN, and a retry of any key that was sent, or may have been in
+// flight, must give the first receipt again rather than a second request.
+//
+// What a SIGKILL can and cannot prove: it kills processes, not the machine.
+// The kernel's page cache survives it, so whatever a process had written
+// with write(2) reaches the disk later, fsync or no fsync. A store that
+// acknowledges before it commits is caught; a store that commits without
+// syncing (SQLite's synchronous=OFF or NORMAL, PostgreSQL's fsync=off) is
+// not, and neither is a disk that lies about its flushes. The stores'
+// tests therefore also check their durability settings directly
+// (sqlite/crash_test.go, postgres/crash_test.go). A killed PostgreSQL
+// server does lose what it held only in its own memory: its WAL buffers,
+// which synchronous_commit=off leaves unflushed at the acknowledgement.
 
 const (
 	crashWorkers = 16
@@ -53,7 +67,7 @@ func CrashChild(s buurtloket.RequestStore, out io.Writer) {
 		go func() {
 			defer wg.Done()
 			for n := 0; ; n++ {
-				key := fmt.Sprintf("crash-%d-%d", g, n)
+				key := crashKey(childWorker(g), n)
 				rec, err := s.Submit(context.Background(), NewRequest(key))
 				if err != nil {
 					fmt.Fprintln(os.Stderr, "submit:", err)
@@ -84,31 +98,133 @@ func CrashTest(t *testing.T, target string, key []byte, reopen func() buurtloket
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	type ack struct{ ticket, pin string }
-	acked := map[string]ack{}
+	acked := crashAcks{}
 	sc := bufio.NewScanner(stdout)
 	deadline := time.Now().Add(20 * time.Second)
 	for len(acked) < 400 && time.Now().Before(deadline) && sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 4 && f[0] == "ack" {
-			acked[f[1]] = ack{f[2], f[3]}
-		}
+		acked.parse(sc.Text())
 	}
 	// Kill mid-flight: the other goroutines are submitting right now.
 	cmd.Process.Signal(syscall.SIGKILL)
 	for sc.Scan() { // acknowledgements printed before the kill count too
-		if f := strings.Fields(sc.Text()); len(f) == 4 && f[0] == "ack" {
-			acked[f[1]] = ack{f[2], f[3]}
-		}
+		acked.parse(sc.Text())
 	}
 	cmd.Wait()
 	if len(acked) < 100 {
 		t.Fatalf("the child acknowledged only %d submissions before the kill; stderr:\n%s", len(acked), stderr.String())
 	}
-
+	workers := make([]string, crashWorkers)
+	for g := range workers {
+		workers[g] = childWorker(g)
+	}
 	s := reopen()
 	defer s.Close()
+	keys, total := checkAfterCrash(t, s, acked, workers)
+	t.Logf("killed after %d acknowledgements; all found; %d keys retried, %d requests", len(acked), keys, total)
+}
+
+// ServerCrashTest kills the database server under the store rather than
+// the process that uses it. In each of rounds rounds, submitters in this
+// process use the store that open returns until kill is called in the
+// middle of their work; their submissions then fail. After restart, open
+// must give a store in which everything acknowledged in any round so far
+// is found, and in which retries make no duplicates.
+func ServerCrashTest(t *testing.T, open func() buurtloket.RequestStore, kill, restart func(), rounds int) {
+	acked := crashAcks{}
+	var workers []string
+	for round := 0; round < rounds; round++ {
+		s := open()
+		var (
+			mu      sync.Mutex
+			n       int
+			killed  atomic.Bool
+			early   = make(chan error, crashWorkers)
+			enough  = make(chan struct{})
+			started = time.Now()
+			wg      sync.WaitGroup
+		)
+		for g := 0; g < crashWorkers; g++ {
+			worker := fmt.Sprintf("server-%d-%d", round, g)
+			workers = append(workers, worker)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					key := crashKey(worker, i)
+					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					rec, err := s.Submit(ctx, NewRequest(key))
+					cancel()
+					if err != nil {
+						// The server is gone (or going): what was in flight
+						// is retried after the restart.
+						if !killed.Load() {
+							early <- fmt.Errorf("%s before the kill: %w", key, err)
+						}
+						return
+					}
+					mu.Lock()
+					acked[key] = crashAck{rec.Ticket, rec.PIN}
+					if n++; n == 300 {
+						close(enough)
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		select {
+		case <-enough:
+		case err := <-early:
+			t.Fatal(err)
+		case <-time.After(20 * time.Second):
+		}
+		killed.Store(true) // from here on, failures are expected
+		kill()             // the other submissions are in flight right now
+		wg.Wait()
+		s.Close()
+		select {
+		case err := <-early:
+			t.Fatal(err)
+		default:
+		}
+		if n < 100 {
+			t.Fatalf("round %d: only %d submissions acknowledged in %v before the kill", round, n, time.Since(started).Round(time.Millisecond))
+		}
+		restart()
+		s = open()
+		keys, total := checkAfterCrash(t, s, acked, workers)
+		s.Close()
+		t.Logf("round %d: the server killed after %d acknowledgements (%d in all); all found; %d keys retried, %d requests", round, n, len(acked), keys, total)
+	}
+}
+
+// crashAck is the receipt of an acknowledged submission.
+type crashAck struct{ ticket, pin string }
+
+// crashAcks are the acknowledged submissions by key.
+type crashAcks map[string]crashAck
+
+// parse takes in one "ack KEY TICKET PIN" line of a crash child.
+func (a crashAcks) parse(line string) {
+	if f := strings.Fields(line); len(f) == 4 && f[0] == "ack" {
+		a[f[1]] = crashAck{f[2], f[3]}
+	}
+}
+
+func childWorker(g int) string { return fmt.Sprintf("crash-%d", g) }
+
+// crashKey is the submission key of a worker's n-th submission.
+func crashKey(worker string, n int) string { return fmt.Sprintf("%s-%d", worker, n) }
+
+// checkAfterCrash checks that every acknowledged submission is in s with
+// its ticket and PIN. Then it retries, for each worker, every key up to two
+// past its last acknowledged one (the keys it had sent or may have had in
+// flight): an acknowledged key gives its first receipt again, and s must
+// then hold exactly one request per key retried, neither more (a
+// duplicate) nor fewer (a loss). s must hold nothing else.
+func checkAfterCrash(t *testing.T, s buurtloket.RequestStore, acked crashAcks, workers []string) (keys, total int) {
+	t.Helper()
 	ctx := context.Background()
+	last := map[string]int{}
 	for k, a := range acked {
 		r, err := s.RequestByTicket(ctx, a.ticket, a.pin)
 		if err != nil {
@@ -117,30 +233,32 @@ func CrashTest(t *testing.T, target string, key []byte, reopen func() buurtloket
 		if r.Ticket != a.ticket {
 			t.Fatalf("acknowledged %s: ticket %s, stored %s", k, a.ticket, r.Ticket)
 		}
+		i := strings.LastIndexByte(k, '-')
+		n, err := strconv.Atoi(k[i+1:])
+		if err != nil {
+			t.Fatalf("acknowledged key %q is not a crash test's", k)
+		}
+		if l, ok := last[k[:i]]; !ok || n > l {
+			last[k[:i]] = n
+		}
 	}
-	// Retry every key each worker had sent or may have had in flight: an
-	// acknowledged one gives its ticket again, and no key makes two requests.
-	last := map[int]int{}
-	for k := range acked {
-		var g, n int
-		fmt.Sscanf(k, "crash-%d-%d", &g, &n)
-		last[g] = max(last[g], n)
-	}
-	keys := 0
-	for g := 0; g < crashWorkers; g++ {
-		for n := 0; n <= last[g]+2; n++ {
-			key := fmt.Sprintf("crash-%d-%d", g, n)
+	for _, w := range workers {
+		l, ok := last[w]
+		if !ok {
+			l = -1 // nothing acknowledged: its first key may have been in flight
+		}
+		for n := 0; n <= l+2; n++ {
+			key := crashKey(w, n)
 			rec, err := s.Submit(ctx, NewRequest(key))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a, ok := acked[key]; ok && (!rec.Duplicate || rec.Ticket != a.ticket) {
-				t.Fatalf("retry of acknowledged %s gave %+v, want ticket %s again", key, rec, a.ticket)
+			if a, ok := acked[key]; ok && (!rec.Duplicate || rec.Ticket != a.ticket || rec.PIN != a.pin) {
+				t.Fatalf("retry of acknowledged %s gave %+v, want ticket %s and PIN %s again", key, rec, a.ticket, a.pin)
 			}
 			keys++
 		}
 	}
-	total := 0
 	q := buurtloket.InboxQuery{Limit: 200}
 	for {
 		page, err := s.Inbox(ctx, q)
@@ -156,5 +274,5 @@ func CrashTest(t *testing.T, target string, key []byte, reopen func() buurtloket
 	if total != keys {
 		t.Fatalf("%d requests for %d distinct keys: duplicates or losses", total, keys)
 	}
-	t.Logf("killed after %d acknowledgements; all found; %d keys retried, %d requests", len(acked), keys, total)
+	return keys, total
 }
