@@ -20,13 +20,28 @@ type Kiosk struct {
 	CreatedAt time.Time
 	RevokedAt time.Time // zero while it may be used
 	SeenAt    time.Time // when its page was last connected; zero: never
+	PairedAt  time.Time // when a device was last paired with its link; zero: never (or before pairing links were single-use)
+	LinkOpen  bool      // a pairing link waits to be used
 }
 
-// KioskStore keeps the registered kiosks. A kiosk proves itself with the
-// secret token of its pairing link; only a hash of the token is stored.
+// KioskStore keeps the registered kiosks. A kiosk is paired by opening its
+// pairing link once: the link's secret token is exchanged for a device
+// token, which the kiosk's browser keeps (in a cookie) to prove itself.
+// The link token works once; only hashes of either token are stored.
 type KioskStore interface {
+	// AddKiosk registers a kiosk and returns the token of its pairing link.
 	AddKiosk(ctx context.Context, name, wijk string) (*Kiosk, string, error)
-	KioskByToken(ctx context.Context, token string) (*Kiosk, error)
+	// NewKioskLink returns the token of a new pairing link for a kiosk in
+	// use (ENOTFOUND otherwise); a link issued before stops working. The
+	// device paired before keeps working until the new link is used.
+	NewKioskLink(ctx context.Context, id int64) (string, error)
+	// PairKiosk spends a pairing link's token: it returns the kiosk and a
+	// new device token, which replaces the token of the device paired
+	// before (that one stops working). A link that is spent, replaced,
+	// unknown or of a revoked kiosk gives ENOTFOUND.
+	PairKiosk(ctx context.Context, linkToken string) (*Kiosk, string, error)
+	// KioskByToken finds a kiosk in use by the device token PairKiosk gave.
+	KioskByToken(ctx context.Context, deviceToken string) (*Kiosk, error)
 	Kiosks(ctx context.Context) ([]*Kiosk, error)
 	RevokeKiosk(ctx context.Context, id int64) error
 	// KioskSeen records that a kiosk's page is in use now; ENOTFOUND for
@@ -36,7 +51,8 @@ type KioskStore interface {
 	KioskSeen(ctx context.Context, id int64) error
 }
 
-// NewKioskToken returns a fresh pairing token and its stored hash.
+// NewKioskToken returns a fresh token (of a pairing link, or of a device)
+// and its stored hash.
 func NewKioskToken() (token, hash string) {
 	b := make([]byte, 32)
 	rand.Read(b)
@@ -60,4 +76,13 @@ func CheckKiosk(name, wijk string) (string, string, error) {
 		return "", "", Errorf(EINVALID, "the neighbourhood's name is too long")
 	}
 	return name, wijk, nil
+}
+
+// CheckKioskToken refuses what cannot be a token (NewKioskToken makes 43
+// characters) before a store looks it up.
+func CheckKioskToken(token string) error {
+	if token == "" || len(token) > 100 {
+		return Errorf(ENOTFOUND, "this kiosk is not paired")
+	}
+	return nil
 }

@@ -13,21 +13,31 @@ import (
 const kioskCookie = "buurtloket_kiosk"
 
 // handlePair pairs this browser as a kiosk: the link that `buurtloket kiosk
-// add` printed carries a secret token; the browser keeps it in a cookie that
-// only /kiosk/ sees. The cookie says which kiosk this is, nothing about
-// the residents who use it.
+// add` (or `kiosk link`) printed carries a secret token that works once.
+// The store exchanges it for a device token, which the browser keeps in a
+// cookie that only /kiosk/ sees; pairing another device with a new link
+// ends this one. The cookie says which kiosk this is, nothing about the
+// residents who use it.
 func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
-	token := r.URL.Query().Get("token")
-	if len(token) > 100 {
-		token = ""
-	}
-	if _, err := s.cfg.Store.KioskByToken(r.Context(), token); err != nil {
+	k, device, err := s.cfg.Store.PairKiosk(r.Context(), r.URL.Query().Get("token"))
+	if err != nil {
+		// A spent link opened again on the kiosk it paired (a bookmark, a
+		// restart that opens the same address): that kiosk is paired still.
+		if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
+			if _, err := s.kiosk(r); err == nil {
+				http.Redirect(w, r, "/kiosk/", http.StatusSeeOther)
+				return
+			}
+		} else {
+			s.cfg.Logger.Error("pairing a kiosk", "error", err)
+		}
 		s.refuseKiosk(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: kioskCookie, Value: token, Path: "/kiosk/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+	s.cfg.Logger.Info("kiosk paired", "kiosk", k.ID)
+	http.SetCookie(w, &http.Cookie{Name: kioskCookie, Value: device, Path: "/kiosk/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: s.secure(r), Expires: time.Now().AddDate(10, 0, 0)})
-	// The token leaves the address bar and the history at once.
+	// The spent token leaves the address bar and the history at once.
 	http.Redirect(w, r, "/kiosk/", http.StatusSeeOther)
 }
 

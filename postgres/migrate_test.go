@@ -8,6 +8,7 @@ import (
 
 	"buurtloket"
 	"buurtloket/postgres/pgtest"
+	"buurtloket/storetest"
 )
 
 // TestMigrateAnonymousTimes: a database as buurtloket left it before
@@ -107,4 +108,30 @@ func TestMigrateAnonymousTimes(t *testing.T) {
 		Channel: buurtloket.ChannelWeb, Lang: "nl"}); err != nil || rec.ID <= 2 {
 		t.Errorf("a request after the migration: %v, ID %d", err, rec.ID)
 	}
+}
+
+// TestMigrateKioskPairing: after pairing links became single-use, a kiosk
+// paired before keeps working with the token in its cookie, and the link
+// of one that was never seen pairs once.
+func TestMigrateKioskPairing(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.Shared(t).NewDatabase(t)
+	s, _ := buurtloket.NewSealer(buurtloket.NewKey())
+	old, err := openUntil(ctx, url, s, "006_anonymous_times.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	paired, _ := buurtloket.NewKioskToken()
+	waiting, _ := buurtloket.NewKioskToken()
+	if _, err := old.pool.Exec(ctx, `INSERT INTO kiosks (name, wijk, token_hash, created_at, seen_at) VALUES ('a', 'Oost', $1, now(), now()), ('b', 'West', $2, now(), NULL)`,
+		buurtloket.HashKioskToken(paired), buurtloket.HashKioskToken(waiting)); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	db, err := Open(ctx, url, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.MigratedKiosks(t, db, paired, waiting)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"buurtloket"
+	"buurtloket/storetest"
 )
 
 // TestMigrateAnonymousTimes: a database as buurtloket left it before
@@ -98,4 +99,30 @@ func TestMigrateAnonymousTimes(t *testing.T) {
 	if _, err := db.write.ExecContext(ctx, `UPDATE audit SET actor = 'x'`); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Errorf("the audit trail is append-only again after the migration: %v", err)
 	}
+}
+
+// TestMigrateKioskPairing: after pairing links became single-use, a kiosk
+// paired before keeps working with the token in its cookie, and the link
+// of one that was never seen pairs once.
+func TestMigrateKioskPairing(t *testing.T) {
+	ctx := context.Background()
+	s, _ := buurtloket.NewSealer(buurtloket.NewKey())
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := openUntil(path, s, "006_anonymous_times.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	paired, _ := buurtloket.NewKioskToken()
+	waiting, _ := buurtloket.NewKioskToken()
+	if _, err := old.write.ExecContext(ctx, `INSERT INTO kiosks (name, wijk, token_hash, created_at, seen_at) VALUES ('a', 'Oost', ?, 1, 5), ('b', 'West', ?, 1, 0)`,
+		buurtloket.HashKioskToken(paired), buurtloket.HashKioskToken(waiting)); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	db, err := Open(path, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.MigratedKiosks(t, db, paired, waiting)
 }
