@@ -24,9 +24,12 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 		// A spent link opened again on the kiosk it paired (a bookmark, a
 		// restart that opens the same address): that kiosk is paired still.
 		if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
-			if _, err := s.kiosk(r); err == nil {
+			_, paired := s.kiosk(r)
+			if paired == nil {
 				http.Redirect(w, r, "/kiosk/", http.StatusSeeOther)
 				return
+			} else if buurtloket.ErrorCode(paired) != buurtloket.ENOTFOUND {
+				err = paired // the store could not tell: "one moment", not "not paired"
 			}
 		} else {
 			s.cfg.Logger.Error("pairing a kiosk", "error", err)

@@ -107,3 +107,23 @@ func TestPairOnce(t *testing.T) {
 		t.Fatalf("the spent link in the store: %v", err)
 	}
 }
+
+// TestPairAgainWhileTheStoreFails: a kiosk that opens its spent link again
+// while the store cannot say whether it is paired gets "one moment", not
+// "not paired".
+func TestPairAgainWhileTheStoreFails(t *testing.T) {
+	failing := &kioskOutage{}
+	env := newEnvWith(t, func(c *Config) {
+		failing.RequestStore = c.Store
+		c.Store = failing
+	})
+	_, link := env.pair(t, "Oost")
+	failing.down.Store(true)
+	if resp := env.page(t, "/kiosk/pair?token="+link); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("a spent link while the store fails: %s", resp.Status)
+	}
+	failing.down.Store(false)
+	if resp := env.page(t, "/kiosk/pair?token="+link); resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/kiosk/" {
+		t.Fatalf("a spent link on its own kiosk: %s at %s", resp.Status, resp.Request.URL)
+	}
+}
