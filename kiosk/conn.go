@@ -51,6 +51,7 @@ type conn struct {
 	followed *following // the request opened with its code and PIN (follow.go)
 	client   string     // who the limits count against: the kiosk, or the address (guard.go); never logged
 	stored   bool       // a session is stored for this page: it did something
+	resuming bool       // the stored session is being resumed (open)
 	savedAt  time.Time  // when it was last stored
 
 	tokens  float64
@@ -76,7 +77,11 @@ func (c *conn) open(ctx context.Context, lang string) {
 			if sess, err := dialogs.Decode(st.Session); err == nil {
 				sess, view, effects := e.Resume(sess)
 				c.sess, c.receipt, c.stored = sess, st.Receipt, true
+				// A submission on resume is the retry of one that passed
+				// the limits already (same key: never a second request).
+				c.resuming = true
 				c.apply(ctx, e, view, effects)
+				c.resuming = false
 				return
 			}
 		}
@@ -167,7 +172,7 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 			}
 			var rec buurtloket.Receipt
 			var err error = buurtloket.Errorf(buurtloket.ELIMITED, "too many requests from here: try again in a few minutes")
-			if ok, _ := c.submissions().Allow(c.client, time.Now()); ok {
+			if ok, _ := c.submissions().Allow(c.client, time.Now()); ok || c.resuming {
 				rec, err = c.s.cfg.Store.Submit(ctx, e.Request(ef.Submission, c.mode.Channel, wijk, ""))
 			} else {
 				limited = true

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"buurtloket"
+	"buurtloket/dialogs"
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -470,5 +471,49 @@ func TestClientAddress(t *testing.T) {
 		if got := clientAddr(r, tt.trust); got != tt.want {
 			t.Errorf("clientAddr(%s, X-Real-IP %q, trust %v) = %s; want %s", tt.remote, tt.real, tt.trust, got, tt.want)
 		}
+	}
+}
+
+// TestResumedSubmissionIsNotLimited: a page that resumes at the submit
+// step (the server went down while storing) submits again under the same
+// key: that is the retry of an attempt that passed the limit already, and
+// the resident gets their code even when the client is at its limit now.
+func TestResumedSubmissionIsNotLimited(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	e := env.web.cfg.Engine()
+	sess, _ := e.Start(newID(), "nl")
+	inputs := []dialogs.Input{}
+	for _, id := range []string{"worry", "lonely", "no", "weeks", "unknown", "report", "anonymous"} {
+		inputs = append(inputs, dialogs.Input{Type: dialogs.InputChoose, Choice: id})
+	}
+	inputs = append(inputs, dialogs.Input{Type: dialogs.InputText, Text: "3117"}, dialogs.Input{Type: dialogs.InputText, Text: "Al weken niet gezien."},
+		dialogs.Input{Type: dialogs.InputChoose, Choice: "send"})
+	var effects []dialogs.Effect
+	for _, in := range inputs {
+		var err error
+		if sess, _, effects, err = e.Step(sess, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(effects) != 1 || effects[0].Submission == nil {
+		t.Fatalf("not at the submit step: %+v", effects)
+	}
+	// Stored at the submit step, as the page does before submitting.
+	data, _ := dialogs.Encode(sess)
+	st, _ := json.Marshal(stored{Session: data})
+	u, _ := url.Parse(env.srv.URL + "/")
+	if err := env.store.SaveSession(context.Background(), storeKey(&env.web.cfg.Phone, env.jar.Cookies(u)[0].Value), st, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// The client is at its limit now.
+	limit := &env.web.guards.submitPhone
+	limit.AllowN("addr:127.0.0.1", limit.Burst, time.Now())
+	if ok, _ := limit.Available("addr:127.0.0.1", time.Now()); ok {
+		t.Fatal("the test's client is not at its limit")
+	}
+	f := env.dial(t, "/ws").read()
+	if f.View.Step != "sent" || f.Receipt == nil {
+		t.Fatalf("the resumed submission was refused: %s, receipt %+v", f.View.Step, f.Receipt)
 	}
 }
