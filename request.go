@@ -242,6 +242,10 @@ type RequestStore interface {
 	// action, recorded in the audit trail.
 	UnlockPIN(ctx context.Context, id int64, actor string) error
 	Request(ctx context.Context, id int64) (*Request, error)
+	// RequestByCode finds a request by its ticket code alone: for staff,
+	// when a resident reads their code out (to unlock it, say). Residents
+	// always need the PIN too (RequestByTicket).
+	RequestByCode(ctx context.Context, ticket string) (*Request, error)
 	Inbox(ctx context.Context, q InboxQuery) (InboxPage, error)
 	// SetStatus moves a request to a new status if the transition is
 	// allowed (ECONFLICT otherwise) and records who did it.

@@ -115,6 +115,15 @@ func (db *DB) Request(ctx context.Context, id int64) (*buurtloket.Request, error
 	return scanRequest(db.pool.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
 }
 
+// RequestByCode finds a request by its ticket code alone, for staff.
+func (db *DB) RequestByCode(ctx context.Context, ticket string) (*buurtloket.Request, error) {
+	ticket, ok := buurtloket.NormalizeTicket(ticket)
+	if !ok {
+		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
+	}
+	return scanRequest(db.pool.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests WHERE ticket = $1`, ticket))
+}
+
 // Inbox returns a page of open requests, most urgent first.
 func (db *DB) Inbox(ctx context.Context, q buurtloket.InboxQuery) (buurtloket.InboxPage, error) {
 	where, args, limit, err := inboxsql.Where(q, inboxsql.Dollar)

@@ -263,3 +263,27 @@ func SharedPINCount(t *testing.T, a, b Store) {
 		t.Fatalf("%+v", l)
 	}
 }
+
+// testRequestByCode: staff find a request by the code a resident reads
+// out, typed as a person types it; an unknown or malformed code is not
+// found, and looking it up counts no wrong PIN.
+func testRequestByCode(t *testing.T, s Store, clock *Clock) {
+	rec := mustSubmit(t, s, NewRequest("by-code"))
+	typed := strings.ToLower(strings.ReplaceAll(rec.Ticket, "-", " "))
+	r, err := s.RequestByCode(ctx(t), typed)
+	if err != nil || r.ID != rec.ID || r.Ticket != rec.Ticket {
+		t.Fatalf("by code %q: %+v, %v", typed, r, err)
+	}
+	if r.PINLock.Wrong != 0 {
+		t.Fatalf("a lookup by code counted a wrong PIN: %+v", r.PINLock)
+	}
+	other := buurtloket.NewTicket()
+	for other == rec.Ticket {
+		other = buurtloket.NewTicket()
+	}
+	for _, code := range []string{other, "K7QM-3XH", "not a code", ""} {
+		if _, err := s.RequestByCode(ctx(t), code); buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+			t.Errorf("code %q: %v, want not found", code, err)
+		}
+	}
+}

@@ -61,6 +61,7 @@ var contract = []contractTest{
 	{"Kiosks", testKiosks},
 	{"WrongPINsLockTheTicket", testPINLockSchedule},
 	{"ConcurrentGuessersGetEightTries", testConcurrentGuesses},
+	{"StaffFindARequestByItsCode", testRequestByCode},
 	{"ThreadPages", testThreadPage},
 	{"ThreadBounds", testThreadBounds},
 	{"TextsAreCleanedAlike", testCleanText},

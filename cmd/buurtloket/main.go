@@ -24,8 +24,11 @@ Usage:
   buurtloket flows graph FLOW [--format mermaid|dot]
                                            draw a flow
   buurtloket requests purge [--dry-run]    remove closed requests past their retention
+  buurtloket requests unlock CODE --by NAME
+                                           unlock a ticket locked after wrong PINs
   buurtloket kiosk add --name NAME --wijk WIJK
                                            register a kiosk; prints its pairing link
+  buurtloket kiosk link ID                 a new pairing link for a kiosk (a new device)
   buurtloket kiosk list | revoke ID        the registered kiosks
 
 Run "buurtloket COMMAND -h" for the flags of a command. Every flag can
@@ -85,6 +88,9 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "requests":
 		if len(args) >= 2 && args[1] == "purge" {
 			return runRequestsPurge(ctx, args[2:], stdout, stderr)
+		}
+		if len(args) >= 2 && args[1] == "unlock" {
+			return runRequestsUnlock(ctx, args[2:], stdout, stderr)
 		}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

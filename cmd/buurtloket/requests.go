@@ -50,3 +50,47 @@ func runRequestsPurge(ctx context.Context, args []string, stdout, stderr io.Writ
 	fmt.Fprintf(stdout, "%s %s (retention in days: %s); cleared %d PIN copies older than a day\n", verb, report.Summary(), r, report.PINs)
 	return nil
 }
+
+// runRequestsUnlock lifts the lock on a ticket that wrong PINs locked, for
+// a resident who asks staff (until the staff console does it): the code
+// the resident reads out, and who unlocks it, for the audit trail.
+func runRequestsUnlock(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("requests unlock", stderr)
+	var sf storeFlags
+	sf.define(fs)
+	var by string
+	fs.StringVar(&by, "by", "", "who unlocks it (a staff member's name or e-mail), for the audit trail")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: buurtloket requests unlock CODE --by NAME\n\nLifts the lock on a ticket code after too many wrong PINs, for the\nresident who asks; recorded in the request's audit trail. Unlock only\nfor the resident: each unlock gives a guesser 8 more tries.")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || by == "" {
+		fs.Usage()
+		return errUsage
+	}
+	store, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	r, err := store.RequestByCode(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	if err := store.UnlockPIN(ctx, r.ID, "staff:"+by); err != nil {
+		return err
+	}
+	was := "was not locked"
+	switch {
+	case r.PINLock.StaffOnly:
+		was = "was locked until staff unlock it"
+	case !r.PINLock.Until.IsZero():
+		was = "was locked for a while"
+	}
+	fmt.Fprintf(stdout, "Ticket %s unlocked (it %s, after %d wrong PINs); the resident can open it with the PIN again.\n", r.Ticket, was, r.PINLock.Wrong)
+	return nil
+}

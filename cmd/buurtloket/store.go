@@ -69,7 +69,23 @@ func loadKey(path string) ([]byte, bool, error) {
 			f.Close()
 			return nil, false, err
 		}
-		return key, true, f.Close()
+		// On disk before anything is sealed with it: a database that
+		// survives a power cut without its key is unreadable.
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return nil, false, err
+		}
+		if err := f.Close(); err != nil {
+			return nil, false, err
+		}
+		if dir, err := os.Open(filepath.Dir(path)); err == nil {
+			err = dir.Sync()
+			dir.Close()
+			if err != nil {
+				return nil, false, err
+			}
+		}
+		return key, true, nil
 	} else if err != nil {
 		return nil, false, err
 	}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"buurtloket"
+	"buurtloket/storetest"
+)
+
+// TestRequestsUnlock: staff unlock a ticket that wrong PINs locked, by the
+// code the resident reads out; the unlock is in the audit trail.
+func TestRequestsUnlock(t *testing.T) {
+	dir := t.TempDir()
+	db, key := filepath.Join(dir, "b.db"), filepath.Join(dir, "b.key")
+	k, _, err := loadKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := buurtloket.NewSealer(k)
+	s, _, err := openStore(context.Background(), db, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rec, err := s.Submit(ctx, storetest.NewRequest("locked"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := "0000"
+	if rec.PIN == wrong {
+		wrong = "1111"
+	}
+	for i := 0; i < buurtloket.FreeWrongPINs; i++ {
+		s.RequestByTicket(ctx, rec.Ticket, wrong)
+	}
+	if _, err := s.RequestByTicket(ctx, rec.Ticket, rec.PIN); buurtloket.ErrorCode(err) != buurtloket.ELOCKED {
+		t.Fatalf("not locked: %v", err)
+	}
+	s.Close()
+
+	if code, _, stderr := runCmd(t, "", "requests", "unlock", rec.Ticket, "--db", db, "--key-file", key); code != 2 || !strings.Contains(stderr, "--by") {
+		t.Fatalf("without --by: exit %d %q", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "", "requests", "unlock", "K7QM-3XHD", "--by", "anna", "--db", db, "--key-file", key); code == 0 {
+		t.Fatalf("an unknown code was unlocked: %q", stderr)
+	}
+	typed := strings.ToLower(rec.Ticket)
+	code, out, stderr := runCmd(t, "", "requests", "unlock", typed, "--by", "anna", "--db", db, "--key-file", key)
+	if code != 0 || !strings.Contains(out, rec.Ticket+" unlocked") || !strings.Contains(out, "5 wrong PINs") {
+		t.Fatalf("unlock: exit %d %q %q", code, out, stderr)
+	}
+	s, _, err = openStore(ctx, db, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.RequestByTicket(ctx, rec.Ticket, rec.PIN); err != nil {
+		t.Fatalf("after the unlock: %v", err)
+	}
+	trail, _ := s.Audit(ctx, rec.ID)
+	found := false
+	for _, a := range trail {
+		found = found || (a.Action == "pin unlocked" && a.Actor == "staff:anna")
+	}
+	if !found {
+		t.Fatalf("the unlock is not in the audit trail: %+v", trail)
+	}
+}
