@@ -170,12 +170,14 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 			} else if c.s.cfg.Wijken != nil {
 				wijk = c.s.cfg.Wijken.Lookup(ef.Submission.Postcode)
 			}
+			// One client may store only so many requests; a submission on
+			// resume retries one that was allowed already.
 			var rec buurtloket.Receipt
-			var err error = buurtloket.Errorf(buurtloket.ELIMITED, "too many requests from here: try again in a few minutes")
-			if ok, _ := c.submissions().Allow(c.client, time.Now()); ok || c.resuming {
-				rec, err = c.s.cfg.Store.Submit(ctx, e.Request(ef.Submission, c.mode.Channel, wijk, ""))
-			} else {
+			var err error
+			if ok, _ := c.submissions().Allow(c.client, time.Now()); !ok && !c.resuming {
 				limited = true
+			} else {
+				rec, err = c.s.cfg.Store.Submit(ctx, e.Request(ef.Submission, c.mode.Channel, wijk, ""))
 			}
 			result := dialogs.Input{Type: dialogs.InputResult, Ticket: rec.Ticket}
 			if limited {

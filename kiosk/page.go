@@ -19,7 +19,7 @@ func (s *Server) handlePage(mode Mode) http.HandlerFunc {
 			}
 		}
 		if s.sessionCookie(w, r, &mode) == "" {
-			s.refuseBusy(w, r)
+			s.refuseBusy(w)
 			return
 		}
 		e := s.cfg.Engine()
@@ -81,7 +81,7 @@ func (s *Server) refuseKiosk(w http.ResponseWriter, r *http.Request, err error) 
 
 // refuseBusy answers a phone page from an address that asked for too many
 // new sessions lately; it looks again by itself after a minute.
-func (s *Server) refuseBusy(w http.ResponseWriter, r *http.Request) {
+func (s *Server) refuseBusy(w http.ResponseWriter) {
 	s.cfg.Logger.Warn("too many new sessions from one address: page refused") // never the address
 	s.metrics.turnedAway.WithLabelValues("sessions").Inc()
 	s.refuse(w, "phone", http.StatusTooManyRequests, "ui.page.busy", 60)
