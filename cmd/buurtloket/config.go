@@ -2,8 +2,10 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -17,11 +19,31 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 // stringFlag defines a flag whose default comes from BUURTLOKET_<NAME> when
 // that is set, so that every flag has an environment variable.
 func stringFlag(fs *flag.FlagSet, p *string, name, def, usage string) {
-	env := "BUURTLOKET_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	env := envName(name)
 	if v, ok := os.LookupEnv(env); ok {
 		def = v
 	}
 	fs.StringVar(p, name, def, usage+" ($"+env+")")
+}
+
+// boolFlag defines a switch (--name, or --name=false) whose default comes
+// from BUURTLOKET_<NAME> (true, false, 1, 0) when that is set. An
+// environment value that is not a truth value is an error, not false.
+func boolFlag(fs *flag.FlagSet, p *bool, name string, def bool, usage string) error {
+	env := envName(name)
+	if v, ok := os.LookupEnv(env); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("$%s=%q is not true or false", env, v)
+		}
+		def = b
+	}
+	fs.BoolVar(p, name, def, usage+" ($"+env+")")
+	return nil
+}
+
+func envName(flag string) string {
+	return "BUURTLOKET_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
 // parseInterspersed parses flags that may come after positional arguments

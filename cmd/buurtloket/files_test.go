@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"strings"
 	"syscall"
 	"testing"
@@ -45,5 +46,35 @@ func TestFileLimitIsRaised(t *testing.T) {
 	got, err := raiseFileLimit()
 	if err != nil || got != lim.Max {
 		t.Fatalf("raised to %d (%v); want the hard limit %d", got, err, lim.Max)
+	}
+}
+
+// TestTrustProxySwitch: --trust-proxy is a switch, and its environment
+// variable must say true or false.
+func TestTrustProxySwitch(t *testing.T) {
+	for _, tt := range []struct {
+		env  string
+		args []string
+		want bool
+		err  bool
+	}{
+		{"", []string{"--trust-proxy"}, true, false},
+		{"", nil, false, false},
+		{"true", nil, true, false},
+		{"1", []string{"--trust-proxy=false"}, false, false},
+		{"maybe", nil, false, true},
+	} {
+		if tt.env != "" {
+			t.Setenv("BUURTLOKET_TRUST_PROXY", tt.env)
+		}
+		fs := newFlagSet("test", io.Discard)
+		var got bool
+		err := boolFlag(fs, &got, "trust-proxy", false, "")
+		if err == nil {
+			err = fs.Parse(tt.args)
+		}
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("env %q args %v: %v, %v; want %v (error %v)", tt.env, tt.args, got, err, tt.want, tt.err)
+		}
 	}
 }

@@ -76,8 +76,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stringFlag(fs, &s.PublicURL, "public-url", "", "the address residents reach buurtloket at, for QR codes (default: the listening address)")
 	stringFlag(fs, &s.DebugAddr, "debug-addr", "", "serve Go's profiler (net/http/pprof) here, such as 127.0.0.1:6060; never on a public address")
 	stringFlag(fs, &s.WijkenFile, "wijken", "", "postcode-to-neighbourhood table (pc4,wijk per line); default: the shipped Schiedam table")
-	var retention, maxPages, trustProxy string
-	stringFlag(fs, &trustProxy, "trust-proxy", "false", "take the client's address from the X-Real-IP header of a reverse proxy in front (docs/deploy.md); only behind one")
+	var retention, maxPages string
+	if err := boolFlag(fs, &s.TrustProxy, "trust-proxy", false, "take the client's address from the X-Real-IP header of a reverse proxy in front (docs/deploy.md); only behind one"); err != nil {
+		return err
+	}
 	stringFlag(fs, &retention, "retention", "90", "days a closed request is kept: a default and exceptions per topic, such as 90,worry=30")
 	stringFlag(fs, &maxPages, "max-pages", "20000", "phone pages connected at once at most (0: no cap); more retry later, kiosks are never refused")
 	if err := fs.Parse(args); err != nil {
@@ -89,9 +91,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if s.MaxPages, err = strconv.Atoi(maxPages); err != nil || s.MaxPages < 0 {
 		return fmt.Errorf("--max-pages %q is not a number of pages (0 for no cap)", maxPages)
-	}
-	if s.TrustProxy, err = strconv.ParseBool(trustProxy); err != nil {
-		return fmt.Errorf("--trust-proxy %q is not true or false", trustProxy)
 	}
 	if fs.NArg() > 0 {
 		return errUsage
