@@ -40,11 +40,12 @@ type DB struct {
 	ops    chan *writeOp
 	closed chan struct{}
 	done   chan struct{}
+	stmts  statements // the writer's prepared statements (writetx.go)
 }
 
 type writeOp struct {
 	ctx context.Context
-	fn  func(tx *sql.Tx) error
+	fn  func(tx *writeTx) error
 	err chan error
 }
 
@@ -80,7 +81,8 @@ func openUntil(path string, sealer *buurtloket.Sealer, until string) (*DB, error
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxLifetime(0)
 	db := &DB{path: path, write: write, sealer: sealer, now: time.Now,
-		ops: make(chan *writeOp, 4*maxBatch), closed: make(chan struct{}), done: make(chan struct{})}
+		ops: make(chan *writeOp, 4*maxBatch), closed: make(chan struct{}), done: make(chan struct{}),
+		stmts: statements{prepared: map[string]*sql.Stmt{}, wanted: map[string]bool{}}}
 	if err := db.migrate(until); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
@@ -118,6 +120,7 @@ func (db *DB) Close() error {
 	}
 	close(db.closed)
 	<-db.done
+	db.stmts.close()
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -164,7 +167,7 @@ func (db *DB) migrate(until string) error {
 // write is queued, do waits for its outcome even when ctx ends: fn may fill
 // the caller's variables, so the caller must not go on before it is done.
 // The writer skips a queued write whose ctx has ended, so the wait is short.
-func (db *DB) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) do(ctx context.Context, fn func(tx *writeTx) error) error {
 	op := &writeOp{ctx: ctx, fn: fn, err: make(chan error, 1)}
 	select {
 	case db.ops <- op:
@@ -213,13 +216,14 @@ func (db *DB) writer() {
 func (db *DB) commit(batch []*writeOp) {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
-	tx, err := db.write.BeginTx(ctx, nil)
+	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		for _, op := range batch {
 			op.err <- err
 		}
 		return
 	}
+	tx := &writeTx{tx: sqlTx, stmts: &db.stmts}
 	for i, op := range batch {
 		if err := op.ctx.Err(); err != nil {
 			errs[i] = err // the caller gave up before its turn: skip it
@@ -238,7 +242,7 @@ func (db *DB) commit(batch []*writeOp) {
 			errs[i] = err
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if err := sqlTx.Commit(); err != nil {
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = err
@@ -248,6 +252,8 @@ func (db *DB) commit(batch []*writeOp) {
 	for i, op := range batch {
 		op.err <- errs[i]
 	}
+	// The connection is free: prepare what this batch ran unprepared.
+	db.stmts.prepare(db.write)
 }
 
 // privateFile makes the file at path readable by its owner only (0600),

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -94,7 +93,7 @@ func TestCancelledWriteIsSkipped(t *testing.T) {
 	db := open(t)
 	defer db.Close()
 	started := make(chan struct{})
-	go db.do(context.Background(), func(tx *sql.Tx) error { // keeps the writer busy
+	go db.do(context.Background(), func(tx *writeTx) error { // keeps the writer busy
 		close(started)
 		time.Sleep(200 * time.Millisecond)
 		return nil
@@ -103,7 +102,7 @@ func TestCancelledWriteIsSkipped(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	ran := false
-	err := db.do(ctx, func(tx *sql.Tx) error { ran = true; return nil })
+	err := db.do(ctx, func(tx *writeTx) error { ran = true; return nil })
 	if !errors.Is(err, context.DeadlineExceeded) || ran {
 		t.Fatalf("err %v, ran %v: a write whose caller gave up must be skipped", err, ran)
 	}

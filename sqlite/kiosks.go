@@ -19,7 +19,7 @@ func (db *DB) AddKiosk(ctx context.Context, name, wijk string) (*buurtloket.Kios
 	token, hash := buurtloket.NewKioskToken()
 	now := db.now().UTC().Truncate(time.Millisecond)
 	k := &buurtloket.Kiosk{Name: name, Wijk: wijk, CreatedAt: now, LinkOpen: true}
-	err = db.do(ctx, func(tx *sql.Tx) error {
+	err = db.do(ctx, func(tx *writeTx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO kiosks (name, wijk, link_hash, created_at) VALUES (?, ?, ?, ?)`, name, wijk, hash, millis(now))
 		if err != nil {
 			return err
@@ -38,7 +38,7 @@ func (db *DB) AddKiosk(ctx context.Context, name, wijk string) (*buurtloket.Kios
 // NewKioskLink issues a new pairing link; see buurtloket.KioskStore.
 func (db *DB) NewKioskLink(ctx context.Context, id int64) (string, error) {
 	token, hash := buurtloket.NewKioskToken()
-	err := db.do(ctx, func(tx *sql.Tx) error {
+	err := db.do(ctx, func(tx *writeTx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE kiosks SET link_hash = ? WHERE id = ? AND revoked_at = 0`, hash, id)
 		if err != nil {
 			return err
@@ -64,7 +64,7 @@ func (db *DB) PairKiosk(ctx context.Context, linkToken string) (*buurtloket.Kios
 	}
 	device, deviceHash := buurtloket.NewKioskToken()
 	var k *buurtloket.Kiosk
-	err := db.do(ctx, func(tx *sql.Tx) error {
+	err := db.do(ctx, func(tx *writeTx) error {
 		var err error
 		k, err = scanKiosk(tx.QueryRowContext(ctx, `SELECT `+kioskColumns+` FROM kiosks WHERE link_hash = ? AND revoked_at = 0`,
 			buurtloket.HashKioskToken(linkToken)))
@@ -133,7 +133,7 @@ func (db *DB) Kiosks(ctx context.Context) ([]*buurtloket.Kiosk, error) {
 // RevokeKiosk stops a kiosk from being used; its link and device token
 // are forgotten.
 func (db *DB) RevokeKiosk(ctx context.Context, id int64) error {
-	return db.do(ctx, func(tx *sql.Tx) error {
+	return db.do(ctx, func(tx *writeTx) error {
 		now := db.now()
 		res, err := tx.ExecContext(ctx, `UPDATE kiosks SET revoked_at = ?, link_hash = NULL, device_hash = NULL WHERE id = ? AND revoked_at = 0`, millis(now), id)
 		if err != nil {
@@ -149,7 +149,7 @@ func (db *DB) RevokeKiosk(ctx context.Context, id int64) error {
 // KioskSeen records that a kiosk's page is connected now. It is not
 // audited: it happens every minute.
 func (db *DB) KioskSeen(ctx context.Context, id int64) error {
-	return db.do(ctx, func(tx *sql.Tx) error {
+	return db.do(ctx, func(tx *writeTx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE kiosks SET seen_at = ? WHERE id = ? AND revoked_at = 0`, millis(db.now()), id)
 		if err != nil {
 			return err

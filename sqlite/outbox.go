@@ -16,7 +16,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duratio
 		return nil, buurtloket.Errorf(buurtloket.EINVALID, "claim between 1 and 1000 deliveries")
 	}
 	var out []*buurtloket.Delivery
-	err := db.do(ctx, func(tx *sql.Tx) error {
+	err := db.do(ctx, func(tx *writeTx) error {
 		out = out[:0]
 		now := db.now()
 		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.request_id, o.message_id, o.attempts, q.ticket, q.channel, q.lang, m.body, r.sealed
@@ -56,7 +56,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duratio
 	return out, err
 }
 
-func outboxMessage(ctx context.Context, tx *sql.Tx, outboxID int64) (int64, error) {
+func outboxMessage(ctx context.Context, tx *writeTx, outboxID int64) (int64, error) {
 	var messageID int64
 	err := tx.QueryRowContext(ctx, `SELECT message_id FROM outbox WHERE id = ?`, outboxID).Scan(&messageID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -71,7 +71,7 @@ func (db *DB) DeliveryDone(ctx context.Context, outboxID int64, held bool) error
 	if held {
 		state = buurtloket.DeliveryHeld
 	}
-	return db.do(ctx, func(tx *sql.Tx) error {
+	return db.do(ctx, func(tx *writeTx) error {
 		messageID, err := outboxMessage(ctx, tx, outboxID)
 		if err != nil {
 			return err
@@ -87,7 +87,7 @@ func (db *DB) DeliveryDone(ctx context.Context, outboxID int64, held bool) error
 // DeliveryFailed records a failed try and when to try again.
 func (db *DB) DeliveryFailed(ctx context.Context, outboxID int64, reason string, retryAt time.Time) error {
 	reason = buurtloket.DeliveryReason(reason)
-	return db.do(ctx, func(tx *sql.Tx) error {
+	return db.do(ctx, func(tx *writeTx) error {
 		messageID, err := outboxMessage(ctx, tx, outboxID)
 		if err != nil {
 			return err
@@ -105,7 +105,7 @@ func (db *DB) DeliveryFailed(ctx context.Context, outboxID int64, reason string,
 // month, topic and neighbourhood; see buurtloket.PurgeStore.
 func (db *DB) Purge(ctx context.Context, r buurtloket.Retention, dryRun bool) (buurtloket.PurgeReport, error) {
 	report := buurtloket.PurgeReport{Requests: map[buurtloket.Topic]int{}}
-	err := db.do(ctx, func(tx *sql.Tx) error {
+	err := db.do(ctx, func(tx *writeTx) error {
 		now := db.now()
 		for _, topic := range buurtloket.Topics {
 			cutoff := millis(now.Add(-r.For(topic)))

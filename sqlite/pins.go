@@ -13,7 +13,7 @@ import (
 // tries on a ticket one after the other, so no two see the same count.
 // refusal is what the caller must answer once the write is committed; the
 // write itself must not fail on it, or the count would be rolled back.
-func (db *DB) openTicket(ctx context.Context, tx *sql.Tx, ticket, pin string) (id int64, refusal, err error) {
+func (db *DB) openTicket(ctx context.Context, tx *writeTx, ticket, pin string) (id int64, refusal, err error) {
 	var hash string
 	var anonymous bool
 	var lock buurtloket.PINLock
@@ -54,7 +54,7 @@ func (db *DB) RequestByTicket(ctx context.Context, ticket, pin string) (*buurtlo
 	}
 	var r *buurtloket.Request
 	var refusal error
-	err := db.do(ctx, func(tx *sql.Tx) error {
+	err := db.do(ctx, func(tx *writeTx) error {
 		id, no, err := db.openTicket(ctx, tx, ticket, pin)
 		if err != nil || no != nil {
 			refusal = no
@@ -76,7 +76,7 @@ func (db *DB) UnlockPIN(ctx context.Context, id int64, actor string) error {
 	if err := buurtloket.CheckActor(actor); err != nil {
 		return err
 	}
-	return db.do(ctx, func(tx *sql.Tx) error {
+	return db.do(ctx, func(tx *writeTx) error {
 		if _, err := lockRequest(ctx, tx, id); err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ func (db *DB) Submit(ctx context.Context, r buurtloket.NewRequest) (buurtloket.R
 
 func (db *DB) submit(ctx context.Context, p *buurtloket.Prepared) (buurtloket.Receipt, error) {
 	var rec buurtloket.Receipt
-	err := db.do(ctx, func(tx *sql.Tx) error {
+	err := db.do(ctx, func(tx *writeTx) error {
 		var pinSealed []byte
 		err := tx.QueryRowContext(ctx, `SELECT id, ticket, pin_sealed FROM requests WHERE submission_key = ?`, p.Key).
 			Scan(&rec.ID, &rec.Ticket, &pinSealed)
@@ -149,7 +149,7 @@ func (db *DB) SetStatus(ctx context.Context, id int64, actor string, next buurtl
 	if err := buurtloket.CheckActor(actor); err != nil {
 		return err
 	}
-	return db.do(ctx, func(tx *sql.Tx) error {
+	return db.do(ctx, func(tx *writeTx) error {
 		h, err := lockRequest(ctx, tx, id)
 		if err != nil {
 			return err

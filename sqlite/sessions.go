@@ -15,7 +15,7 @@ const MaxSessionBytes = 256 << 10
 // audit appends an entry to the audit trail, with a random ID and the
 // next number in its request's order. Its time is what staff may see:
 // for an anonymous request, the hour (buurtloket.EventTime).
-func audit(ctx context.Context, tx *sql.Tx, requestID int64, actor, action, detail string, now time.Time) error {
+func audit(ctx context.Context, tx *writeTx, requestID int64, actor, action, detail string, now time.Time) error {
 	_, err := insertWithID(func(id int64) (sql.Result, error) {
 		if requestID == 0 {
 			return tx.ExecContext(ctx, `INSERT INTO audit (id, request_id, seq, actor, action, detail, at) VALUES (?, NULL, 0, ?, ?, ?, ?)
@@ -40,7 +40,7 @@ func (db *DB) SaveSession(ctx context.Context, id string, data []byte, expires t
 	if len(data) > MaxSessionBytes {
 		return buurtloket.Errorf(buurtloket.ETOOLARGE, "a session may be at most %d bytes", MaxSessionBytes)
 	}
-	return db.do(ctx, func(tx *sql.Tx) error {
+	return db.do(ctx, func(tx *writeTx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, data, expires_at) VALUES (?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`, id, db.sealer.SealSession(id, data), millis(expires))
 		return err
@@ -61,7 +61,7 @@ func (db *DB) LoadSession(ctx context.Context, id string) ([]byte, error) {
 
 // DeleteSession forgets a session.
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
-	return db.do(ctx, func(tx *sql.Tx) error {
+	return db.do(ctx, func(tx *writeTx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 		return err
 	})
@@ -70,7 +70,7 @@ func (db *DB) DeleteSession(ctx context.Context, id string) error {
 // PurgeSessions deletes expired sessions and says how many.
 func (db *DB) PurgeSessions(ctx context.Context) (int, error) {
 	var n int64
-	err := db.do(ctx, func(tx *sql.Tx) error {
+	err := db.do(ctx, func(tx *writeTx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, millis(db.now()))
 		if err != nil {
 			return err

@@ -23,7 +23,7 @@ type held struct {
 func (h held) at(now time.Time) time.Time { return buurtloket.EventTime(h.anonymous, now) }
 
 // lockRequest reads what a write needs to know about a request.
-func lockRequest(ctx context.Context, tx *sql.Tx, id int64) (held, error) {
+func lockRequest(ctx context.Context, tx *writeTx, id int64) (held, error) {
 	var h held
 	err := tx.QueryRowContext(ctx, `SELECT ticket, status, due_at, paused_at, anonymous FROM requests WHERE id = ?`, id).
 		Scan(&h.ticket, &h.status, &h.due, &h.paused, &h.anonymous)
@@ -34,7 +34,7 @@ func lockRequest(ctx context.Context, tx *sql.Tx, id int64) (held, error) {
 }
 
 // moveStatus sets a new status inside a write, as SetStatus does.
-func moveStatus(ctx context.Context, tx *sql.Tx, id int64, next buurtloket.Status, h held, now time.Time) error {
+func moveStatus(ctx context.Context, tx *writeTx, id int64, next buurtloket.Status, h held, now time.Time) error {
 	now = h.at(now)
 	d, p := buurtloket.DueAfterStatus(next, fromMillis(h.due), fromMillis(h.paused), now)
 	_, err := tx.ExecContext(ctx, `UPDATE requests SET status = ?, open = ?, due_at = ?, paused_at = ?, updated_at = ? WHERE id = ?`,
@@ -75,7 +75,7 @@ func (db *DB) Reply(ctx context.Context, id int64, actor, body string) (*buurtlo
 	if err != nil {
 		return nil, err
 	}
-	err = db.do(ctx, func(tx *sql.Tx) error {
+	err = db.do(ctx, func(tx *writeTx) error {
 		if err := db.addMessage(ctx, tx, m); err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func (db *DB) Reply(ctx context.Context, id int64, actor, body string) (*buurtlo
 
 // addMessage stores a message in a request's thread and moves the request
 // to the status that follows (buurtloket.StatusAfterMessage).
-func (db *DB) addMessage(ctx context.Context, tx *sql.Tx, m *buurtloket.Message) error {
+func (db *DB) addMessage(ctx context.Context, tx *writeTx, m *buurtloket.Message) error {
 	h, err := lockRequest(ctx, tx, m.RequestID)
 	if err != nil {
 		return err
@@ -138,7 +138,7 @@ func (db *DB) ResidentReply(ctx context.Context, ticket, pin, body string) (*buu
 		return nil, buurtloket.NoSuchTicket()
 	}
 	var refusal error
-	err = db.do(ctx, func(tx *sql.Tx) error {
+	err = db.do(ctx, func(tx *writeTx) error {
 		id, no, err := db.openTicket(ctx, tx, ticket, pin)
 		if err != nil || no != nil {
 			refusal = no
@@ -229,7 +229,7 @@ func (db *DB) AddNote(ctx context.Context, id int64, actor, body string) (*buurt
 	if err != nil {
 		return nil, err
 	}
-	err = db.do(ctx, func(tx *sql.Tx) error {
+	err = db.do(ctx, func(tx *writeTx) error {
 		h, err := lockRequest(ctx, tx, id)
 		if err != nil {
 			return err
@@ -281,7 +281,7 @@ func (db *DB) Assign(ctx context.Context, id int64, actor, assignee string) erro
 	if err := buurtloket.CheckAssignee(assignee); err != nil {
 		return err
 	}
-	return db.do(ctx, func(tx *sql.Tx) error {
+	return db.do(ctx, func(tx *writeTx) error {
 		h, err := lockRequest(ctx, tx, id)
 		if err != nil {
 			return err
@@ -300,7 +300,7 @@ func (db *DB) Contact(ctx context.Context, id int64, actor string) (*buurtloket.
 		return nil, err
 	}
 	var c *buurtloket.Contact
-	err := db.do(ctx, func(tx *sql.Tx) error {
+	err := db.do(ctx, func(tx *writeTx) error {
 		h, err := lockRequest(ctx, tx, id)
 		if err != nil {
 			return err
