@@ -517,3 +517,29 @@ func TestResumedSubmissionIsNotLimited(t *testing.T) {
 		t.Fatalf("the resumed submission was refused: %s, receipt %+v", f.View.Step, f.Receipt)
 	}
 }
+
+// TestKioskForgetsAnOpenedThreadOnItsOwn: a thread opened on a kiosk is
+// forgotten by the server once the page has been still for as long as a
+// kiosk session lives, also when the page never wiped (a frozen browser):
+// the next person cannot reply as the resident.
+func TestKioskForgetsAnOpenedThreadOnItsOwn(t *testing.T) {
+	env := newEnvWith(t, func(c *Config) {
+		c.Kiosk = KioskMode
+		c.Kiosk.Sessions = time.Second
+	})
+	rec := submitFor(t, env, "kiosk-thread")
+	env.pair(t, "Oost")
+	c := env.dial(t, "/kiosk/ws")
+	c.read()
+	if f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": rec.PIN}); f["type"] != "follow" {
+		t.Fatalf("follow: %v", f)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	if f := c.sendJSON(map[string]any{"type": "reply", "text": "Ik ben iemand anders."}); f["type"] != "error" || !strings.Contains(fmt.Sprint(f["message"]), "open a request") {
+		t.Fatalf("a reply after the kiosk's session time: %v", f)
+	}
+	thread, _ := env.store.Thread(context.Background(), rec.ID)
+	if len(thread) != 0 {
+		t.Fatalf("the reply was stored: %+v", thread)
+	}
+}
