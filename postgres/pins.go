@@ -21,8 +21,8 @@ func (db *DB) openTicket(ctx context.Context, tx pgx.Tx, ticket, pin string) (id
 	var anonymous bool
 	var lock buurtloket.PINLock
 	var until *time.Time
-	err = tx.QueryRow(ctx, `SELECT id, pin_hash, anonymous, pin_wrong, pin_locked_until, pin_staff_only FROM requests WHERE ticket = $1 FOR UPDATE`, ticket).
-		Scan(&id, &hash, &anonymous, &lock.Wrong, &until, &lock.StaffOnly)
+	err = tx.QueryRow(ctx, `SELECT id, pin_hash, anonymous, pin_wrong, pin_wrong_total, pin_locked_until, pin_staff_only FROM requests WHERE ticket = $1 FOR UPDATE`, ticket).
+		Scan(&id, &hash, &anonymous, &lock.Wrong, &lock.Total, &until, &lock.StaffOnly)
 	if errors.Is(err, pgx.ErrNoRows) {
 		db.sealer.PINMatches(ticket, pin, "") // the same work either way
 		return 0, buurtloket.NoSuchTicket(), nil
@@ -37,8 +37,8 @@ func (db *DB) openTicket(ctx context.Context, tx pgx.Tx, ticket, pin string) (id
 	if next == lock {
 		return id, refusal, nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE requests SET pin_wrong = $1, pin_locked_until = $2, pin_staff_only = $3 WHERE id = $4`,
-		next.Wrong, nullTime(next.Until), next.StaffOnly, id); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE requests SET pin_wrong = $1, pin_wrong_total = $2, pin_locked_until = $3, pin_staff_only = $4 WHERE id = $5`,
+		next.Wrong, next.Total, nullTime(next.Until), next.StaffOnly, id); err != nil {
 		return 0, nil, err
 	}
 	if next.Locked(now) {
@@ -92,7 +92,17 @@ func (db *DB) UnlockPIN(ctx context.Context, id int64, actor string) error {
 		if _, err := lockRequest(ctx, tx, id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE requests SET pin_wrong = 0, pin_locked_until = NULL, pin_staff_only = FALSE WHERE id = $1`, id); err != nil {
+		var lock buurtloket.PINLock
+		if err := tx.QueryRow(ctx, `SELECT pin_wrong, pin_wrong_total, pin_staff_only FROM requests WHERE id = $1`, id).
+			Scan(&lock.Wrong, &lock.Total, &lock.StaffOnly); err != nil {
+			return err
+		}
+		next, err := lock.Unlocked()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE requests SET pin_wrong = $1, pin_wrong_total = $2, pin_locked_until = NULL, pin_staff_only = FALSE WHERE id = $3`,
+			next.Wrong, next.Total, id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, id, actor, "pin unlocked", "", db.now())

@@ -80,7 +80,7 @@ func (db *DB) insertRequest(ctx context.Context, p *buurtloket.Prepared) (buurtl
 
 const requestColumns = `id, ticket, topic, priority, status, channel, lang, wijk, postcode, anonymous, handoff,
 	summary, answers, assigned_to, flow_version, created_at, updated_at, due_at, paused_at,
-	pin_wrong, pin_locked_until, pin_staff_only`
+	pin_wrong, pin_wrong_total, pin_locked_until, pin_staff_only`
 
 func scanRequest(row pgx.Row) (*buurtloket.Request, error) {
 	var r buurtloket.Request
@@ -88,7 +88,7 @@ func scanRequest(row pgx.Row) (*buurtloket.Request, error) {
 	var paused, lockedUntil *time.Time
 	err := row.Scan(&r.ID, &r.Ticket, &r.Topic, &r.Priority, &r.Status, &r.Channel, &r.Lang, &r.Wijk, &r.Postcode,
 		&r.Anonymous, &r.Handoff, &r.Summary, &answers, &r.AssignedTo, &r.FlowVersion, &r.CreatedAt, &r.UpdatedAt, &r.DueAt, &paused,
-		&r.PINLock.Wrong, &lockedUntil, &r.PINLock.StaffOnly)
+		&r.PINLock.Wrong, &r.PINLock.Total, &lockedUntil, &r.PINLock.StaffOnly)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
 	} else if err != nil {

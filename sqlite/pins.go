@@ -18,8 +18,8 @@ func (db *DB) openTicket(ctx context.Context, tx *writeTx, ticket, pin string) (
 	var anonymous bool
 	var lock buurtloket.PINLock
 	var until int64
-	err = tx.QueryRowContext(ctx, `SELECT id, pin_hash, anonymous, pin_wrong, pin_locked_until, pin_staff_only FROM requests WHERE ticket = ?`, ticket).
-		Scan(&id, &hash, &anonymous, &lock.Wrong, &until, &lock.StaffOnly)
+	err = tx.QueryRowContext(ctx, `SELECT id, pin_hash, anonymous, pin_wrong, pin_wrong_total, pin_locked_until, pin_staff_only FROM requests WHERE ticket = ?`, ticket).
+		Scan(&id, &hash, &anonymous, &lock.Wrong, &lock.Total, &until, &lock.StaffOnly)
 	if errors.Is(err, sql.ErrNoRows) {
 		db.sealer.PINMatches(ticket, pin, "") // the same work either way
 		return 0, buurtloket.NoSuchTicket(), nil
@@ -32,8 +32,8 @@ func (db *DB) openTicket(ctx context.Context, tx *writeTx, ticket, pin string) (
 	if next == lock {
 		return id, refusal, nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE requests SET pin_wrong = ?, pin_locked_until = ?, pin_staff_only = ? WHERE id = ?`,
-		next.Wrong, millis(next.Until), next.StaffOnly, id); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE requests SET pin_wrong = ?, pin_wrong_total = ?, pin_locked_until = ?, pin_staff_only = ? WHERE id = ?`,
+		next.Wrong, next.Total, millis(next.Until), next.StaffOnly, id); err != nil {
 		return 0, nil, err
 	}
 	if next.Locked(now) {
@@ -80,7 +80,17 @@ func (db *DB) UnlockPIN(ctx context.Context, id int64, actor string) error {
 		if _, err := lockRequest(ctx, tx, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE requests SET pin_wrong = 0, pin_locked_until = 0, pin_staff_only = 0 WHERE id = ?`, id); err != nil {
+		var lock buurtloket.PINLock
+		if err := tx.QueryRowContext(ctx, `SELECT pin_wrong, pin_wrong_total, pin_staff_only FROM requests WHERE id = ?`, id).
+			Scan(&lock.Wrong, &lock.Total, &lock.StaffOnly); err != nil {
+			return err
+		}
+		next, err := lock.Unlocked()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE requests SET pin_wrong = ?, pin_wrong_total = ?, pin_locked_until = 0, pin_staff_only = 0 WHERE id = ?`,
+			next.Wrong, next.Total, id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, id, actor, "pin unlocked", "", db.now())

@@ -74,7 +74,7 @@ func (db *DB) submit(ctx context.Context, p *buurtloket.Prepared) (buurtloket.Re
 
 const requestColumns = `id, ticket, topic, priority, status, channel, lang, wijk, postcode, anonymous, handoff,
 	summary, answers, assigned_to, flow_version, created_at, updated_at, due_at, paused_at,
-	pin_wrong, pin_locked_until, pin_staff_only`
+	pin_wrong, pin_wrong_total, pin_locked_until, pin_staff_only`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -84,7 +84,7 @@ func scanRequest(row scanner) (*buurtloket.Request, error) {
 	var created, updated, due, paused, lockedUntil int64
 	err := row.Scan(&r.ID, &r.Ticket, &r.Topic, &r.Priority, &r.Status, &r.Channel, &r.Lang, &r.Wijk, &r.Postcode,
 		&r.Anonymous, &r.Handoff, &r.Summary, &answers, &r.AssignedTo, &r.FlowVersion, &created, &updated, &due, &paused,
-		&r.PINLock.Wrong, &lockedUntil, &r.PINLock.StaffOnly)
+		&r.PINLock.Wrong, &r.PINLock.Total, &lockedUntil, &r.PINLock.StaffOnly)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such request")
 	} else if err != nil {

@@ -149,7 +149,7 @@ func testPINLockSchedule(t *testing.T, s Store, clock *Clock) {
 	if trail := auditOf(t, s, rec.ID); trail[len(trail)-1] != "staff:anna pin unlocked" {
 		t.Fatalf("the unlock is not in the audit trail: %q", trail)
 	}
-	if l := lockOf(t, s, rec.ID); l != (buurtloket.PINLock{}) {
+	if l := lockOf(t, s, rec.ID); l != (buurtloket.PINLock{Total: buurtloket.MaxWrongPINs}) {
 		t.Fatalf("after the unlock: %+v", l)
 	}
 	if r, err := s.RequestByTicket(ctx(t), rec.Ticket, rec.PIN); err != nil || r.ID != rec.ID {
@@ -285,5 +285,45 @@ func testRequestByCode(t *testing.T, s Store, clock *Clock) {
 		if _, err := s.RequestByCode(ctx(t), code); buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
 			t.Errorf("code %q: %v, want not found", code, err)
 		}
+	}
+}
+
+// testPINLifetime: an unlock gives the tries since the last unlock back,
+// never those of the ticket's life: after MaxLifetimeWrongPINs in all the
+// ticket stays locked, and staff cannot unlock it.
+func testPINLifetime(t *testing.T, s Store, clock *Clock) {
+	rec := mustSubmit(t, s, NewRequest("lifetime"))
+	wrong := otherPIN(rec.PIN)
+	guess := func() error {
+		clock.Add(25 * time.Hour) // every wait is over
+		_, err := s.RequestByTicket(ctx(t), rec.Ticket, wrong)
+		return err
+	}
+	for i := 0; i < buurtloket.MaxWrongPINs; i++ {
+		guess()
+	}
+	if err := s.UnlockPIN(ctx(t), rec.ID, "staff:anna"); err != nil {
+		t.Fatal(err)
+	}
+	for i := buurtloket.MaxWrongPINs; i < buurtloket.MaxLifetimeWrongPINs-1; i++ {
+		if err := guess(); code(err) != buurtloket.ENOTFOUND {
+			t.Fatalf("wrong PIN %d after the unlock: %v", i+1, err)
+		}
+	}
+	if err := guess(); code(err) != buurtloket.ELOCKED {
+		t.Fatalf("the life's last wrong PIN: %v", err)
+	}
+	if err := s.UnlockPIN(ctx(t), rec.ID, "staff:anna"); code(err) != buurtloket.ECONFLICT {
+		t.Fatalf("a spent ticket was unlocked: %v", err)
+	}
+	if _, err := s.RequestByTicket(ctx(t), rec.Ticket, rec.PIN); code(err) != buurtloket.ELOCKED {
+		t.Fatalf("a spent ticket opened with the right PIN: %v", err)
+	}
+	if l := lockOf(t, s, rec.ID); !l.Spent() || l.Total != buurtloket.MaxLifetimeWrongPINs {
+		t.Fatalf("spent: %+v", l)
+	}
+	locks := pinLocks(auditOf(t, s, rec.ID))
+	if last := locks[len(locks)-1]; last != "system pin locked for good" {
+		t.Fatalf("the last lock in the audit trail: %q", last)
 	}
 }

@@ -62,6 +62,7 @@ var contract = []contractTest{
 	{"WrongPINsLockTheTicket", testPINLockSchedule},
 	{"ConcurrentGuessersGetEightTries", testConcurrentGuesses},
 	{"StaffFindARequestByItsCode", testRequestByCode},
+	{"TheLifeOfATicketHasTenWrongPINs", testPINLifetime},
 	{"ThreadPages", testThreadPage},
 	{"ThreadBounds", testThreadBounds},
 	{"TextsAreCleanedAlike", testCleanText},

@@ -61,7 +61,7 @@ func runRequestsUnlock(ctx context.Context, args []string, stdout, stderr io.Wri
 	var by string
 	fs.StringVar(&by, "by", "", "who unlocks it (a staff member's name or e-mail), for the audit trail")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: buurtloket requests unlock CODE --by NAME\n\nLifts the lock on a ticket code after too many wrong PINs, for the\nresident who asks; recorded in the request's audit trail. Unlock only\nfor the resident: each unlock gives a guesser 8 more tries.")
+		fmt.Fprintln(stderr, "Usage: buurtloket requests unlock CODE --by NAME\n\nLifts the lock on a ticket code after too many wrong PINs, for the\nresident who asks; recorded in the request's audit trail. Unlock only\nfor the resident: a ticket takes 10 wrong PINs in its whole life, then\nit stays locked for good.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
