@@ -49,7 +49,8 @@ type conn struct {
 	sentLang string // the language of the page's words last sent
 
 	followed *following // the request opened with its code and PIN (follow.go)
-	client   string     // who the limits count against: the kiosk, or the address (guard.go); never logged
+	client   string     // who the limits count against: the kiosk, a shared network or the address (guard.go); never logged
+	shared   bool       // many residents share the client: a kiosk or a shared network
 	stored   bool       // a session is stored for this page: it did something
 	resuming bool       // the stored session is being resumed (open)
 	savedAt  time.Time  // when it was last stored

@@ -49,28 +49,28 @@ type following struct {
 // client here, so that one client cannot try many tickets.
 func (c *conn) follow(ctx context.Context, ticket, pin string) {
 	now := time.Now()
-	if ok, next := c.wrong().Available(c.client, now); !ok {
+	if ok, next := c.spendWrongTry(now); !ok {
 		// Never the address, the code or the PIN.
 		c.s.cfg.Logger.Warn("follow-up refused: too many wrong codes or PINs from one client", "mode", c.mode.Name)
 		c.s.metrics.followRefused.WithLabelValues("client").Inc()
-		c.sayWait(next.Sub(now))
+		c.sayWait(buurtloket.ELIMITED, next.Sub(now))
 		return
 	}
 	r, err := c.s.cfg.Store.RequestByTicket(ctx, ticket, pin)
 	switch buurtloket.ErrorCode(err) {
 	case "":
+		c.refundWrongTry(now) // the right PIN costs nothing
 	case buurtloket.ENOTFOUND:
 		c.s.metrics.wrongPINs.Inc()
-		c.wrong().Allow(c.client, now)
 		c.say(buurtloket.ENOTFOUND, "ui.follow.wrong")
 		return
 	case buurtloket.ELOCKED:
 		c.s.cfg.Logger.Warn("follow-up refused: the ticket is locked after wrong PINs", "mode", c.mode.Name)
 		c.s.metrics.followRefused.WithLabelValues("locked").Inc()
-		c.wrong().Allow(c.client, now)
 		c.sayLocked(err)
 		return
 	default:
+		c.refundWrongTry(now) // the store's trouble is not the resident's try
 		c.sendError(err)
 		return
 	}
@@ -176,19 +176,20 @@ func (c *conn) sayLocked(err error) {
 		c.say(buurtloket.ELOCKED, "ui.follow.locked_staff")
 		return
 	}
-	c.sayWait(time.Until(until))
+	c.sayWait(buurtloket.ELOCKED, time.Until(until))
 }
 
 // sayWait tells the resident to try again after d, in whole minutes up to
-// an hour and a half, else in hours; always rounded up.
-func (c *conn) sayWait(d time.Duration) {
+// an hour and a half, else in hours; always rounded up. The code says why:
+// ELOCKED for the ticket, ELIMITED for this client.
+func (c *conn) sayWait(code string, d time.Duration) {
 	cat := c.s.cfg.Engine().Content().Catalog
 	id, n := "ui.follow.locked_minutes", int(math.Ceil(d.Minutes()))
 	if d > 90*time.Minute {
 		id, n = "ui.follow.locked_hours", int(math.Ceil(d.Hours()))
 	}
 	n = max(n, 1)
-	c.queue(errorFrame{Type: "error", Code: buurtloket.ELOCKED, Message: id, Say: cat.Plural(c.sess.Lang, id, n, nil)})
+	c.queue(errorFrame{Type: "error", Code: code, Message: id, Say: cat.Plural(c.sess.Lang, id, n, nil)})
 }
 
 func followWords(e *dialogs.Engine, lang string) *followTexts {

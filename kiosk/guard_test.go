@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime"
 	"strings"
@@ -116,7 +117,7 @@ func TestWrongCodesAreLimitedPerClient(t *testing.T) {
 	}
 	rec := submitFor(t, env, "many-last")
 	f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": rec.PIN})
-	if f["code"] != buurtloket.ELOCKED || !strings.Contains(fmt.Sprint(f["say"]), "minu") {
+	if f["code"] != buurtloket.ELIMITED || !strings.Contains(fmt.Sprint(f["say"]), "minu") {
 		t.Fatalf("past the client's allowance: %v", f)
 	}
 	if got := testutil.ToFloat64(env.web.metrics.followRefused.WithLabelValues("client")); got != 1 {
@@ -508,8 +509,10 @@ func TestResumedSubmissionIsNotLimited(t *testing.T) {
 	}
 	// The client is at its limit now.
 	limit := &env.web.guards.submitPhone
-	limit.AllowN("addr:127.0.0.1", limit.Burst, time.Now())
-	if ok, _ := limit.Available("addr:127.0.0.1", time.Now()); ok {
+	for i := 0; i < limit.Burst; i++ {
+		limit.Allow("addr:127.0.0.1", time.Now())
+	}
+	if ok, _ := limit.Allow("addr:127.0.0.1", time.Now()); ok {
 		t.Fatal("the test's client is not at its limit")
 	}
 	f := env.dial(t, "/ws").read()
@@ -541,5 +544,90 @@ func TestKioskForgetsAnOpenedThreadOnItsOwn(t *testing.T) {
 	thread, _ := env.store.Thread(context.Background(), rec.ID)
 	if len(thread) != 0 {
 		t.Fatalf("the reply was stored: %+v", thread)
+	}
+}
+
+// TestWrongTriesAtOnceAreCounted: tries that arrive at once on many
+// connections cannot all pass on the client's last token: each is spent
+// before the store is asked.
+func TestWrongTriesAtOnceAreCounted(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	const pages = 40
+	var recs []buurtloket.Receipt
+	var conns []*client
+	for i := 0; i < pages; i++ {
+		recs = append(recs, submitFor(t, env, fmt.Sprint("at-once-", i)))
+		c := env.dial(t, "/ws")
+		c.read()
+		conns = append(conns, c)
+	}
+	var wg sync.WaitGroup
+	var wrong, limited atomic.Int64
+	for i, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			data, _ := json.Marshal(map[string]any{"type": "follow", "ticket": recs[i].Ticket, "pin": otherPIN(recs[i].PIN)})
+			c.ws.WriteMessage(websocket.TextMessage, data)
+			c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, msg, err := c.ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			switch {
+			case strings.Contains(string(msg), `"code":"not_found"`):
+				wrong.Add(1)
+			case strings.Contains(string(msg), `"code":"limited"`):
+				limited.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if burst := int64(env.web.guards.wrongPhone.Burst); wrong.Load() != burst || limited.Load() != pages-burst {
+		t.Fatalf("%d wrong tries reached the store and %d were refused; want %d and %d", wrong.Load(), limited.Load(), burst, pages-burst)
+	}
+}
+
+// TestKioskWrongTriesCountPerConversation: at a kiosk, one resident's
+// wrong tries do not lock the next resident out: they count per
+// conversation, under a higher ceiling for the whole kiosk.
+func TestKioskWrongTriesCountPerConversation(t *testing.T) {
+	env := newEnv(t)
+	env.pair(t, "Oost")
+	c := env.dial(t, "/kiosk/ws")
+	c.read()
+	for i := 0; i <= env.web.guards.wrongTalk.Burst; i++ {
+		rec := submitFor(t, env, fmt.Sprint("kiosk-wrong-", i))
+		f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": otherPIN(rec.PIN)})
+		if i == env.web.guards.wrongTalk.Burst && f["code"] != buurtloket.ELIMITED {
+			t.Fatalf("past the conversation's allowance: %v", f)
+		}
+	}
+	c.do(map[string]any{"type": "stop"}) // the next resident
+	rec := submitFor(t, env, "kiosk-next")
+	if f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": rec.PIN}); f["type"] != "follow" {
+		t.Fatalf("the next resident at the kiosk was refused: %v", f)
+	}
+}
+
+// TestSharedNetworksCountAsOne: on the buurthuis Wi-Fi many residents
+// share one address; an operator's shared network gets the kiosk's
+// higher limits, as a whole.
+func TestSharedNetworksCountAsOne(t *testing.T) {
+	env := newEnvWith(t, func(c *Config) { c.SharedNetworks = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+	for i := 0; i < env.web.guards.sessions.Burst+5; i++ {
+		resp, err := http.Get(env.srv.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("new session %d on a shared network: %s", i+1, resp.Status)
+		}
+	}
+	r := &http.Request{RemoteAddr: "127.0.0.9:5555", Header: http.Header{}, URL: &url.URL{}}
+	if client, shared := env.web.client(r, 0); client != "net:127.0.0.0/8" || !shared {
+		t.Fatalf("client %q shared %v", client, shared)
 	}
 }

@@ -68,7 +68,8 @@ func (s *Server) serveWebSocket(mode *Mode) http.HandlerFunc {
 		if kiosk != nil {
 			kioskID = kiosk.ID
 		}
-		c := &conn{s: s, mode: mode, ws: ws, key: storeKey(mode, cookie), client: clientKey(r, s.cfg.TrustProxy, kioskID),
+		client, shared := s.client(r, kioskID)
+		c := &conn{s: s, mode: mode, ws: ws, key: storeKey(mode, cookie), client: client, shared: shared,
 			tokens: floodBurst, last: time.Now(), done: make(chan struct{}, 1), kiosk: kiosk}
 		c.wmu.Lock()
 		c.ping = time.AfterFunc(mode.Ping, c.sendPing)

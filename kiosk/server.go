@@ -15,6 +15,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime"
 	"strings"
@@ -99,6 +100,10 @@ type Config struct {
 	// (default 3: a kiosk shows one, and a reconnect may overlap). A
 	// leaked pairing cookie cannot open many.
 	MaxKioskPages int
+	// SharedNetworks are networks where many residents share one address,
+	// such as the buurthuis Wi-Fi: the limits per client count such a
+	// network as a whole, with a kiosk's higher numbers.
+	SharedNetworks []netip.Prefix
 }
 
 // Server serves the page and its WebSocket.
@@ -208,7 +213,12 @@ func (s *Server) sessionCookie(w http.ResponseWriter, r *http.Request, mode *Mod
 	}
 	if mode.Channel != buurtloket.ChannelKiosk {
 		s.noticeProxy(r)
-		if ok, _ := s.guards.sessions.Allow(clientAddr(r, s.cfg.TrustProxy), time.Now()); !ok {
+		limit := &s.guards.sessions
+		client, shared := s.client(r, 0)
+		if shared {
+			limit = &s.guards.sessShared
+		}
+		if ok, _ := limit.Allow(client, time.Now()); !ok {
 			return ""
 		}
 	}

@@ -78,3 +78,13 @@ func TestTrustProxySwitch(t *testing.T) {
 		}
 	}
 }
+
+func TestParseNetworks(t *testing.T) {
+	got, err := parseNetworks(" 192.0.2.7/24, 2001:db8::/48 ,")
+	if err != nil || len(got) != 2 || got[0].String() != "192.0.2.0/24" || got[1].String() != "2001:db8::/48" {
+		t.Fatalf("%v %v", got, err)
+	}
+	if got, err := parseNetworks(""); err != nil || len(got) != 0 {
+		t.Fatalf("empty: %v %v", got, err)
+	}
+}

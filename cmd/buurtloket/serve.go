@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"os/signal"
 	"regexp"
@@ -47,9 +48,12 @@ type Server struct {
 	PublicURL  string // the address residents reach the phone page at
 	MaxPages   int    // phone pages connected at once at most; 0: no cap
 	TrustProxy bool   // take the client's address from X-Real-IP, set by a reverse proxy in front
-	Retention  buurtloket.Retention
-	Logger     *slog.Logger
-	Stdout     io.Writer // where the start-up message goes
+	// SharedNetworks are where many residents share one address (the
+	// buurthuis Wi-Fi): the limits per client count each as a whole.
+	SharedNetworks []netip.Prefix
+	Retention      buurtloket.Retention
+	Logger         *slog.Logger
+	Stdout         io.Writer // where the start-up message goes
 
 	engine     atomic.Pointer[dialogs.Engine]
 	store      buurtloket.RequestStore
@@ -76,7 +80,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stringFlag(fs, &s.PublicURL, "public-url", "", "the address residents reach buurtloket at, for QR codes (default: the listening address)")
 	stringFlag(fs, &s.DebugAddr, "debug-addr", "", "serve Go's profiler (net/http/pprof) here, such as 127.0.0.1:6060; never on a public address")
 	stringFlag(fs, &s.WijkenFile, "wijken", "", "postcode-to-neighbourhood table (pc4,wijk per line); default: the shipped Schiedam table")
-	var retention, maxPages string
+	var retention, maxPages, shared string
+	stringFlag(fs, &shared, "shared-networks", "", "networks where many residents share one address, such as the buurthuis Wi-Fi (192.0.2.0/24,2001:db8::/48): limits per client count each as a whole, with a kiosk's numbers")
 	if err := boolFlag(fs, &s.TrustProxy, "trust-proxy", false, "take the client's address from the X-Real-IP header of a reverse proxy in front (docs/deploy.md); only behind one"); err != nil {
 		return err
 	}
@@ -91,6 +96,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if s.MaxPages, err = strconv.Atoi(maxPages); err != nil || s.MaxPages < 0 {
 		return fmt.Errorf("--max-pages %q is not a number of pages (0 for no cap)", maxPages)
+	}
+	if s.SharedNetworks, err = parseNetworks(shared); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return errUsage
@@ -290,7 +298,7 @@ func (s *Server) routes() http.Handler {
 		public = s.URL()
 	}
 	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger, PublicURL: public,
-		MaxPhonePages: s.phonePages, Sealer: s.sealer, TrustProxy: s.TrustProxy})
+		MaxPhonePages: s.phonePages, Sealer: s.sealer, TrustProxy: s.TrustProxy, SharedNetworks: s.SharedNetworks})
 	s.registry.MustRegister(web.Collectors()...)
 	mux.Handle("/", web.Handler())
 	// Pages reconnect and resume when the server goes away.

@@ -115,6 +115,7 @@ func TestServeSettingsAreChecked(t *testing.T) {
 		{append(base, "--retention", "90,worry=zero"), "whole days"},
 		{append(base, "--max-pages", "many"), "not a number of pages"},
 		{append(base, "--max-pages", "-1"), "not a number of pages"},
+		{append(base, "--shared-networks", "192.0.2.0/24,buurthuis"), `"buurthuis" is not a network`},
 	} {
 		var stderr strings.Builder
 		if code := run(context.Background(), c.args, nil, io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), c.want) {

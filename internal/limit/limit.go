@@ -30,13 +30,10 @@ type bucket struct {
 }
 
 // Allow spends one token of key at now. When none is left it returns false
-// and when the next token comes.
+// and when the next one comes. Spend first, and give the token back with
+// Refund when it turns out to cost nothing: tries that run at once then
+// cannot all pass on the same last token.
 func (k *Keyed) Allow(key string, now time.Time) (bool, time.Time) {
-	return k.AllowN(key, 1, now)
-}
-
-// AllowN spends n tokens of key at now, or none when fewer are left.
-func (k *Keyed) AllowN(key string, n int, now time.Time) (bool, time.Time) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.buckets == nil {
@@ -54,28 +51,21 @@ func (k *Keyed) AllowN(key string, n int, now time.Time) (bool, time.Time) {
 		k.buckets[key] = b
 	}
 	k.refill(b, now)
-	if b.tokens < float64(n) {
-		wait := time.Duration((float64(n) - b.tokens) * float64(k.Every))
-		return false, now.Add(wait)
-	}
-	b.tokens -= float64(n)
-	return true, time.Time{}
-}
-
-// Available reports whether key has a token left at now, without spending
-// it, and when not, when the next one comes.
-func (k *Keyed) Available(key string, now time.Time) (bool, time.Time) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	b := k.buckets[key]
-	if b == nil {
-		return true, time.Time{}
-	}
-	k.refill(b, now)
 	if b.tokens < 1 {
 		return false, now.Add(time.Duration((1 - b.tokens) * float64(k.Every)))
 	}
+	b.tokens--
 	return true, time.Time{}
+}
+
+// Refund gives back a token that Allow spent.
+func (k *Keyed) Refund(key string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if b := k.buckets[key]; b != nil {
+		k.refill(b, now)
+		b.tokens = min(float64(k.Burst), b.tokens+1)
+	}
 }
 
 // Len is how many keys are kept now.

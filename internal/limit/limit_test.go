@@ -46,3 +46,26 @@ func TestForgetsAndBoundsKeys(t *testing.T) {
 		t.Fatalf("%d keys kept, want 1", k.Len())
 	}
 }
+
+func TestRefund(t *testing.T) {
+	k := &Keyed{Burst: 1, Every: time.Hour}
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	if ok, _ := k.Allow("a", now); !ok {
+		t.Fatal("the first token")
+	}
+	if ok, _ := k.Allow("a", now); ok {
+		t.Fatal("a second token within the hour")
+	}
+	k.Refund("a", now)
+	if ok, _ := k.Allow("a", now); !ok {
+		t.Fatal("a refunded token did not come back")
+	}
+	k.Refund("a", now)
+	k.Refund("a", now)
+	if ok, _ := k.Allow("a", now); !ok {
+		t.Fatal("the refund")
+	}
+	if ok, _ := k.Allow("a", now); ok {
+		t.Fatal("refunds went past the burst")
+	}
+}
