@@ -162,7 +162,6 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 				c.unpair()
 				return
 			}
-			c.save(ctx)
 			// A kiosk's requests carry its neighbourhood; others the one of
 			// the postcode answer.
 			wijk := ""
@@ -171,13 +170,18 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 			} else if c.s.cfg.Wijken != nil {
 				wijk = c.s.cfg.Wijken.Lookup(ef.Submission.Postcode)
 			}
-			// One client may store only so many requests; a submission on
-			// resume retries one that was allowed already.
+			// One client may store only so many requests. The limit comes
+			// before the session is stored at the submit step, so a session
+			// resumed there (after a crash, or in a second tab) retries a
+			// submission that was allowed, under the same key.
 			var rec buurtloket.Receipt
 			var err error
-			if ok, _ := c.submissions().Allow(c.client, time.Now()); !ok && !c.resuming {
-				limited = true
-			} else {
+			if !c.resuming {
+				ok, _ := c.submissions().Allow(c.client, time.Now())
+				limited = !ok
+			}
+			if !limited {
+				c.save(ctx)
 				rec, err = c.s.cfg.Store.Submit(ctx, e.Request(ef.Submission, c.mode.Channel, wijk, ""))
 			}
 			result := dialogs.Input{Type: dialogs.InputResult, Ticket: rec.Ticket}

@@ -261,9 +261,35 @@ func walkWorry(c *client) frame {
 	return f
 }
 
+// submitStepStore reports whether a session was stored at a submit step
+// (one that resumes by submitting).
+type submitStepStore struct {
+	buurtloket.RequestStore
+	engine func() *dialogs.Engine
+	atStep atomic.Bool
+}
+
+func (s *submitStepStore) SaveSession(ctx context.Context, id string, data []byte, expires time.Time) error {
+	var st stored
+	if json.Unmarshal(data, &st) == nil {
+		if sess, err := dialogs.Decode(st.Session); err == nil {
+			if _, _, effects := s.engine().Resume(sess); len(effects) > 0 {
+				s.atStep.Store(true)
+			}
+		}
+	}
+	return s.RequestStore.SaveSession(ctx, id, data, expires)
+}
+
 // TestSubmissionsAreLimitedPerClient: one client cannot flood the inbox.
+// A refused submission is not stored at the submit step first: a second
+// tab or a reconnect would submit it on resume, past the limit.
 func TestSubmissionsAreLimitedPerClient(t *testing.T) {
-	env := newEnv(t)
+	var spy *submitStepStore
+	env := newEnvWith(t, func(c *Config) {
+		spy = &submitStepStore{RequestStore: c.Store, engine: c.Engine}
+		c.Store = spy
+	})
 	env.page(t, "/")
 	c := env.dial(t, "/ws")
 	c.read()
@@ -277,12 +303,22 @@ func TestSubmissionsAreLimitedPerClient(t *testing.T) {
 	}
 	c.do(map[string]any{"type": "text", "text": "3117"})
 	c.do(map[string]any{"type": "text", "text": "Nog een keer."})
+	spy.atStep.Store(false)
 	f := c.choose("send")
+	if spy.atStep.Load() {
+		t.Fatal("a refused submission was stored at its submit step")
+	}
 	if f.Receipt != nil || f.View.Error == "" {
 		t.Fatalf("past the limit a request was stored: %s %+v", f.View.Step, f.Receipt)
 	}
 	if f := c.read(); f.Type != "error" || f.Code != buurtloket.ELIMITED {
 		t.Fatalf("the resident must hear why: %+v", f)
+	}
+	// Nothing was stored at the submit step: a page that comes back does
+	// not submit it on resume, past the limit.
+	c.ws.Close()
+	if f := env.dial(t, "/ws").read(); f.Receipt != nil {
+		t.Fatalf("the refused request was submitted on resume: %+v", f.Receipt)
 	}
 	page, _ := env.store.Inbox(context.Background(), buurtloket.InboxQuery{})
 	if len(page.Requests) != env.web.guards.submitPhone.Burst {

@@ -747,15 +747,20 @@ func TestEndReasonHasNoAddress(t *testing.T) {
 func TestTwoTabsOnOneCookie(t *testing.T) {
 	env := newEnv(t)
 	env.page(t, "/")
-	a, b := env.dial(t, "/ws"), env.dial(t, "/ws")
+	a := env.dial(t, "/ws")
 	a.read()
-	b.read()
+	a.choose("worry")
+	// Tab B opens now, and resumes the conversation tab A stored.
+	b := env.dial(t, "/ws")
+	if f := b.read(); f.View.Flow != "worry" {
+		t.Fatalf("tab B did not resume tab A's conversation: %s", f.View.Flow)
+	}
 	tickets := map[string]string{}
 	for _, tab := range []struct {
 		c    *client
 		text string
 	}{{a, "Tab A: ze is al weken niet buiten geweest."}, {b, "Tab B: de gordijnen blijven dicht."}} {
-		for _, id := range []string{"worry", "lonely", "no", "weeks", "unknown", "report", "anonymous"} {
+		for _, id := range []string{"lonely", "no", "weeks", "unknown", "report", "anonymous"} {
 			tab.c.choose(id)
 		}
 		tab.c.do(map[string]any{"type": "text", "text": "3117"})
