@@ -86,3 +86,17 @@ func CheckKioskToken(token string) error {
 	}
 	return nil
 }
+
+// WellFormedKioskToken reports whether token could be a pairing or device
+// token at all (what NewKioskToken makes: 43 characters of base64url).
+func WellFormedKioskToken(token string) bool {
+	if len(token) != 43 {
+		return false
+	}
+	for _, r := range token {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}

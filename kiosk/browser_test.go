@@ -128,6 +128,13 @@ func newBrowserWithOutage(t *testing.T, width, height int) (*browser, *kioskOuta
 	return b, outage
 }
 
+// pairKiosk opens the kiosk's pairing link and presses its button, as the
+// operator does once on the kiosk.
+func (b *browser) pairKiosk() {
+	b.t.Helper()
+	b.do(chromedp.Navigate(b.pairing), chromedp.Click(css(`#pair`), chromedp.NodeVisible))
+}
+
 func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	if err := chromedp.Do(b.ctx, steps...); err != nil {
@@ -219,7 +226,7 @@ func TestAxeFindsViolations(t *testing.T) {
 
 func TestBrowserMoneyInDutch(t *testing.T) {
 	b := newBrowser(t, 1080, 1920, KioskMode)
-	b.do(chromedp.Navigate(b.pairing))
+	b.pairKiosk()
 	b.at("start/menu")
 	b.scan("start-nl")
 	b.choose("money", "money/bills")
@@ -272,7 +279,7 @@ func TestBrowserMoneyInDutch(t *testing.T) {
 
 func TestBrowserArabicRightToLeft(t *testing.T) {
 	b := newBrowser(t, 1920, 1080, KioskMode)
-	b.do(chromedp.Navigate(b.pairing))
+	b.pairKiosk()
 	b.at("start/menu")
 	b.do(chromedp.Click(css(`main button[lang="ar"]`), chromedp.NodeVisible), chromedp.WaitVisible(css(`html[dir="rtl"]`)))
 	b.scan("start-ar")
@@ -308,7 +315,7 @@ func TestBrowserKioskForgets(t *testing.T) {
 	quick := KioskMode
 	quick.Idle, quick.Warning = 2*time.Second, 2*time.Second
 	b := newBrowser(t, 1080, 1920, quick)
-	b.do(chromedp.Navigate(b.pairing))
+	b.pairKiosk()
 	b.at("start/menu")
 	b.choose("nuisance", "nuisance/what")
 	b.choose("noise", "nuisance/where")
@@ -387,7 +394,7 @@ func TestBrowserEveryTopicToATicket(t *testing.T) {
 	}
 	tickets := map[string]bool{}
 	for _, topic := range []string{"nuisance", "worry", "senior", "repairs"} {
-		b.do(chromedp.Navigate(b.pairing))
+		b.pairKiosk()
 		b.at("start/menu")
 		b.choose(topic, topic+"/"+map[string]string{"nuisance": "what", "worry": "what", "senior": "kind", "repairs": "what"}[topic])
 		walks[topic]()
@@ -422,7 +429,7 @@ func TestBrowserEveryTopicToATicket(t *testing.T) {
 // does: the page reconnects and continues at the same step, answers intact.
 func TestBrowserReconnects(t *testing.T) {
 	b, outage := newBrowserWithOutage(t, 1080, 1920)
-	b.do(chromedp.Navigate(b.pairing))
+	b.pairKiosk()
 	b.at("start/menu")
 	b.choose("money", "money/bills")
 	b.choose("health", "money/how_long")
@@ -465,7 +472,7 @@ func TestBrowserFollowUp(t *testing.T) {
 	if _, err := b.store.Reply(ctx, rec.ID, "staff:anna", "<i>Yarın</i> arayacağız."); err != nil {
 		t.Fatal(err)
 	}
-	b.do(chromedp.Navigate(b.pairing))
+	b.pairKiosk()
 	b.at("start/menu")
 	b.do(chromedp.Click(css(`main button[lang="tr"]`), chromedp.NodeVisible), chromedp.WaitVisible(css(`html[lang="tr"]`)))
 	b.do(chromedp.Click(css(`#follow`), chromedp.NodeVisible))
@@ -505,7 +512,7 @@ func TestBrowserKioskForgetsTheThread(t *testing.T) {
 	if _, err := b.store.Reply(ctx, rec.ID, "staff:anna", "Uw schuld bij de deurwaarder is 2.300 euro."); err != nil {
 		t.Fatal(err)
 	}
-	b.do(chromedp.Navigate(b.pairing))
+	b.pairKiosk()
 	b.at("start/menu")
 	// The code form alone is wiped too.
 	b.do(chromedp.Click(css(`#follow`), chromedp.NodeVisible))
@@ -538,7 +545,7 @@ func TestBrowserKioskForgetsTheThread(t *testing.T) {
 // diacritics, then Arabic, and checks the keys are large enough.
 func TestBrowserKioskKeyboard(t *testing.T) {
 	b := newBrowser(t, 1080, 1920, KioskMode)
-	b.do(chromedp.Navigate(b.pairing))
+	b.pairKiosk()
 	b.at("start/menu")
 	b.choose("repairs", "repairs/what")
 	b.choose("other", "repairs/question")
@@ -573,7 +580,7 @@ func TestBrowserKioskKeyboard(t *testing.T) {
 // TestBrowserLeaveQuickly: the button on every screen wipes at once.
 func TestBrowserLeaveQuickly(t *testing.T) {
 	b := newBrowser(t, 1920, 1080, KioskMode)
-	b.do(chromedp.Navigate(b.pairing))
+	b.pairKiosk()
 	b.at("start/menu")
 	b.choose("worry", "worry/what")
 	b.choose("confused", "worry/danger")
@@ -619,7 +626,10 @@ func TestBrowserKioskRevoked(t *testing.T) {
 	quick := KioskMode
 	quick.Ping = 300 * time.Millisecond
 	b := newBrowser(t, 1080, 1920, quick)
-	b.do(chromedp.Navigate(b.pairing))
+	// The pairing page asks before it pairs.
+	b.do(chromedp.Navigate(b.pairing), chromedp.WaitVisible(css(`#pair`)))
+	b.scan("kiosk-pair")
+	b.do(chromedp.Click(css(`#pair`), chromedp.NodeVisible))
 	b.at("start/menu")
 	b.choose("nuisance", "nuisance/what")
 	kiosks, err := b.store.Kiosks(context.Background())
@@ -641,7 +651,7 @@ func TestBrowserKioskRevoked(t *testing.T) {
 // answer says "one moment", not "not paired", and comes back by itself.
 func TestBrowserKioskOutage(t *testing.T) {
 	b, outage := newBrowserWithOutage(t, 1920, 1080)
-	b.do(chromedp.Navigate(b.pairing))
+	b.pairKiosk()
 	b.at("start/menu")
 	outage.down.Store(true)
 	b.do(chromedp.Navigate(b.base + "/kiosk/"))
@@ -660,7 +670,7 @@ func TestBrowserKioskOutage(t *testing.T) {
 // moment: the stop reaches the server first.
 func TestBrowserLeaveWhileReconnecting(t *testing.T) {
 	b, outage := newBrowserWithOutage(t, 1080, 1920)
-	b.do(chromedp.Navigate(b.pairing))
+	b.pairKiosk()
 	b.at("start/menu")
 	b.choose("money", "money/bills")
 	b.choose("health", "money/how_long")
@@ -690,7 +700,7 @@ func TestBrowserTouchKeepsTheConversation(t *testing.T) {
 		c.Kiosk = KioskMode
 		c.Kiosk.Idle, c.Kiosk.Warning, c.Kiosk.Sessions = 3*time.Second, 2*time.Second, 5*time.Second
 	})
-	b.do(chromedp.Navigate(b.pairing))
+	b.pairKiosk()
 	b.at("start/menu")
 	b.choose("money", "money/bills")
 	for i := 0; i < 8; i++ { // 8 s of touching the question, longer than the session lives

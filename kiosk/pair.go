@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"buurtloket"
@@ -12,14 +13,51 @@ import (
 
 const kioskCookie = "buurtloket_kiosk"
 
-// handlePair pairs this browser as a kiosk: the link that `buurtloket kiosk
-// add` (or `kiosk link`) printed carries a secret token that works once.
-// The store exchanges it for a device token, which the browser keeps in a
-// cookie that only /kiosk/ sees; pairing another device with a new link
-// ends this one. The cookie says which kiosk this is, nothing about the
-// residents who use it.
+// handlePairPage answers the pairing link that `buurtloket kiosk add` (or
+// `kiosk link`) printed: a page that asks whoever opened it to press a
+// button, which pairs this screen (handlePair). The link itself spends
+// nothing: a mail scanner or a chat's link preview that fetches it does
+// not use it up before it reaches the kiosk. A screen that is paired
+// already goes to the start screen.
+func (s *Server) handlePairPage(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	if _, err := s.kiosk(r); err == nil {
+		http.Redirect(w, r, "/kiosk/", http.StatusSeeOther)
+		return
+	} else if buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+		s.refuseKiosk(w, r, err) // the store could not tell: "one moment"
+		return
+	}
+	if !buurtloket.WellFormedKioskToken(token) {
+		s.refuseKiosk(w, r, buurtloket.Errorf(buurtloket.ENOTFOUND, "not a pairing link"))
+		return
+	}
+	e := s.cfg.Engine()
+	cat := e.Content().Catalog
+	src := cat.SourceLanguage()
+	pageHeaders(w.Header())
+	// This page's one form posts to this server, with its Origin: under
+	// no-referrer, Chromium sends "Origin: null" with a form.
+	w.Header().Set("Content-Security-Policy", strings.Replace(w.Header().Get("Content-Security-Policy"), "form-action 'none'", "form-action 'self'", 1))
+	w.Header().Set("Referrer-Policy", "same-origin")
+	s.page.Execute(w, map[string]any{"Lang": src, "Mode": "kiosk", "Title": cat.Text(src, "ui.page.title"), "Unpaired": true,
+		"Texts": []string{cat.Text(src, "ui.kiosk.pair_confirm"), cat.Text("en", "ui.kiosk.pair_confirm")}, "PairToken": token,
+		"PairButton": cat.Text(src, "ui.kiosk.pair_button") + " · " + cat.Text("en", "ui.kiosk.pair_button")})
+}
+
+// handlePair pairs this browser as a kiosk, when the button of the pairing
+// page is pressed: the link's secret token works once. The store exchanges
+// it for a device token, which the browser keeps in a cookie that only
+// /kiosk/ sees; pairing another device with a new link ends this one. The
+// cookie says which kiosk this is, nothing about the residents who use it.
+// Only a form of this server's own page may post here.
 func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
-	k, device, err := s.cfg.Store.PairKiosk(r.Context(), r.URL.Query().Get("token"))
+	if !s.sameOrigin(r) {
+		http.Error(w, "pair from the pairing page", http.StatusForbidden)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<10)
+	k, device, err := s.cfg.Store.PairKiosk(r.Context(), r.PostFormValue("token"))
 	if err != nil {
 		// A spent link opened again on the kiosk it paired (a bookmark, a
 		// restart that opens the same address): that kiosk is paired still.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -36,6 +37,23 @@ func TestPairOnce(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
+	// post presses the pairing page's button for link, as that browser.
+	post := func(link, device string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+"/kiosk/pair", strings.NewReader(url.Values{"token": {link}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", srv.URL)
+		if device != "" {
+			req.AddCookie(&http.Cookie{Name: kioskCookie, Value: device})
+		}
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
 	cookie := func(resp *http.Response) *http.Cookie {
 		for _, c := range resp.Cookies() {
 			if c.Name == kioskCookie {
@@ -46,7 +64,11 @@ func TestPairOnce(t *testing.T) {
 	}
 	pairs := func(link string) string {
 		t.Helper()
-		resp := get("/kiosk/pair?token="+link, "")
+		// Opening the link only asks; pressing the button pairs.
+		if resp := get("/kiosk/pair?token="+link, ""); resp.StatusCode != http.StatusOK || cookie(resp) != nil {
+			t.Fatalf("the pairing page: %s, cookie %v", resp.Status, cookie(resp))
+		}
+		resp := post(link, "")
 		c := cookie(resp)
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/kiosk/" || c == nil {
 			t.Fatalf("pairing: %s to %q, cookie %v", resp.Status, resp.Header.Get("Location"), c)
@@ -69,7 +91,7 @@ func TestPairOnce(t *testing.T) {
 		t.Fatalf("the paired kiosk's page: %s", resp.Status)
 	}
 	// The link works once: another browser is not paired with it.
-	if resp := get("/kiosk/pair?token="+link, ""); resp.StatusCode != http.StatusForbidden || cookie(resp) != nil {
+	if resp := post(link, ""); resp.StatusCode != http.StatusForbidden || cookie(resp) != nil {
 		t.Fatalf("a used link in another browser: %s, cookie %v", resp.Status, cookie(resp))
 	}
 	// The kiosk that used it may open it again (a bookmark): still paired.
@@ -97,6 +119,13 @@ func TestPairOnce(t *testing.T) {
 	}
 	if resp := get("/kiosk/", replacement); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the new device: %s", resp.Status)
+	}
+	// The button works only on this server's own page.
+	req, _ := http.NewRequest("POST", srv.URL+"/kiosk/pair", strings.NewReader("token="+second))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a pairing posted from another site: %v %v", err, resp)
 	}
 	for _, bad := range []string{"", "nonsense", strings.Repeat("a", 200)} {
 		if resp := get("/kiosk/pair?token="+bad, ""); resp.StatusCode != http.StatusForbidden || cookie(resp) != nil {

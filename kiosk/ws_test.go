@@ -81,7 +81,18 @@ func (e *testEnv) pair(t testing.TB, wijk string) (*buurtloket.Kiosk, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp := e.page(t, "/kiosk/pair?token="+token); resp.StatusCode != 200 || resp.Request.URL.Path != "/kiosk/" {
+	if resp := e.page(t, "/kiosk/pair?token="+token); resp.StatusCode != 200 || resp.Request.URL.Path != "/kiosk/pair" {
+		t.Fatalf("the pairing page: %s at %s", resp.Status, resp.Request.URL)
+	}
+	req, _ := http.NewRequest("POST", e.srv.URL+"/kiosk/pair", strings.NewReader(url.Values{"token": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.srv.URL)
+	resp, err := (&http.Client{Jar: e.jar}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/kiosk/" {
 		t.Fatalf("pairing: %s at %s", resp.Status, resp.Request.URL)
 	}
 	return k, token
