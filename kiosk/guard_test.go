@@ -689,3 +689,34 @@ func TestSharedNetworksCountAsOne(t *testing.T) {
 		t.Fatalf("client %q shared %v", client, shared)
 	}
 }
+
+// TestUnsignedCookieKeepsItsConversation: a page with a cookie from before
+// cookies were signed (an upgrade in the middle of a conversation) gets a
+// signed cookie and keeps its conversation; a made-up one gets nothing.
+func TestUnsignedCookieKeepsItsConversation(t *testing.T) {
+	env := newEnv(t)
+	e := env.web.cfg.Engine()
+	sess, _ := e.Start(newID(), "tr")
+	sess, _, _, err := e.Step(sess, dialogs.Input{Type: dialogs.InputChoose, Choice: "senior"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := dialogs.Encode(sess)
+	st, _ := json.Marshal(stored{Session: data})
+	old := strings.Repeat("Q", cookieRandom)
+	if err := env.store.SaveSession(context.Background(), storeKey(&env.web.cfg.Phone, old), st, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(env.srv.URL + "/")
+	env.jar.SetCookies(u, []*http.Cookie{{Name: cookieName, Value: old, Path: "/"}})
+	env.page(t, "/")
+	if c := env.jar.Cookies(u)[0].Value; len(c) != cookieLen {
+		t.Fatalf("the page kept its unsigned cookie %q", c)
+	}
+	if f := env.dial(t, "/ws").read(); f.View.Flow != "senior" || f.View.Lang != "tr" {
+		t.Fatalf("the conversation was lost at the upgrade: %s in %s", f.View.Flow, f.View.Lang)
+	}
+	if _, err := env.store.LoadSession(context.Background(), storeKey(&env.web.cfg.Phone, old)); buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("the old name still holds the conversation: %v", err)
+	}
+}

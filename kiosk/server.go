@@ -211,7 +211,8 @@ func (s *Server) sessionCookie(w http.ResponseWriter, r *http.Request, mode *Mod
 	if v, ok := s.validCookie(r); ok {
 		return v
 	}
-	if mode.Channel != buurtloket.ChannelKiosk {
+	legacy := s.legacySession(r, mode)
+	if mode.Channel != buurtloket.ChannelKiosk && legacy == nil {
 		s.noticeProxy(r)
 		limit := &s.guards.sessions
 		client, shared := s.client(r, 0)
@@ -227,7 +228,38 @@ func (s *Server) sessionCookie(w http.ResponseWriter, r *http.Request, mode *Mod
 	v := base64.RawURLEncoding.EncodeToString(b)
 	v += "." + base64.RawURLEncoding.EncodeToString(s.cfg.Sealer.Sign("session cookie", []byte(v))[:16])
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: v, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(r)})
+	if legacy != nil {
+		// The conversation moves to the signed cookie's name; if that
+		// fails, the resident starts anew, as before.
+		if err := s.cfg.Store.SaveSession(r.Context(), storeKey(mode, v), legacy, time.Now().Add(mode.Sessions)); err == nil {
+			s.cfg.Store.DeleteSession(r.Context(), storeKey(mode, legacyCookie(r)))
+		}
+	}
 	return v
+}
+
+// legacySession returns the stored conversation of a cookie from before
+// the server signed its cookies (a bare 32-byte name), so that an upgrade
+// does not end the conversations in progress: such a page gets a signed
+// cookie and keeps its conversation, once. A made-up name has no stored
+// conversation, and gets nothing.
+func (s *Server) legacySession(r *http.Request, mode *Mode) []byte {
+	name := legacyCookie(r)
+	if name == "" {
+		return nil
+	}
+	data, err := s.cfg.Store.LoadSession(r.Context(), storeKey(mode, name))
+	if err != nil {
+		return nil
+	}
+	return data
+}
+
+func legacyCookie(r *http.Request) string {
+	if c, err := r.Cookie(cookieName); err == nil && len(c.Value) == cookieRandom && !strings.Contains(c.Value, ".") {
+		return c.Value
+	}
+	return ""
 }
 
 // validCookie returns the request's session cookie if this service
