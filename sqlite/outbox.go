@@ -50,7 +50,9 @@ func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duratio
 			return err
 		}
 		marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-		_, err = tx.ExecContext(ctx, `UPDATE outbox SET due_at = ? WHERE id IN (`+marks+`)`, append([]any{millis(now.Add(lease))}, ids...)...)
+		// Unprepared: the list's length varies, and each length would take
+		// a place among the prepared statements.
+		_, err = tx.tx.ExecContext(ctx, `UPDATE outbox SET due_at = ? WHERE id IN (`+marks+`)`, append([]any{millis(now.Add(lease))}, ids...)...)
 		return err
 	})
 	return out, err

@@ -166,6 +166,10 @@ func MigratedKiosks(t *testing.T, s Store, paired, waiting string) {
 	if _, _, err := s.PairKiosk(ctx(t), paired); code(err) != buurtloket.ENOTFOUND {
 		t.Fatalf("the link of a kiosk paired before still pairs: %v", err)
 	}
+	// Before it is used, the waiting link is a link only, not a device.
+	if _, err := s.KioskByToken(ctx(t), waiting); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("an unused link stands in for a device: %v", err)
+	}
 	device := pairKiosk(t, s, waiting, 2)
 	if _, _, err := s.PairKiosk(ctx(t), waiting); code(err) != buurtloket.ENOTFOUND {
 		t.Fatalf("the link of a kiosk never seen pairs twice: %v", err)
