@@ -37,13 +37,3 @@ func EventTime(anonymous bool, now time.Time) time.Time {
 	}
 	return now.UTC().Truncate(time.Millisecond)
 }
-
-// ToTheHour is the lock as staff see it on an anonymous request: its end
-// rounded up to the hour. The store keeps the exact end to enforce it,
-// and the resident who tried is told the exact end (Err).
-func (l PINLock) ToTheHour() PINLock {
-	if t := l.Until.UTC().Truncate(time.Hour); t.Before(l.Until) {
-		l.Until = t.Add(time.Hour)
-	}
-	return l
-}

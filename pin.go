@@ -136,3 +136,13 @@ func (l PINLock) Describe(now time.Time) string {
 		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 }
+
+// ToTheHour is the lock as staff see it on an anonymous request: its end
+// rounded up to the hour. The store keeps the exact end to enforce it,
+// and the resident who tried is told the exact end (Err).
+func (l PINLock) ToTheHour() PINLock {
+	if t := l.Until.UTC().Truncate(time.Hour); t.Before(l.Until) {
+		l.Until = t.Add(time.Hour)
+	}
+	return l
+}

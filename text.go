@@ -18,8 +18,9 @@ import (
 //     name backwards. The marks U+200E, U+200F and U+061C stay: they only
 //     place punctuation within right-to-left text.
 //   - Invisible characters that join or split nothing a reader sees are
-//     removed (U+200B, U+2060, U+FEFF, U+180E); the zero-width (non-)joiners
-//     U+200C and U+200D stay: Persian and Arabic words and emoji need them.
+//     removed (invisible: zero-width space, soft hyphen, tag characters and
+//     more); the zero-width (non-)joiners U+200C and U+200D stay: Persian
+//     and Arabic words and emoji need them.
 //   - Bytes that are not UTF-8 are removed, and the result is trimmed.
 func CleanText(s string) string {
 	var b strings.Builder
@@ -43,7 +44,7 @@ func CleanText(s string) string {
 			// a control character
 		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
 			// bidirectional formatting
-		case r == '\u200b' || r == '\u2060' || r == '\ufeff' || r == '\u180e':
+		case invisible(r):
 			// invisible
 		default:
 			b.WriteRune(r)
@@ -58,9 +59,28 @@ func hasControl(s string) bool {
 	for _, r := range s {
 		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029' ||
 			r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069' ||
-			r == '\u200b' || r == '\u2060' || r == '\ufeff' || r == '\u180e' {
+			invisible(r) {
 			return true
 		}
+	}
+	return false
+}
+
+// invisible reports the characters that show nothing and join or split
+// nothing a reader sees, so that a text could hide words in them: the
+// zero-width space and word joiner, the byte order mark, the Mongolian
+// vowel separator, the invisible operators (U+2061–U+2064), the soft
+// hyphen, the Hangul fillers, and the tag characters (U+E0000–U+E007F).
+func invisible(r rune) bool {
+	switch {
+	case r == '\u200b', r == '\u2060', r == '\ufeff', r == '\u180e', r == '\u00ad':
+		return true
+	case r >= '\u2061' && r <= '\u2064':
+		return true
+	case r == '\u115f', r == '\u1160', r == '\u3164', r == '\uffa0':
+		return true
+	case r >= 0xe0000 && r <= 0xe007f:
+		return true
 	}
 	return false
 }

@@ -11,21 +11,14 @@ import (
 // pool), the listener and the logs.
 const fileReserve = 512
 
-// raiseFileLimit raises the soft limit on open files to the hard limit, as
-// far as the system lets a process, and returns the soft limit in force.
-// Every WebSocket is an open file; the usual soft limit (1,024) is far
-// below what the pages need.
-func raiseFileLimit() (uint64, error) {
+// fileLimit returns the limit on open files in force. Go itself raises
+// the soft limit to the hard one when a program starts (since Go 1.19),
+// so this is what the system lets the service have: LimitNOFILE= in
+// systemd, or ulimit -Hn.
+func fileLimit() (uint64, error) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		return 0, err
-	}
-	if lim.Cur < lim.Max {
-		raised := lim
-		raised.Cur = lim.Max
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err == nil {
-			lim = raised
-		}
 	}
 	return lim.Cur, nil
 }

@@ -144,7 +144,7 @@ func (s *Server) Open() error {
 	s.store, s.sealer = store, sealer
 	s.Logger.Info("database open", "store", what)
 	s.phonePages = s.MaxPages
-	if files, err := raiseFileLimit(); err != nil {
+	if files, err := fileLimit(); err != nil {
 		s.Logger.Warn("the limit on open files is unknown", "error", err)
 	} else {
 		var why string
