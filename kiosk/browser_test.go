@@ -336,7 +336,9 @@ func TestBrowserKioskForgets(t *testing.T) {
 	if n := value(b, chromedp.Evaluate[int](`localStorage.length + sessionStorage.length + document.cookie.length`)); n != 0 {
 		t.Errorf("browser storage holds %d items or characters", n)
 	}
-	if n := value(b, chromedp.Evaluate[int](`history.length`)); n > 3 {
+	// The blank tab, the pairing page (once, by the operator) and the
+	// page's own two entries; the resident's screens add none.
+	if n := value(b, chromedp.Evaluate[int](`history.length`)); n > 4 {
 		t.Errorf("history grew to %d entries", n)
 	}
 	if b.axe != "" && b.scans == 0 {
@@ -393,8 +395,12 @@ func TestBrowserEveryTopicToATicket(t *testing.T) {
 		},
 	}
 	tickets := map[string]bool{}
-	for _, topic := range []string{"nuisance", "worry", "senior", "repairs"} {
-		b.pairKiosk()
+	for i, topic := range []string{"nuisance", "worry", "senior", "repairs"} {
+		if i == 0 {
+			b.pairKiosk()
+		} else {
+			b.do(chromedp.Navigate(b.base + "/kiosk/")) // a kiosk that starts again
+		}
 		b.at("start/menu")
 		b.choose(topic, topic+"/"+map[string]string{"nuisance": "what", "worry": "what", "senior": "kind", "repairs": "what"}[topic])
 		walks[topic]()
