@@ -527,6 +527,25 @@ func (e *Engine) submitEffect(s *Session, f *Flow, st *Step) Effect {
 			sub.Priority = r.Priority
 		}
 	}
+	// A hand-off ("talk to someone") carries the priority that the answers
+	// so far earn in the flows the resident came from: their submit steps'
+	// rules, evaluated on those answers. A frightened resident presses
+	// "talk to someone" exactly where a bailiff's letter made it urgent.
+	seen := map[string]bool{f.ID: true, FlowStart: true}
+	for _, p := range s.History {
+		pf := e.flowAt(p)
+		if seen[p.Flow] || pf == nil {
+			continue
+		}
+		seen[p.Flow] = true
+		for _, other := range pf.Steps {
+			for _, r := range other.PriorityRules {
+				if holds(s, pf, r.If) && r.Priority.Rank() > sub.Priority.Rank() {
+					sub.Priority = r.Priority
+				}
+			}
+		}
+	}
 	sub.Key += "/" + contentKey(sub)
 	kind := EffectSubmit
 	if sub.Handoff {

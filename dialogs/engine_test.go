@@ -295,6 +295,26 @@ func TestTwoPagesOnOneSessionSubmitApart(t *testing.T) {
 	}
 }
 
+// TestHandoffCarriesThePriority: "talk to someone" in the middle of the
+// money flow makes a request with the priority those answers earn there.
+func TestHandoffCarriesThePriority(t *testing.T) {
+	e := NewEngine(shipped(t))
+	for _, tt := range []struct {
+		answers []string
+		want    buurtloket.Priority
+	}{
+		{[]string{"rent", "long", "eviction"}, buurtloket.PriorityUrgent},
+		{[]string{"rent", "long", "no"}, buurtloket.PriorityHigh},
+		{[]string{"rent", "one_month", "no"}, buurtloket.PriorityNormal},
+	} {
+		d := start(t, e, "money", "nl").choose(tt.answers...)
+		d.do(Input{Type: InputPerson}).at("how").choose("here").at("message").text("Help")
+		if sub := d.submission(); sub == nil || !sub.Handoff || sub.Priority != tt.want || sub.Topic != buurtloket.TopicMoney {
+			t.Errorf("%v then talk to someone: %+v, want a money hand-off, %s", tt.answers, sub, tt.want)
+		}
+	}
+}
+
 func TestChangeFromConfirm(t *testing.T) {
 	d := start(t, NewEngine(shipped(t)), "repairs", "nl").choose("other").at("question").text("Mijn deurbel doet het niet")
 	d.choose("anonymous").at("postcode").text("3112").at("check")

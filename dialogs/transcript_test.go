@@ -20,7 +20,8 @@ var update = flag.Bool("update", false, "rewrite the golden transcripts in testd
 
 // TestTranscripts walks every shipped flow to its end through the terminal
 // channel, in Dutch and in Arabic, and compares what a resident would see
-// with testdata/transcripts/FLOW-LANG.golden. Each script uses back, a
+// with testdata/transcripts/FLOW-LANG.golden (FLOW.CASE-LANG.golden for
+// another walk of a flow). Each script uses back, a
 // change of language and a wrong answer. Run with -update after an
 // intended change, and read the diff.
 func TestTranscripts(t *testing.T) {
@@ -35,14 +36,16 @@ func TestTranscripts(t *testing.T) {
 	scripted := map[string]bool{}
 	scripts, _ := filepath.Glob("testdata/transcripts/*.script")
 	for _, script := range scripts {
-		flow := strings.TrimSuffix(filepath.Base(script), ".script")
+		// FLOW.script, or FLOW.CASE.script for another walk of one flow.
+		name := strings.TrimSuffix(filepath.Base(script), ".script")
+		flow, _, _ := strings.Cut(name, ".")
 		scripted[flow] = true
 		data, err := os.ReadFile(script)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, lang := range []string{"nl", "ar"} {
-			t.Run(flow+"-"+lang, func(t *testing.T) {
+			t.Run(name+"-"+lang, func(t *testing.T) {
 				var lines []string
 				for _, l := range strings.Split(string(data), "\n") {
 					if !strings.HasPrefix(l, "#") {
@@ -58,7 +61,7 @@ func TestTranscripts(t *testing.T) {
 				if err := p.Play(flow, lang); err != nil {
 					t.Fatal(err)
 				}
-				golden := filepath.Join("testdata", "transcripts", flow+"-"+lang+".golden")
+				golden := filepath.Join("testdata", "transcripts", name+"-"+lang+".golden")
 				if *update {
 					if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
 						t.Fatal(err)
