@@ -315,6 +315,18 @@ func TestHandoffCarriesThePriority(t *testing.T) {
 	}
 }
 
+// TestProgressNeverGoesBack: choosing a branch that asks less keeps the
+// total; "question 4 of 5" after "question 3 of 6" reads as a step back.
+func TestProgressNeverGoesBack(t *testing.T) {
+	d := start(t, NewEngine(shipped(t)), "repairs", "nl").choose("other").at("question")
+	d.text("De deurbel doet het niet").at("identity")
+	before := d.v.Progress
+	d.choose("anonymous").at("postcode")
+	if d.v.Progress.Total < before.Total || d.v.Progress.Done != before.Done+1 {
+		t.Fatalf("progress %+v after %+v", d.v.Progress, before)
+	}
+}
+
 func TestChangeFromConfirm(t *testing.T) {
 	d := start(t, NewEngine(shipped(t)), "repairs", "nl").choose("other").at("question").text("Mijn deurbel doet het niet")
 	d.choose("anonymous").at("postcode").text("3112").at("check")

@@ -62,6 +62,8 @@ func FuzzStep(f *testing.F) {
 	langs := []string{"nl", "ar", "pl", "xx"}
 	f.Fuzz(func(t *testing.T, script []byte) {
 		s, _ := e.Start("fuzz", "nl")
+		var shown Progress // the last progress shown in shownIn
+		shownIn := ""
 		for i, b := range script {
 			if i > 200 {
 				break
@@ -102,12 +104,22 @@ func FuzzStep(f *testing.F) {
 				continue
 			}
 			s = next
+			if in.Type == InputRestart || in.Type == InputStop {
+				shownIn = "" // a new conversation counts anew
+			}
 			f := e.Content().Flow(s.Flow)
 			if f == nil || f.Step(s.Step) == nil || v.Step != s.Step || v.Flow != s.Flow {
 				t.Fatalf("session at %s/%s, view at %s/%s", s.Flow, s.Step, v.Flow, v.Step)
 			}
 			if v.Prompt == "" || v.UI == nil || !utf8.ValidString(v.Value) {
 				t.Fatalf("incomplete view %+v", v)
+			}
+			// Within one flow the progress total never goes backwards.
+			if v.Progress.Total > 0 {
+				if shownIn == v.Flow && v.Progress.Total < shown.Total {
+					t.Fatalf("in %s the progress went from %d of %d to %d of %d", v.Flow, shown.Done+1, shown.Total, v.Progress.Done+1, v.Progress.Total)
+				}
+				shown, shownIn = v.Progress, v.Flow
 			}
 			for _, ef := range effects {
 				if ef.Submission != nil && (ef.Submission.Key == "" || !ef.Submission.Topic.Valid() || ef.Submission.Anonymous != (ef.Submission.Contact == nil)) {

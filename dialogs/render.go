@@ -85,7 +85,14 @@ func (e *Engine) render(s *Session, f *Flow, st *Step, problem string) View {
 				}
 			}
 		}
-		v.Progress = Progress{Done: done, Total: done + st.remaining}
+		total := done + st.remaining
+		// A branch that asks less never makes the total go backwards:
+		// "question 2 of 2" after "question 1 of 3" reads as a step back.
+		if s.MostIn == f.ID && s.Most > total {
+			total = s.Most
+		}
+		s.Most, s.MostIn = total, f.ID
+		v.Progress = Progress{Done: done, Total: total}
 	}
 	return v
 }

@@ -24,6 +24,10 @@ type Session struct {
 	Emergency bool       `json:"em,omitempty"` // the emergency numbers are open
 	Failed    bool       `json:"x,omitempty"`  // the last submission failed
 	Ticket    string     `json:"k,omitempty"`  // the ticket code of this conversation's submission
+	// The largest number of questions the progress indicator has shown in
+	// flow MostIn: a shorter branch never makes the total go backwards.
+	Most   int    `json:"pm,omitempty"`
+	MostIn string `json:"pf,omitempty"`
 }
 
 // Position is a step on the path, with the version of its flow.
