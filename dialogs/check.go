@@ -146,6 +146,10 @@ func checkFlow(c *Content, f *Flow, src Source, probs *Problems, used map[string
 		for _, r := range s.PriorityRules {
 			checkConditions(f, r.If, r.Line, probs)
 		}
+		for _, r := range s.TextRules {
+			msg(r.Text, r.Line, MaxBodyChars, "a page text")
+			checkConditions(f, r.If, r.Line, probs)
+		}
 	}
 	checkGraph(f, probs, dangling)
 }

@@ -327,6 +327,30 @@ func TestProgressNeverGoesBack(t *testing.T) {
 	}
 }
 
+// TestEndTextFollowsTheAnswers: an end never promises a call that the
+// resident's choices ruled out.
+func TestEndTextFollowsTheAnswers(t *testing.T) {
+	e := NewEngine(shipped(t))
+	cat := e.Content().Catalog
+	senior := func(contact Input) *driver {
+		d := start(t, e, "senior", "nl").choose("clustered", "alone", "low", "no", "register").at("contact")
+		d.do(contact).do(Input{Type: InputSkip}).at("check").choose(OptionSend).at("send")
+		return d.do(Input{Type: InputResult, Ticket: "K7QM-3XHD"}).at("sent")
+	}
+	named := senior(Input{Type: InputContact, Contact: Contact{Name: "Anna", Phone: "0612345678"}})
+	if named.v.Text != cat.Text("nl", "senior.sent.text") {
+		t.Errorf("named senior: %q", named.v.Text)
+	}
+	if anon := senior(Input{Type: InputSkip}); anon.v.Text != cat.Text("nl", "senior.sent.text_anonymous") {
+		t.Errorf("senior without contact details: %q", anon.v.Text)
+	}
+	talk := start(t, e, "talk", "ar").choose("here").text("مرحبا")
+	talk.do(Input{Type: InputResult, Ticket: "K7QM-3XHD"}).at("sent")
+	if talk.v.Text != cat.Text("ar", "talk.sent.text_here") {
+		t.Errorf("talk, answer here: %q", talk.v.Text)
+	}
+}
+
 func TestChangeFromConfirm(t *testing.T) {
 	d := start(t, NewEngine(shipped(t)), "repairs", "nl").choose("other").at("question").text("Mijn deurbel doet het niet")
 	d.choose("anonymous").at("postcode").text("3112").at("check")

@@ -80,6 +80,11 @@ type Step struct {
 	PriorityRules []*PriorityRule
 	Include       []string // step IDs whose answers go in; empty means all on the path
 
+	// End steps: another text where the resident's answers say so (the
+	// first rule that holds), so that an end never promises what the
+	// resident's choices ruled out.
+	TextRules []*TextRule
+
 	index     int
 	remaining int             // the most question steps from here to an end, this one included
 	texts     []localizedStep // by language index
@@ -128,4 +133,11 @@ type PriorityRule struct {
 	If       []Condition
 	Priority buurtloket.Priority
 	Line     int
+}
+
+// TextRule gives an end step another text when its conditions hold.
+type TextRule struct {
+	If   []Condition
+	Text string // message ID
+	Line int
 }

@@ -128,7 +128,7 @@ var stepKeys = map[Kind][]string{
 	KindConfirm:  {},
 	KindSubmit:   {"topic", "priority", "priority_rules", "include"},
 	KindHandoff:  {"topic", "priority", "priority_rules", "include"},
-	KindEnd:      {"text"},
+	KindEnd:      {"text", "text_rules"},
 }
 
 var allStepKeys = func() []string {
@@ -257,6 +257,21 @@ func parseStep(y *yamlFile, n *yaml.Node) *Step {
 	}
 	if v, ok := f.values["next"]; ok {
 		s.Next = parseNext(y, f, v, what)
+	}
+	if kind == KindEnd {
+		for _, rn := range f.list("text_rules", what) {
+			rf, ok := y.mapping(rn, "a text rule", "if", "text")
+			if !ok {
+				continue
+			}
+			r := &TextRule{Line: rn.Line, Text: rf.str("text", "a text rule", true)}
+			if cn, ok := rf.values["if"]; ok {
+				r.If = parseConditions(y, rf, cn)
+			} else {
+				y.probs.errorf(y.name, rn.Line, "a text rule needs an if")
+			}
+			s.TextRules = append(s.TextRules, r)
+		}
 	}
 	if kind == KindSubmit || kind == KindHandoff {
 		if t := f.str("topic", what, false); t != "" {

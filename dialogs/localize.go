@@ -12,6 +12,7 @@ const (
 // that rendering a view costs no lookups or allocations.
 type localizedStep struct {
 	prompt, text, reprompt, example string
+	ruleTexts                       []string // an end step's text rules, in order
 	options                         []ViewOption
 	actions                         []ViewAction
 }
@@ -80,6 +81,9 @@ func localizeStep(cat *Catalog, lang string, s *Step, ui *UIText) localizedStep 
 	}
 	if s.Reprompt != "" {
 		ls.reprompt = text(s.Reprompt)
+	}
+	for _, r := range s.TextRules {
+		ls.ruleTexts = append(ls.ruleTexts, text(r.Text))
 	}
 	if s.Example != "" {
 		ls.example = text(s.Example)

@@ -48,6 +48,12 @@ func (e *Engine) render(s *Session, f *Flow, st *Step, problem string) View {
 		}
 	case KindEnd:
 		v.Expect, v.Ticket = ExpectNothing, s.Ticket
+		for i, r := range st.TextRules {
+			if holds(s, f, r.If) {
+				v.Text = lt.ruleTexts[i]
+				break
+			}
+		}
 	}
 	if a := s.answer(f.ID, st.ID); a != nil && !a.Skipped {
 		switch st.Kind {
