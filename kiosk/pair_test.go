@@ -21,11 +21,10 @@ func TestPairOnce(t *testing.T) {
 	t.Cleanup(func() { srv.Close(); web.Close(); store.Close() })
 	ctx := context.Background()
 
-	// get fetches path as a browser whose kiosk cookie is device ("" for
+	// do sends req as a browser whose kiosk cookie is device ("" for
 	// none), without following redirects.
-	get := func(path, device string) *http.Response {
+	do := func(req *http.Request, device string) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
 		if device != "" {
 			req.AddCookie(&http.Cookie{Name: kioskCookie, Value: device})
 		}
@@ -37,22 +36,18 @@ func TestPairOnce(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
+	get := func(path, device string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		return do(req, device)
+	}
 	// post presses the pairing page's button for link, as that browser.
 	post := func(link, device string) *http.Response {
 		t.Helper()
 		req, _ := http.NewRequest("POST", srv.URL+"/kiosk/pair", strings.NewReader(url.Values{"token": {link}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", srv.URL)
-		if device != "" {
-			req.AddCookie(&http.Cookie{Name: kioskCookie, Value: device})
-		}
-		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp
+		return do(req, device)
 	}
 	cookie := func(resp *http.Response) *http.Cookie {
 		for _, c := range resp.Cookies() {

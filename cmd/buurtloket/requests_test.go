@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,17 +12,7 @@ import (
 // TestRequestsUnlock: staff unlock a ticket that wrong PINs locked, by the
 // code the resident reads out; the unlock is in the audit trail.
 func TestRequestsUnlock(t *testing.T) {
-	dir := t.TempDir()
-	db, key := filepath.Join(dir, "b.db"), filepath.Join(dir, "b.key")
-	k, _, err := loadKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, _ := buurtloket.NewSealer(k)
-	s, _, err := openStore(context.Background(), db, sealer)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, db, key := cliStore(t)
 	ctx := context.Background()
 	rec, err := s.Submit(ctx, storetest.NewRequest("locked"))
 	if err != nil {
@@ -51,6 +40,10 @@ func TestRequestsUnlock(t *testing.T) {
 	code, out, stderr := runCmd(t, "", "requests", "unlock", typed, "--by", "anna", "--db", db, "--key-file", key)
 	if code != 0 || !strings.Contains(out, rec.Ticket+" unlocked") || !strings.Contains(out, "5 wrong PINs") {
 		t.Fatalf("unlock: exit %d %q %q", code, out, stderr)
+	}
+	sealer, _, err := sealerFrom("", key)
+	if err != nil {
+		t.Fatal(err)
 	}
 	s, _, err = openStore(ctx, db, sealer)
 	if err != nil {

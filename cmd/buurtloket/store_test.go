@@ -66,18 +66,26 @@ func TestOpenStore(t *testing.T) {
 	}
 }
 
-func TestRequestsPurge(t *testing.T) {
+// cliStore opens a fresh SQLite store with a key file, as the commands
+// find them (--db, --key-file); the caller closes it before a command runs.
+func cliStore(t *testing.T) (s buurtloket.RequestStore, db, key string) {
+	t.Helper()
 	dir := t.TempDir()
-	db, key := filepath.Join(dir, "b.db"), filepath.Join(dir, "b.key")
+	db, key = filepath.Join(dir, "b.db"), filepath.Join(dir, "b.key")
 	k, _, err := loadKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sealer, _ := buurtloket.NewSealer(k)
-	s, _, err := openStore(context.Background(), db, sealer)
+	s, _, err = openStore(context.Background(), db, sealer)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, db, key
+}
+
+func TestRequestsPurge(t *testing.T) {
+	s, db, key := cliStore(t)
 	clock := storetest.NewClock()
 	s.(storetest.Store).SetClock(clock.Now)
 	rec, _ := s.Submit(context.Background(), storetest.NewRequest("old"))
