@@ -95,6 +95,12 @@ func checkFlow(c *Content, f *Flow, src Source, probs *Problems, used map[string
 			if len(s.Actions) > MaxActions {
 				probs.errorf(file, s.Line, "an info step may have at most %d actions; %q has %d", MaxActions, s.ID, len(s.Actions))
 			}
+		case KindText:
+			// Many residents cannot type (one adult in three in Schiedam
+			// reads and writes with trouble): no step may stop them.
+			if !s.Optional {
+				probs.errorf(file, s.Line, "text step %q must be optional: a resident who cannot type must be able to go on (optional: true)", s.ID)
+			}
 		case KindEnd:
 			if s.Next != nil {
 				probs.errorf(file, s.Line, "an end step has no next")

@@ -143,6 +143,22 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
+			name: "a text step that forces typing",
+			overlay: map[string]string{"flows/demo.yaml": demoHead + strings.Replace(pickStep, "next: send", "next: story", 1) +
+				"  - id: story\n    kind: text\n    prompt: demo.pick.prompt\n    max_length: 100\n    next: send\n" + sendSteps},
+			want: []string{`flows/demo.yaml:13: text step "story" must be optional: a resident who cannot type must be able to go on (optional: true)`},
+		},
+		{
+			name: "a text rule on an end step",
+			overlay: map[string]string{"flows/demo.yaml": demoHead + pickStep + sendSteps +
+				"    text_rules:\n      - if: {pick: c}\n        text: demo.nonexistent\n      - if: {pick: a}\n"},
+			want: []string{
+				`flows/demo.yaml:20: message "demo.nonexistent" does not exist in locales/nl.yaml`,
+				`flows/demo.yaml:20: step "pick" has no option "c"`,
+				`flows/demo.yaml:22: a text rule has no "text"`,
+			},
+		},
+		{
 			name:    "key that belongs to another kind",
 			overlay: map[string]string{"flows/demo.yaml": demoHead + strings.Replace(pickStep, "    next: send", "    max_length: 10\n    next: send", 1) + sendSteps},
 			want:    []string{`flows/demo.yaml:12: "max_length" does not belong in a choice step`},

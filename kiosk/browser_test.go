@@ -602,6 +602,8 @@ func TestBrowserLeaveQuickly(t *testing.T) {
 	if text := value(b, chromedp.Text(css(`.strip`))); !strings.Contains(text, "112") || !strings.Contains(text, "0900-8844") || !strings.Contains(text, "0800-2000") {
 		t.Errorf("the strip shows %q, without every number", text)
 	}
+	// The emergency numbers on a kiosk say what to do without a phone.
+	b.do(chromedp.Click(css(`[data-global="emergency"]`), chromedp.NodeVisible), chromedp.WaitVisible(css(`#no-phone`)))
 	b.do(chromedp.Click(css(`.strip .leave`), chromedp.NodeVisible))
 	b.at("start/menu")
 	html := value(b, chromedp.OuterHTML(css("main")))

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"buurtloket"
 	"buurtloket/dialogs"
 )
 
@@ -24,6 +25,7 @@ type pageTexts struct {
 	FollowPIN    string   `json:"followPin"`
 	FollowOpen   string   `json:"followOpen"`
 	QR           string   `json:"qr"`
+	NoPhone      string   `json:"noPhone,omitempty"` // a kiosk cannot dial: what to do without a phone
 
 	Back      string `json:"back"`
 	Restart   string `json:"restart"`
@@ -46,7 +48,7 @@ type pageTexts struct {
 // Message IDs of the page's words; TestPageMessagesExist checks them.
 var pageMessages = []string{
 	"ui.page.title", "ui.page.reconnecting", "ui.idle.question", "ui.idle.still_here", "ui.seconds_left",
-	"ui.leave", "ui.ticket.code", "ui.ticket.pin", "ui.ticket.keep", "ui.ticket.qr", "ui.error.generic", "ui.text.send", "ui.languages",
+	"ui.leave", "ui.kiosk.no_phone", "ui.ticket.code", "ui.ticket.pin", "ui.ticket.keep", "ui.ticket.qr", "ui.error.generic", "ui.text.send", "ui.languages",
 }
 
 func texts(e *dialogs.Engine, lang string, mode Mode) *pageTexts {
@@ -63,6 +65,9 @@ func texts(e *dialogs.Engine, lang string, mode Mode) *pageTexts {
 		Person: ui.Person, Skip: ui.Skip, Change: ui.Change, Close: ui.Close,
 		Name: ui.Name, Phone: ui.Phone, Email: ui.Email, Anonymous: ui.Anonymous,
 		IdleSeconds: int(mode.Idle.Seconds()), WarningSeconds: int(mode.Warning.Seconds()),
+	}
+	if mode.Channel == buurtloket.ChannelKiosk {
+		p.NoPhone = t("ui.kiosk.no_phone")
 	}
 	for n := 0; n <= p.WarningSeconds; n++ {
 		p.SecondsLeft = append(p.SecondsLeft, cat.Plural(lang, "ui.seconds_left", n, nil))

@@ -799,3 +799,17 @@ func TestTwoTabsOnOneCookie(t *testing.T) {
 		t.Fatalf("a tab's text is missing:\n%s", summaries)
 	}
 }
+
+// TestKioskSaysWhatToDoWithoutAPhone: a kiosk cannot dial, so its page
+// gets the words for what to do without a phone; a phone page does not.
+func TestKioskSaysWhatToDoWithoutAPhone(t *testing.T) {
+	env := newEnv(t)
+	env.page(t, "/")
+	if f := env.dial(t, "/ws").read(); f.UI == nil || f.UI.NoPhone != "" {
+		t.Fatalf("a phone page got %q", f.UI.NoPhone)
+	}
+	env.pair(t, "Oost")
+	if f := env.dial(t, "/kiosk/ws").read(); f.UI == nil || !strings.Contains(f.UI.NoPhone, "buurthuis") {
+		t.Fatalf("the kiosk page got %+v", f.UI)
+	}
+}

@@ -208,6 +208,8 @@
     if (v.help) parts.push(el("p", { class: "help", text: v.help }));
     if (v.summary) parts.push(summary(v));
     if (v.actions) parts.push(actions(v.actions));
+    // A kiosk cannot dial: say what to do without a phone.
+    if (ui.noPhone && (v.emergency || v.flow === "emergency")) parts.push(el("p", { class: "notice", id: "no-phone", text: ui.noPhone }));
     if (v.expect === "choice" && v.options) parts.push(options(v));
     if (v.expect === "text") parts.push(textForm(v));
     if (v.expect === "contact") parts.push(contactForm(v));
