@@ -82,6 +82,12 @@ func checkFlow(c *Content, f *Flow, src Source, probs *Problems, used map[string
 		msg(s.Prompt, s.Line, MaxPromptChars, "a question")
 		msg(s.Reprompt, s.Line, MaxPromptChars, "a question")
 		msg(s.Example, s.Line, MaxPromptChars, "an example")
+		msg(s.Label, s.Line, MaxLabelChars, "a label")
+		// The confirm screen names each answer: a short label, not the
+		// whole question again.
+		if s.Kind.asksAnswer() && s.Label == "" && hasConfirm(f) {
+			probs.errorf(file, s.Line, "step %q needs a label: the confirm screen names its answer with it (such as \"Postcode\")", s.ID)
+		}
 		msg(s.Text, s.Line, MaxBodyChars, "a page text")
 		switch s.Kind {
 		case KindChoice:
@@ -370,4 +376,13 @@ func checkGraph(f *Flow, probs *Problems, dangling bool) {
 			return
 		}
 	}
+}
+
+func hasConfirm(f *Flow) bool {
+	for _, s := range f.Steps {
+		if s.Kind == KindConfirm {
+			return true
+		}
+	}
+	return false
 }

@@ -351,6 +351,21 @@ func TestEndTextFollowsTheAnswers(t *testing.T) {
 	}
 }
 
+// TestConfirmNamesAnswersShortly: the confirm screen names each answer by
+// its step's label, in the resident's language, not by the whole question.
+func TestConfirmNamesAnswersShortly(t *testing.T) {
+	d := start(t, NewEngine(shipped(t)), "repairs", "ar").choose("other").at("question").text("الباب لا يغلق")
+	d.choose("anonymous").at("postcode").text("3112").at("check")
+	cat := d.e.Content().Catalog
+	got := map[string]string{}
+	for _, item := range d.v.Summary {
+		got[item.Step] = item.Question
+	}
+	if got["postcode"] != cat.Text("ar", "label.postcode") || got["question"] != cat.Text("ar", "repairs.question.label") {
+		t.Fatalf("the confirm screen names the answers %q", got)
+	}
+}
+
 func TestChangeFromConfirm(t *testing.T) {
 	d := start(t, NewEngine(shipped(t)), "repairs", "nl").choose("other").at("question").text("Mijn deurbel doet het niet")
 	d.choose("anonymous").at("postcode").text("3112").at("check")

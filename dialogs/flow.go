@@ -67,6 +67,7 @@ type Step struct {
 	Text     string // message ID: the body of an info or end page
 	Reprompt string // message ID: the question reworded, after a first wrong answer
 	Example  string // message ID: an example answer, after a second wrong answer
+	Label    string // message ID: the answer's short name on the confirm screen ("Postcode")
 
 	Options   []*Option
 	Actions   []*Action

@@ -118,12 +118,12 @@ func loadFlows(src Source, cat *Catalog, probs Problems) (*Content, Problems) {
 var wordPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
 var stepKeys = map[Kind][]string{
-	KindChoice:   {"options", "reprompt", "example"},
-	KindText:     {"max_length", "optional", "reprompt", "example"},
-	KindPostcode: {"optional", "reprompt", "example"},
-	KindPhone:    {"optional", "reprompt", "example"},
-	KindEmail:    {"optional", "reprompt", "example"},
-	KindContact:  {"reprompt", "example"},
+	KindChoice:   {"options", "reprompt", "example", "label"},
+	KindText:     {"max_length", "optional", "reprompt", "example", "label"},
+	KindPostcode: {"optional", "reprompt", "example", "label"},
+	KindPhone:    {"optional", "reprompt", "example", "label"},
+	KindEmail:    {"optional", "reprompt", "example", "label"},
+	KindContact:  {"reprompt", "example", "label"},
 	KindInfo:     {"text", "actions", "options"},
 	KindConfirm:  {},
 	KindSubmit:   {"topic", "priority", "priority_rules", "include"},
@@ -237,6 +237,7 @@ func parseStep(y *yamlFile, n *yaml.Node) *Step {
 	s.Prompt = f.str("prompt", what, kind != KindSubmit && kind != KindHandoff)
 	s.Text = f.str("text", what, kind == KindInfo)
 	s.Reprompt = f.str("reprompt", what, false)
+	s.Label = f.str("label", what, false)
 	s.Example = f.str("example", what, false)
 	s.Optional = f.boolean("optional", what)
 	if kind == KindText {

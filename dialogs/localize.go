@@ -12,6 +12,7 @@ const (
 // that rendering a view costs no lookups or allocations.
 type localizedStep struct {
 	prompt, text, reprompt, example string
+	label                           string   // the answer's name on the confirm screen: the label, else the question
 	ruleTexts                       []string // an end step's text rules, in order
 	options                         []ViewOption
 	actions                         []ViewAction
@@ -81,6 +82,10 @@ func localizeStep(cat *Catalog, lang string, s *Step, ui *UIText) localizedStep 
 	}
 	if s.Reprompt != "" {
 		ls.reprompt = text(s.Reprompt)
+	}
+	ls.label = prompt
+	if s.Label != "" {
+		ls.label = text(s.Label)
 	}
 	for _, r := range s.TextRules {
 		ls.ruleTexts = append(ls.ruleTexts, text(r.Text))

@@ -79,7 +79,7 @@ func (e *Engine) render(s *Session, f *Flow, st *Step, problem string) View {
 		v.OfferPerson = personAllowed(f, st)
 	}
 	if st.Kind == KindConfirm {
-		v.Summary = e.summary(s, f, lang.Code)
+		v.Summary = e.summary(s, f, li, lang.Code)
 	}
 	// Progress counts questions; pages that ask nothing show none.
 	if f.ID != FlowStart && (st.Kind.asksAnswer() || st.Kind == KindConfirm) {
@@ -120,8 +120,9 @@ func (e *Engine) renderEmergency(s *Session, f *Flow, st *Step, lang Language) V
 	}
 }
 
-// summary lists the answers on the path in the current flow, for a confirm step.
-func (e *Engine) summary(s *Session, f *Flow, lang string) []SummaryItem {
+// summary lists the answers on the path in the current flow, for a confirm
+// step, each named by its step's label (li: the language's index).
+func (e *Engine) summary(s *Session, f *Flow, li int, lang string) []SummaryItem {
 	var items []SummaryItem
 	for _, p := range s.History {
 		st := f.byID[p.Step]
@@ -134,7 +135,7 @@ func (e *Engine) summary(s *Session, f *Flow, lang string) []SummaryItem {
 		}
 		items = append(items, SummaryItem{
 			Step:     st.ID,
-			Question: f.content.Catalog.Text(lang, st.Prompt),
+			Question: st.texts[li].label,
 			Answer:   answerText(f.content.Catalog, lang, st, a),
 		})
 	}

@@ -171,7 +171,7 @@ func (p *Player) show(w io.Writer, v dialogs.View) {
 		fmt.Fprintln(w, "(?) "+v.Help)
 	}
 	for _, item := range v.Summary {
-		fmt.Fprintf(w, "  · %s %s   [:change %s]\n", item.Question, item.Answer, item.Step)
+		fmt.Fprintf(w, "  · %s: %s   [:change %s]\n", item.Question, item.Answer, item.Step)
 	}
 	for _, a := range v.Actions {
 		if a.Phone != "" {

@@ -95,7 +95,7 @@ func TestFlowsCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, _ = runCmd(t, "", "flows", "check", flowsDir)
-	want := filepath.ToSlash(flowsDir) + `/money.yaml:23: step "how_lnog" does not exist (did you mean "how_long"?)`
+	want := filepath.ToSlash(flowsDir) + `/money.yaml:24: step "how_lnog" does not exist (did you mean "how_long"?)`
 	if code != 1 || !strings.Contains(out, want) || !strings.Contains(out, "1 error, 6 warnings") {
 		t.Fatalf("broken flow: exit %d, want 1 and %q in\n%s", code, want, out)
 	}
