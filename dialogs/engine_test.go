@@ -160,7 +160,8 @@ func TestMoneyPriority(t *testing.T) {
 		{"one_month", "summons", buurtloket.PriorityUrgent},
 		{"not_yet", "eviction", buurtloket.PriorityUrgent},
 		{"long", "none", buurtloket.PriorityHigh},
-		{"few_months", "none", buurtloket.PriorityNormal},
+		{"few_months", "none", buurtloket.PriorityHigh}, // 2 or 3 months: an eviction procedure can start
+		{"one_month", "none", buurtloket.PriorityNormal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.howLong+"/"+tt.letter, func(t *testing.T) {
@@ -305,6 +306,7 @@ func TestHandoffCarriesThePriority(t *testing.T) {
 	}{
 		{[]string{"rent", "long", "eviction"}, buurtloket.PriorityUrgent},
 		{[]string{"rent", "long", "no"}, buurtloket.PriorityHigh},
+		{[]string{"rent", "few_months", "no"}, buurtloket.PriorityHigh}, // 2 or 3 months behind
 		{[]string{"rent", "one_month", "no"}, buurtloket.PriorityNormal},
 	} {
 		d := start(t, e, "money", "nl").choose(tt.answers...)

@@ -79,7 +79,7 @@ func TestFlowChangeKeepsConversations(t *testing.T) {
 
 	t.Run("moves to the new version when the step exists", func(t *testing.T) {
 		e := NewEngine(editedShipped(t, func(s string) string {
-			r := strings.NewReplacer("{id: long, label: money.how_long.long", "{id: over_three, label: money.how_long.long", "{how_long: long}", "{how_long: over_three}")
+			r := strings.NewReplacer("{id: long, label: money.how_long.long", "{id: over_three, label: money.how_long.long", "{how_long: [few_months, long]}", "{how_long: [few_months, over_three]}")
 			return r.Replace(s)
 		}))
 		s, v, _ := e.Resume(d.s)
