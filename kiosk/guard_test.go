@@ -16,6 +16,7 @@ import (
 
 	"buurtloket"
 	"buurtloket/dialogs"
+	"buurtloket/storetest"
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -49,13 +50,6 @@ func submitFor(t *testing.T, env *testEnv, key string) buurtloket.Receipt {
 	return rec
 }
 
-func otherPIN(pin string) string {
-	if pin == "0000" {
-		return "1111"
-	}
-	return "0000"
-}
-
 // TestWrongPINsCountPerTicket: the attack that found all 10,000 PINs over
 // 2,002 connections. A new connection no longer starts at zero: the
 // ticket locks after FreeWrongPINs, for every connection, and the right
@@ -64,7 +58,7 @@ func TestWrongPINsCountPerTicket(t *testing.T) {
 	env := newEnv(t)
 	rec := submitFor(t, env, "guess-1")
 	env.page(t, "/")
-	wrong := otherPIN(rec.PIN)
+	wrong := storetest.OtherPIN(rec.PIN)
 	for i := 0; i < buurtloket.FreeWrongPINs-1; i++ {
 		c := env.dial(t, "/ws") // a new connection for every try
 		c.read()
@@ -111,7 +105,7 @@ func TestWrongCodesAreLimitedPerClient(t *testing.T) {
 	burst := env.web.guards.wrongPhone.Burst
 	for i := 0; i < burst; i++ {
 		rec := submitFor(t, env, fmt.Sprint("many-", i))
-		if f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": otherPIN(rec.PIN)}); f["code"] != buurtloket.ENOTFOUND {
+		if f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": storetest.OtherPIN(rec.PIN)}); f["code"] != buurtloket.ENOTFOUND {
 			t.Fatalf("try %d: %v", i+1, f)
 		}
 	}
@@ -626,7 +620,7 @@ func TestWrongTriesAtOnceAreCounted(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			data, _ := json.Marshal(map[string]any{"type": "follow", "ticket": recs[i].Ticket, "pin": otherPIN(recs[i].PIN)})
+			data, _ := json.Marshal(map[string]any{"type": "follow", "ticket": recs[i].Ticket, "pin": storetest.OtherPIN(recs[i].PIN)})
 			c.ws.WriteMessage(websocket.TextMessage, data)
 			c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 			_, msg, err := c.ws.ReadMessage()
@@ -657,7 +651,7 @@ func TestKioskWrongTriesCountPerConversation(t *testing.T) {
 	c.read()
 	for i := 0; i <= env.web.guards.wrongTalk.Burst; i++ {
 		rec := submitFor(t, env, fmt.Sprint("kiosk-wrong-", i))
-		f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": otherPIN(rec.PIN)})
+		f := c.sendJSON(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": storetest.OtherPIN(rec.PIN)})
 		if i == env.web.guards.wrongTalk.Burst && f["code"] != buurtloket.ELIMITED {
 			t.Fatalf("past the conversation's allowance: %v", f)
 		}

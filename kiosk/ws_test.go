@@ -24,6 +24,7 @@ import (
 	"buurtloket/locales"
 	"buurtloket/pictograms"
 	"buurtloket/sqlite"
+	"buurtloket/storetest"
 	"buurtloket/wijken"
 
 	"github.com/gorilla/websocket"
@@ -417,22 +418,8 @@ func TestFollowWithTicketCode(t *testing.T) {
 	c.read()
 	c.do(map[string]any{"type": "language", "lang": "pl"})
 
-	send := func(v map[string]any) map[string]any {
-		data, _ := json.Marshal(v)
-		c.sendRaw(string(data))
-		c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-		_, msg, err := c.ws.ReadMessage()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var f map[string]any
-		json.Unmarshal(msg, &f)
-		return f
-	}
-	wrong := "0000"
-	if rec.PIN == wrong {
-		wrong = "1111"
-	}
+	send := c.sendJSON
+	wrong := storetest.OtherPIN(rec.PIN)
 	f := send(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": wrong})
 	if f["type"] != "error" || f["say"] != "Ten kod lub PIN się nie zgadza. Sprawdź jeszcze raz." {
 		t.Fatalf("wrong PIN: %v", f)

@@ -95,7 +95,7 @@ func testAnonymousTimesToTheHour(t *testing.T, s Store, clock *Clock) {
 	step("assign", func() error { return s.Assign(ctx(t), rec.ID, "staff:anna", "staff:bram") })
 	step("waiting", func() error { return s.SetStatus(ctx(t), rec.ID, "staff:bram", buurtloket.StatusWaiting) })
 	for i := 0; i < buurtloket.FreeWrongPINs; i++ {
-		s.RequestByTicket(ctx(t), rec.Ticket, otherPIN(rec.PIN))
+		s.RequestByTicket(ctx(t), rec.Ticket, OtherPIN(rec.PIN))
 	}
 
 	hour := func(what string, at time.Time) {

@@ -47,7 +47,7 @@ func pinLocks(lines []string) []string {
 func testPINLockSchedule(t *testing.T, s Store, clock *Clock) {
 	rec := mustSubmit(t, s, NewRequest("pins"))
 	bystander := mustSubmit(t, s, NewRequest("pins-other"))
-	wrong := otherPIN(rec.PIN)
+	wrong := OtherPIN(rec.PIN)
 	try := func(pin string) error {
 		t.Helper()
 		_, err := s.RequestByTicket(ctx(t), rec.Ticket, pin)
@@ -164,7 +164,7 @@ func testPINLockSchedule(t *testing.T, s Store, clock *Clock) {
 // no more than MaxWrongPINs comparisons between two staff unlocks.
 func testConcurrentGuesses(t *testing.T, s Store, clock *Clock) {
 	rec := mustSubmit(t, s, NewRequest("guess"))
-	wrong := otherPIN(rec.PIN)
+	wrong := OtherPIN(rec.PIN)
 	const guessers = 40
 	round := func() (notFound, locked int) {
 		var wg sync.WaitGroup
@@ -243,7 +243,7 @@ func SharedPINCount(t *testing.T, a, b Store) {
 	a.SetClock(clock.Now)
 	b.SetClock(clock.Now)
 	rec := mustSubmit(t, a, NewRequest("shared-pin"))
-	wrong := otherPIN(rec.PIN)
+	wrong := OtherPIN(rec.PIN)
 	for i := 1; i <= buurtloket.FreeWrongPINs; i++ {
 		_, err := []Store{a, b}[i%2].RequestByTicket(ctx(t), rec.Ticket, wrong)
 		want := buurtloket.ENOTFOUND
@@ -293,7 +293,7 @@ func testRequestByCode(t *testing.T, s Store, clock *Clock) {
 // ticket stays locked, and staff cannot unlock it.
 func testPINLifetime(t *testing.T, s Store, clock *Clock) {
 	rec := mustSubmit(t, s, NewRequest("lifetime"))
-	wrong := otherPIN(rec.PIN)
+	wrong := OtherPIN(rec.PIN)
 	guess := func() error {
 		clock.Add(25 * time.Hour) // every wait is over
 		_, err := s.RequestByTicket(ctx(t), rec.Ticket, wrong)

@@ -142,7 +142,7 @@ func testSubmitAndFind(t *testing.T, s Store, clock *Clock) {
 		t.Fatalf("by id: %v %+v", err, byID)
 	}
 	for _, c := range []struct{ ticket, pin string }{
-		{rec.Ticket, otherPIN(rec.PIN)}, {rec.Ticket, ""}, {"K7QM-3XHD", rec.PIN}, {"nonsense", rec.PIN}, {rec.Ticket, strings.Repeat("1", 100)},
+		{rec.Ticket, OtherPIN(rec.PIN)}, {rec.Ticket, ""}, {"K7QM-3XHD", rec.PIN}, {"nonsense", rec.PIN}, {rec.Ticket, strings.Repeat("1", 100)},
 	} {
 		_, err := s.RequestByTicket(ctx(t), c.ticket, c.pin)
 		if code(err) != buurtloket.ENOTFOUND || !strings.Contains(buurtloket.ErrorMessage(err), "code and PIN") {

@@ -34,7 +34,7 @@ func testThread(t *testing.T, s Store, clock *Clock) {
 	if r, _ := s.Request(ctx(t), rec.ID); r.Status != buurtloket.StatusInProgress {
 		t.Fatalf("after the resident's answer the request is %s, want in progress", r.Status)
 	}
-	if _, err := s.ResidentReply(ctx(t), rec.Ticket, otherPIN(rec.PIN), "x"); code(err) != buurtloket.ENOTFOUND {
+	if _, err := s.ResidentReply(ctx(t), rec.Ticket, OtherPIN(rec.PIN), "x"); code(err) != buurtloket.ENOTFOUND {
 		t.Fatalf("a wrong PIN: %v", err)
 	}
 	thread, err := s.Thread(ctx(t), rec.ID)
@@ -282,8 +282,8 @@ func testPurge(t *testing.T, s Store, clock *Clock) {
 	}
 }
 
-// otherPIN returns a PIN that is surely not pin.
-func otherPIN(pin string) string {
+// OtherPIN returns a PIN that is surely not pin: a wrong one, for tests.
+func OtherPIN(pin string) string {
 	if pin == "0000" {
 		return "1111"
 	}

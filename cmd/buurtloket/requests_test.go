@@ -18,10 +18,7 @@ func TestRequestsUnlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrong := "0000"
-	if rec.PIN == wrong {
-		wrong = "1111"
-	}
+	wrong := storetest.OtherPIN(rec.PIN)
 	for i := 0; i < buurtloket.FreeWrongPINs; i++ {
 		s.RequestByTicket(ctx, rec.Ticket, wrong)
 	}
