@@ -19,26 +19,26 @@ import (
 )
 
 type guards struct {
-	wrongTalk   limit.Keyed // wrong codes or PINs per conversation (a kiosk's next resident starts anew)
-	wrongPhone  limit.Keyed // the same per phone address: one phone, one resident
-	wrongShared limit.Keyed // the same per kiosk or shared network, where many residents share one address
-	sessions    limit.Keyed // new sessions (cookies) per phone address
-	sessShared  limit.Keyed // the same per shared network
-	submitPhone limit.Keyed // requests stored, per phone address
-	submitShare limit.Keyed // requests stored, per kiosk or shared network
-	replies     limit.Keyed // resident replies, per ticket
+	wrongTalk    limit.Keyed // wrong codes or PINs per conversation (a kiosk's next resident starts anew)
+	wrongPhone   limit.Keyed // the same per phone address: one phone, one resident
+	wrongShared  limit.Keyed // the same per kiosk or shared network, where many residents share one address
+	sessions     limit.Keyed // new sessions (cookies) per phone address
+	sessShared   limit.Keyed // the same per shared network
+	submitPhone  limit.Keyed // requests stored, per phone address
+	submitShared limit.Keyed // requests stored, per kiosk or shared network
+	replies      limit.Keyed // resident replies, per ticket
 }
 
 func newGuards() *guards {
 	return &guards{
-		wrongTalk:   limit.Keyed{Burst: 10, Every: 6 * time.Minute},
-		wrongPhone:  limit.Keyed{Burst: 10, Every: 6 * time.Minute},
-		wrongShared: limit.Keyed{Burst: 100, Every: 36 * time.Second},
-		sessions:    limit.Keyed{Burst: 20, Every: time.Minute},
-		sessShared:  limit.Keyed{Burst: 200, Every: 6 * time.Second},
-		submitPhone: limit.Keyed{Burst: 5, Every: 12 * time.Minute},
-		submitShare: limit.Keyed{Burst: 30, Every: 2 * time.Minute},
-		replies:     limit.Keyed{Burst: 5, Every: 12 * time.Second},
+		wrongTalk:    limit.Keyed{Burst: 10, Every: 6 * time.Minute},
+		wrongPhone:   limit.Keyed{Burst: 10, Every: 6 * time.Minute},
+		wrongShared:  limit.Keyed{Burst: 100, Every: 36 * time.Second},
+		sessions:     limit.Keyed{Burst: 20, Every: time.Minute},
+		sessShared:   limit.Keyed{Burst: 200, Every: 6 * time.Second},
+		submitPhone:  limit.Keyed{Burst: 5, Every: 12 * time.Minute},
+		submitShared: limit.Keyed{Burst: 30, Every: 2 * time.Minute},
+		replies:      limit.Keyed{Burst: 5, Every: 12 * time.Second},
 	}
 }
 
@@ -76,7 +76,7 @@ func (c *conn) wrongClient() *limit.Keyed {
 
 func (c *conn) submissions() *limit.Keyed {
 	if c.shared {
-		return &c.s.guards.submitShare
+		return &c.s.guards.submitShared
 	}
 	return &c.s.guards.submitPhone
 }

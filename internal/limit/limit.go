@@ -68,8 +68,8 @@ func (k *Keyed) Refund(key string, now time.Time) {
 	}
 }
 
-// Len is how many keys are kept now.
-func (k *Keyed) Len() int {
+// size is how many keys are kept now.
+func (k *Keyed) size() int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return len(k.buckets)

@@ -42,8 +42,8 @@ func TestForgetsAndBoundsKeys(t *testing.T) {
 	if ok, _ := k.Allow("new", later); !ok {
 		t.Fatal("full buckets were not forgotten to make room")
 	}
-	if k.Len() != 1 {
-		t.Fatalf("%d keys kept, want 1", k.Len())
+	if k.size() != 1 {
+		t.Fatalf("%d keys kept, want 1", k.size())
 	}
 }
 
