@@ -50,6 +50,7 @@ type Catalog struct {
 	required  [][]string            // by language index: plural forms the language needs
 	localizer []*i18n.Localizer     // by language index
 	langFile  string                // languages.yaml, for problems
+	facts     map[string]any        // the facts file's values, by name
 }
 
 // Languages lists the shipped languages, source language first.
@@ -84,9 +85,10 @@ func (c *Catalog) Text(lang, id string) string {
 	return id
 }
 
-// Format renders a message with placeholders ({{.Name}}) in lang.
+// Format renders a message with placeholders ({{.Name}}) in lang. Facts
+// (such as {{.CorporationPhone}}) are filled in unless data names them.
 func (c *Catalog) Format(lang, id string, data map[string]any) string {
-	return c.localize(lang, id, &i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	return c.localize(lang, id, &i18n.LocalizeConfig{MessageID: id, TemplateData: c.withFacts(lang, id, data)})
 }
 
 // Plural renders a message with plural forms for count in lang; data may add
@@ -96,7 +98,39 @@ func (c *Catalog) Plural(lang, id string, count int, data map[string]any) string
 	for k, v := range data {
 		d[k] = v
 	}
-	return c.localize(lang, id, &i18n.LocalizeConfig{MessageID: id, TemplateData: d, PluralCount: count})
+	return c.localize(lang, id, &i18n.LocalizeConfig{MessageID: id, TemplateData: c.withFacts(lang, id, d), PluralCount: count})
+}
+
+// withFacts adds the facts to data when the message uses one, so that
+// messages without facts cost no copy.
+func (c *Catalog) withFacts(lang, id string, data map[string]any) map[string]any {
+	i, ok := c.index[lang]
+	if !ok {
+		i = c.source
+	}
+	m := c.messages[i][id]
+	if m == nil || len(c.facts) == 0 {
+		return data
+	}
+	needs := false
+	for _, h := range m.holders {
+		if _, ok := c.facts[h]; ok {
+			if _, given := data[h]; !given {
+				needs = true
+			}
+		}
+	}
+	if !needs {
+		return data
+	}
+	d := make(map[string]any, len(c.facts)+len(data))
+	for k, v := range c.facts {
+		d[k] = v
+	}
+	for k, v := range data {
+		d[k] = v
+	}
+	return d
 }
 
 func (c *Catalog) localize(lang, id string, cfg *i18n.LocalizeConfig) string {

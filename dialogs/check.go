@@ -1,7 +1,6 @@
 package dialogs
 
 import (
-	"net/url"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -22,17 +21,18 @@ func check(c *Content, src Source, probs *Problems, broken bool) {
 			probs.errorf(src.FlowsDir, 0, "there is no %s flow (%s.yaml); every set of flows needs one", id, id)
 		}
 	}
-	used := map[string]bool{}
+	used, usedFacts := map[string]bool{}, map[string]bool{}
 	for _, id := range engineMessages {
 		used[id] = true
 	}
 	for _, id := range c.order {
 		f := c.flows[id]
-		checkFlow(c, f, src, probs, used)
+		checkFlow(c, f, src, probs, used, usedFacts)
 	}
 	if c.Catalog == nil {
 		return
 	}
+	c.Catalog.useFacts(c.Facts, usedFacts, probs)
 	for _, id := range engineMessages {
 		if !c.Catalog.Has(id) {
 			probs.errorf(c.Catalog.files[c.Catalog.source], 0, "message %q is used by the program but missing", id)
@@ -41,6 +41,7 @@ func check(c *Content, src Source, probs *Problems, broken bool) {
 	if broken {
 		return // its messages would all look unused
 	}
+	checkUnusedFacts(c.Facts, usedFacts, probs)
 	src0 := c.Catalog.messages[c.Catalog.source]
 	for _, id := range sortedKeys(src0) {
 		if !used[id] && !strings.HasPrefix(id, ChannelPrefix) {
@@ -49,14 +50,14 @@ func check(c *Content, src Source, probs *Problems, broken bool) {
 	}
 }
 
-func checkFlow(c *Content, f *Flow, src Source, probs *Problems, used map[string]bool) {
+func checkFlow(c *Content, f *Flow, src Source, probs *Problems, used, usedFacts map[string]bool) {
 	file := f.File
 	msg := func(id string, line int, limit int, what string) {
 		if id == "" {
 			return
 		}
 		used[id] = true
-		checkMessage(c.Catalog, file, line, id, limit, what, probs)
+		checkMessage(c.Catalog, c.Facts, file, line, id, limit, what, probs)
 	}
 	icon := func(name string, line int) {
 		if name != "" && src.Pictograms != nil && !contains(src.Pictograms, name) {
@@ -149,7 +150,8 @@ func checkFlow(c *Content, f *Flow, src Source, probs *Problems, used map[string
 		}
 		for _, a := range s.Actions {
 			msg(a.Label, a.Line, MaxLabelChars, "a button")
-			checkAction(file, a, probs)
+			resolveAction(c.Facts, file, a, usedFacts, probs)
+
 		}
 		for _, r := range s.Next {
 			stepRef(r.Goto, r.Line)
@@ -186,7 +188,7 @@ func stepIDs(f *Flow) []string {
 	return ids
 }
 
-func checkMessage(cat *Catalog, file string, line int, id string, limit int, what string, probs *Problems) {
+func checkMessage(cat *Catalog, facts *Facts, file string, line int, id string, limit int, what string, probs *Problems) {
 	if cat == nil {
 		return
 	}
@@ -199,29 +201,41 @@ func checkMessage(cat *Catalog, file string, line int, id string, limit int, wha
 		if !ok {
 			continue // reported by the catalog check
 		}
-		if m.plural || len(m.holders) > 0 {
-			probs.errorf(cat.files[i], m.line, "message %q is used in a flow, so it cannot have plural forms or placeholders", id)
+		if m.plural {
+			probs.errorf(cat.files[i], m.line, "message %q is used in a flow, so it cannot have plural forms", id)
 			continue
 		}
-		if n := utf8.RuneCountInString(strings.TrimSpace(m.forms["other"])); n > limit {
+		bad := false
+		for _, h := range m.holders {
+			if !facts.known(h) {
+				probs.errorf(cat.files[i], m.line, "message %q is used in a flow, so its placeholders must be facts; {{.%s}} is not in the facts file%s", id, h, suggest(h, factNames(facts)))
+				bad = true
+			}
+		}
+		for _, h := range m.holders {
+			if _, ok := facts.Get(h); !ok {
+				bad = true // a broken fact, reported at its entry
+			}
+		}
+		if bad {
+			continue
+		}
+		text := m.forms["other"]
+		if n := phoneInText.FindString(text); n != "" {
+			probs.errorf(cat.files[i], m.line, "message %q writes the phone number %q: put it in the facts file and write its name, such as {{.CorporationPhone}}", id, n)
+		}
+		// The length that counts is the one the resident sees.
+		if len(m.holders) > 0 {
+			text = cat.Format(l.Code, id, facts.data)
+		}
+		if n := utf8.RuneCountInString(strings.TrimSpace(text)); n > limit {
 			probs.errorf(cat.files[i], m.line, "message %q is %d characters in %s; %s may have at most %d to fit one kiosk screen", id, n, l.Name, what, limit)
 		}
 	}
 }
 
+// phonePattern is a phone number as a facts file writes it.
 var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 -]{1,18}[0-9]$`)
-
-func checkAction(file string, a *Action, probs *Problems) {
-	if a.Phone != "" && !phonePattern.MatchString(a.Phone) {
-		probs.errorf(file, a.Line, "%q is not a phone number: write digits, spaces and dashes, such as 0800-8115", a.Phone)
-	}
-	if a.Link != "" {
-		u, err := url.Parse(a.Link)
-		if err != nil || u.Scheme != "https" || u.Host == "" {
-			probs.errorf(file, a.Line, "%q is not a link: write a full address starting with https://", a.Link)
-		}
-	}
-}
 
 func checkConditions(f *Flow, conds []Condition, line int, probs *Problems) {
 	for _, c := range conds {

@@ -18,7 +18,7 @@ var (
 
 // fixture returns the minimal valid content in testdata/minimal, with the
 // files in overlay replaced (or removed, for an empty string). Paths start
-// with flows/ or locales/.
+// with flows/ or locales/, or are facts.yaml.
 func fixture(t testing.TB, overlay map[string]string) Source {
 	t.Helper()
 	minimalOnce.Do(func() {
@@ -35,32 +35,38 @@ func fixture(t testing.TB, overlay map[string]string) Source {
 	if minimalErr != nil {
 		t.Fatal(minimalErr)
 	}
-	flowsFS, localesFS := fstest.MapFS{}, fstest.MapFS{}
+	flowsFS, localesFS, factsFS := fstest.MapFS{}, fstest.MapFS{}, fstest.MapFS{}
+	folder := func(dir string) fstest.MapFS {
+		switch dir {
+		case "flows/":
+			return flowsFS
+		case "locales/":
+			return localesFS
+		}
+		return factsFS
+	}
 	for p, data := range minimalFiles {
 		dir, name := path.Split(p)
-		if dir == "flows/" {
-			flowsFS[name] = &fstest.MapFile{Data: data}
-		} else {
-			localesFS[name] = &fstest.MapFile{Data: data}
-		}
+		folder(dir)[name] = &fstest.MapFile{Data: data}
 	}
 	for p, content := range overlay {
 		dir, name := path.Split(p)
-		target := flowsFS
-		if dir == "locales/" {
-			target = localesFS
-		}
+		target := folder(dir)
 		if content == "" {
 			delete(target, name)
 		} else {
 			target[name] = &fstest.MapFile{Data: []byte(content)}
 		}
 	}
-	return Source{
+	src := Source{
 		Flows: flowsFS, FlowsDir: "flows",
 		Locales: localesFS, LocalesDir: "locales",
 		Pictograms: []string{"alert", "house", "yes", "no"},
 	}
+	if len(factsFS) > 0 {
+		src.Facts, src.FactsFile = factsFS, "facts.yaml"
+	}
+	return src
 }
 
 // edit returns the fixture file at p with extra lines appended, or with
@@ -266,8 +272,8 @@ func TestCheck(t *testing.T) {
 				"locales/ar.yaml": strings.Replace(edit(t, "locales/ar.yaml", ""), `demo.pick.a: "أ"`, `demo.pick.a: "أ {{.X}}"`, 1),
 			},
 			want: []string{
-				`locales/ar.yaml:61: message "demo.pick.a" is used in a flow, so it cannot have plural forms or placeholders`,
-				`locales/nl.yaml:57: message "demo.pick.a" is used in a flow, so it cannot have plural forms or placeholders`,
+				`locales/ar.yaml:61: message "demo.pick.a" is used in a flow, so its placeholders must be facts; {{.X}} is not in the facts file`,
+				`locales/nl.yaml:57: message "demo.pick.a" is used in a flow, so its placeholders must be facts; {{.X}} is not in the facts file`,
 			},
 		},
 		{
@@ -275,7 +281,10 @@ func TestCheck(t *testing.T) {
 			overlay: map[string]string{
 				"locales/ar.yaml": strings.Replace(edit(t, "locales/ar.yaml", ""), `emergency.numbers.text: "اتصل بـ 112."`, `emergency.numbers.text: "اتصل بـ 0800-2000."`, 1),
 			},
-			want: []string{"locales/ar.yaml:55: message \"emergency.numbers.text\" shows \"0800-2000\", which right-to-left text turns around: write it as \u20660800-2000\u2069 (left-to-right isolate)"},
+			want: []string{
+				"locales/ar.yaml:55: message \"emergency.numbers.text\" shows \"0800-2000\", which right-to-left text turns around: write it as \u20660800-2000\u2069 (left-to-right isolate)",
+				`locales/ar.yaml:55: message "emergency.numbers.text" writes the phone number "0800-2000": put it in the facts file and write its name, such as {{.CorporationPhone}}`,
+			},
 		},
 		{
 			name:    "unknown pictogram",
@@ -292,8 +301,8 @@ func TestCheck(t *testing.T) {
 			overlay: map[string]string{"flows/emergency.yaml": strings.Replace(edit(t, "flows/emergency.yaml", ""), `phone: "112"}`,
 				`phone: "call 112"}`+"\n      - {label: emergency.numbers.call, link: \"http://example.org\"}", 1)},
 			want: []string{
-				`flows/emergency.yaml:10: "call 112" is not a phone number: write digits, spaces and dashes, such as 0800-8115`,
-				`flows/emergency.yaml:11: "http://example.org" is not a link: write a full address starting with https://`,
+				`flows/emergency.yaml:10: phone "call 112": write the fact's name, such as {{.CorporationPhone}}, and put the value in the facts file`,
+				`flows/emergency.yaml:11: link "http://example.org": write the fact's name, such as {{.CorporationPhone}}, and put the value in the facts file`,
 			},
 		},
 		{

@@ -9,7 +9,7 @@ import (
 )
 
 // TestDocumentedExampleLoads keeps docs/flows.md honest: its complete
-// example flow and texts must pass the checker, and walk to a submission.
+// example flow, texts and facts must pass the checker, and walk to a submission.
 func TestDocumentedExampleLoads(t *testing.T) {
 	doc, err := os.ReadFile("../docs/flows.md")
 	if err != nil {
@@ -23,8 +23,12 @@ func TestDocumentedExampleLoads(t *testing.T) {
 	if len(blocks) < 2 {
 		t.Fatalf("want the flow and its texts as the first two yaml blocks, got %d", len(blocks))
 	}
-	flow, texts := blocks[0], blocks[1]
+	if len(blocks) < 3 {
+		t.Fatalf("want the facts the example uses as the third yaml block, got %d blocks", len(blocks))
+	}
+	flow, texts, facts := blocks[0], blocks[1], blocks[2]
 	src := fixture(t, map[string]string{
+		"facts.yaml":         facts,
 		"flows/example.yaml": flow,
 		"locales/nl.yaml":    edit(t, "locales/nl.yaml", "", texts),
 		"locales/ar.yaml":    edit(t, "locales/ar.yaml", "", texts),

@@ -6,6 +6,7 @@ import (
 
 	"buurtloket"
 	"buurtloket/dialogs/flows"
+	"buurtloket/facts"
 	"buurtloket/locales"
 	"buurtloket/pictograms"
 )
@@ -14,6 +15,7 @@ func shippedSource() Source {
 	return Source{
 		Flows: flows.FS, FlowsDir: "dialogs/flows",
 		Locales: locales.FS, LocalesDir: "locales",
+		Facts: facts.FS, FactsFile: facts.Shipped, FactsDir: "facts",
 		Pictograms: pictograms.Names(),
 	}
 }

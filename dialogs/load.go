@@ -34,6 +34,9 @@ type Source struct {
 	FlowsDir   string
 	Locales    fs.FS
 	LocalesDir string
+	Facts      fs.FS  // holds the facts file; nil for none
+	FactsFile  string // the facts file's name in Facts
+	FactsDir   string
 	Pictograms []string // the pictogram names that exist
 }
 
@@ -41,6 +44,7 @@ type Source struct {
 // changed after Load returns.
 type Content struct {
 	Catalog *Catalog
+	Facts   *Facts
 	flows   map[string]*Flow
 	order   []string
 	texts   []localized // by language index
@@ -69,7 +73,7 @@ func Load(src Source) (*Content, Problems) {
 // loadFlows reads and checks the flows against a loaded catalog (nil when
 // the catalog had errors, which probs already holds).
 func loadFlows(src Source, cat *Catalog, probs Problems) (*Content, Problems) {
-	c := &Content{flows: map[string]*Flow{}, Catalog: cat}
+	c := &Content{flows: map[string]*Flow{}, Catalog: cat, Facts: loadFacts(src, &probs)}
 
 	names, err := fs.Glob(src.Flows, "*.yaml")
 	if err != nil || len(names) == 0 {

@@ -11,6 +11,7 @@ import (
 
 	"buurtloket/dialogs"
 	"buurtloket/dialogs/flows"
+	"buurtloket/facts"
 	"buurtloket/locales"
 	"buurtloket/pictograms"
 	"buurtloket/terminal"
@@ -28,6 +29,7 @@ func TestTranscripts(t *testing.T) {
 	content, probs := dialogs.Load(dialogs.Source{
 		Flows: flows.FS, FlowsDir: "dialogs/flows",
 		Locales: locales.FS, LocalesDir: "locales",
+		Facts: facts.FS, FactsFile: facts.Shipped, FactsDir: "facts",
 		Pictograms: pictograms.Names(),
 	})
 	if content == nil {

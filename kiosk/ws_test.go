@@ -21,6 +21,7 @@ import (
 	"buurtloket"
 	"buurtloket/dialogs"
 	"buurtloket/dialogs/flows"
+	"buurtloket/facts"
 	"buurtloket/locales"
 	"buurtloket/pictograms"
 	"buurtloket/sqlite"
@@ -48,7 +49,7 @@ func newEnv(t testing.TB) *testEnv {
 // and texts and a fresh SQLite store, which the caller closes.
 func testConfig(t testing.TB) (Config, *sqlite.DB) {
 	t.Helper()
-	content, probs := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
+	content, probs := dialogs.Load(shippedSource())
 	if content == nil {
 		t.Fatal(probs)
 	}
@@ -394,7 +395,7 @@ func TestBehindAProxy(t *testing.T) {
 }
 
 func TestPageMessagesExist(t *testing.T) {
-	content, _ := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
+	content, _ := dialogs.Load(shippedSource())
 	for _, id := range append(append(pageMessages, followMessages...), "ui.kiosk.unpaired") {
 		if !content.Catalog.Has(id) {
 			t.Errorf("message %s is missing", id)
@@ -678,7 +679,7 @@ func TestResumeAfterServerRestart(t *testing.T) {
 		t.Fatal(f.View.Step)
 	}
 	// The old server goes; a new one comes, with new engine and state.
-	content, _ := dialogs.Load(dialogs.Source{Flows: flows.FS, FlowsDir: "dialogs/flows", Locales: locales.FS, LocalesDir: "locales", Pictograms: pictograms.Names()})
+	content, _ := dialogs.Load(shippedSource())
 	engine := dialogs.NewEngine(content)
 	web := New(Config{Engine: func() *dialogs.Engine { return engine }, Store: env.store, Wijken: wijken.Schiedam(), Sealer: env.web.cfg.Sealer})
 	old := env.srv
@@ -798,5 +799,15 @@ func TestKioskSaysWhatToDoWithoutAPhone(t *testing.T) {
 	env.pair(t, "Oost")
 	if f := env.dial(t, "/kiosk/ws").read(); f.UI == nil || !strings.Contains(f.UI.NoPhone, "buurthuis") {
 		t.Fatalf("the kiosk page got %+v", f.UI)
+	}
+}
+
+// shippedSource is the shipped flows, texts and facts.
+func shippedSource() dialogs.Source {
+	return dialogs.Source{
+		Flows: flows.FS, FlowsDir: "dialogs/flows",
+		Locales: locales.FS, LocalesDir: "locales",
+		Facts: facts.FS, FactsFile: facts.Shipped, FactsDir: "facts",
+		Pictograms: pictograms.Names(),
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"buurtloket/dialogs"
 	"buurtloket/dialogs/flows"
+	"buurtloket/facts"
 	"buurtloket/locales"
 	"buurtloket/pictograms"
 )
@@ -18,11 +19,30 @@ import (
 // when given; else from a locales folder found in, beside or above the
 // flows folder (as in this repository: dialogs/flows and locales); else the
 // embedded texts.
-func contentSource(flowsDir, localesDir string) (dialogs.Source, string, error) {
+// The facts (names, phone numbers, links, hours) come from factsFile when
+// given, else the shipped Schiedam file.
+func contentSource(flowsDir, localesDir, factsFile string) (dialogs.Source, string, error) {
 	src := dialogs.Source{
 		Flows: flows.FS, FlowsDir: "dialogs/flows",
 		Locales: locales.FS, LocalesDir: "locales",
+		Facts: facts.FS, FactsFile: facts.Shipped, FactsDir: "facts",
 		Pictograms: pictograms.Names(),
+	}
+	factsWhat := "the shipped facts"
+	if factsFile != "" {
+		info, err := os.Stat(factsFile)
+		if err != nil {
+			return src, "", fmt.Errorf("cannot open %s: %w", factsFile, fs.ErrNotExist)
+		}
+		if info.IsDir() {
+			return src, "", fmt.Errorf("%s is a folder, not a facts file", factsFile)
+		}
+		dir, name := filepath.Split(filepath.Clean(factsFile))
+		if dir == "" {
+			dir = "."
+		}
+		src.Facts, src.FactsFile, src.FactsDir = os.DirFS(dir), name, filepath.ToSlash(filepath.Clean(dir))
+		factsWhat = "facts in " + filepath.ToSlash(filepath.Clean(factsFile))
 	}
 	flowsWhat, textsWhat := "the shipped flows", "the shipped texts"
 	if flowsDir != "" {
@@ -51,7 +71,7 @@ func contentSource(flowsDir, localesDir string) (dialogs.Source, string, error) 
 		src.Locales, src.LocalesDir = os.DirFS(localesDir), filepath.ToSlash(filepath.Clean(localesDir))
 		textsWhat = "texts in " + src.LocalesDir
 	}
-	return src, flowsWhat + " with " + textsWhat, nil
+	return src, flowsWhat + " with " + textsWhat + " and " + factsWhat, nil
 }
 
 func isDir(path string) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 
@@ -10,10 +11,11 @@ import (
 
 func runFlowsCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("flows check", stderr)
-	var localesDir string
+	var localesDir, factsFile string
 	fs.StringVar(&localesDir, "locales", "", "folder with the message files (default: found beside the flows, else the shipped texts)")
+	factsFlag(fs, &factsFile)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: buurtloket flows check [DIR] [--locales DIR]\n\nChecks flow files and their texts; prints file:line: message for each problem.")
+		fmt.Fprintln(stderr, "Usage: buurtloket flows check [DIR] [--locales DIR] [--facts FILE]\n\nChecks flow files, their texts and the facts file; prints file:line: message for each problem.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
@@ -28,7 +30,7 @@ func runFlowsCheck(args []string, stdout, stderr io.Writer) error {
 	if len(pos) == 1 {
 		flowsDir = pos[0]
 	}
-	src, what, err := contentSource(flowsDir, localesDir)
+	src, what, err := contentSource(flowsDir, localesDir, factsFile)
 	if err != nil {
 		return err
 	}
@@ -46,6 +48,12 @@ func runFlowsCheck(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// factsFlag defines --facts, the file of the organisations' names, phone
+// numbers, links and hours that the texts use.
+func factsFlag(fs *flag.FlagSet, p *string) {
+	stringFlag(fs, p, "facts", "", "facts file: the organisations' names, phone numbers, links and hours (default: the shipped Schiedam facts)")
+}
+
 // count writes "1 error" or "3 errors".
 func count(n int, noun string) string {
 	if n == 1 {
@@ -55,8 +63,8 @@ func count(n int, noun string) string {
 }
 
 // loadForTool loads content for play and graph, printing problems.
-func loadForTool(flowsDir, localesDir string, stderr io.Writer) (*dialogs.Content, error) {
-	src, _, err := contentSource(flowsDir, localesDir)
+func loadForTool(flowsDir, localesDir, factsFile string, stderr io.Writer) (*dialogs.Content, error) {
+	src, _, err := contentSource(flowsDir, localesDir, factsFile)
 	if err != nil {
 		return nil, err
 	}
@@ -72,10 +80,11 @@ func loadForTool(flowsDir, localesDir string, stderr io.Writer) (*dialogs.Conten
 
 func runFlowsPlay(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("flows play", stderr)
-	var lang, flowsDir, localesDir string
+	var lang, flowsDir, localesDir, factsFile string
 	fs.StringVar(&lang, "lang", "nl", "language code")
 	stringFlag(fs, &flowsDir, "flows", "", "folder of flow files to use instead of the shipped ones")
 	stringFlag(fs, &localesDir, "locales", "", "folder of message files to use instead of the shipped ones")
+	factsFlag(fs, &factsFile)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: buurtloket flows play FLOW [--lang LANG]\n\nWalks a flow in the terminal. Type a number to choose, text to answer,\nor :back :restart :stop :lang CODE :emergency :close :person :skip\n:change STEP :contact NAME | PHONE | EMAIL :quit. Nothing is stored.")
 		fs.PrintDefaults()
@@ -88,7 +97,7 @@ func runFlowsPlay(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return errUsage
 	}
-	content, err := loadForTool(flowsDir, localesDir, stderr)
+	content, err := loadForTool(flowsDir, localesDir, factsFile, stderr)
 	if err != nil {
 		return err
 	}
@@ -101,11 +110,12 @@ func runFlowsPlay(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 
 func runFlowsGraph(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("flows graph", stderr)
-	var format, lang, flowsDir, localesDir string
+	var format, lang, flowsDir, localesDir, factsFile string
 	fs.StringVar(&format, "format", dialogs.GraphMermaid, "mermaid or dot (Graphviz)")
 	fs.StringVar(&lang, "lang", "nl", "language of the labels")
 	stringFlag(fs, &flowsDir, "flows", "", "folder of flow files to use instead of the shipped ones")
 	stringFlag(fs, &localesDir, "locales", "", "folder of message files to use instead of the shipped ones")
+	factsFlag(fs, &factsFile)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: buurtloket flows graph FLOW [--format mermaid|dot] [--lang LANG]")
 		fs.PrintDefaults()
@@ -118,7 +128,7 @@ func runFlowsGraph(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	content, err := loadForTool(flowsDir, localesDir, stderr)
+	content, err := loadForTool(flowsDir, localesDir, factsFile, stderr)
 	if err != nil {
 		return err
 	}

@@ -96,8 +96,24 @@ func TestFlowsCheck(t *testing.T) {
 	}
 	code, out, _ = runCmd(t, "", "flows", "check", flowsDir)
 	want := filepath.ToSlash(flowsDir) + `/money.yaml:24: step "how_lnog" does not exist (did you mean "how_long"?)`
-	if code != 1 || !strings.Contains(out, want) || !strings.Contains(out, "1 error, 6 warnings") {
+	if code != 1 || !strings.Contains(out, want) || !regexp.MustCompile(`\n1 error, \d+ warnings in `).MatchString(out) {
 		t.Fatalf("broken flow: exit %d, want 1 and %q in\n%s", code, want, out)
+	}
+
+	// Another facts file: checked, and named in problems by its own path.
+	factsFile := filepath.Join(t.TempDir(), "facts.yaml")
+	shippedFacts, err := os.ReadFile("../../facts/schiedam.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	badFacts := strings.Replace(string(shippedFacts), `value: "0900-8844"`, `value: "politie"`, 1)
+	if err := os.WriteFile(factsFile, []byte(badFacts), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCmd(t, "", "flows", "check", "--facts", factsFile)
+	want = filepath.ToSlash(factsFile) + `:19: fact "PolicePhone": a phone number has digits, spaces and dashes`
+	if code != 1 || !strings.Contains(out, want) || !strings.Contains(out, "\n1 error, ") {
+		t.Fatalf("bad facts file: exit %d, want 1 and %q in\n%s", code, want, out)
 	}
 
 	// From the repository root, the texts beside the flows are used, not the shipped ones.

@@ -44,6 +44,7 @@ type Server struct {
 	KeyFile    string // the master key for sealing contact details
 	Key        string // the same key given directly (hex); wins over KeyFile
 	WijkenFile string // postcode-to-neighbourhood table; empty: the shipped one
+	FactsFile  string // the organisations' names, phone numbers and hours; empty: the shipped ones; reloaded on SIGHUP
 	DebugAddr  string // where to serve Go's profiler (pprof); empty: nowhere
 	PublicURL  string // the address residents reach the phone page at
 	MaxPages   int    // phone pages connected at once at most; 0: no cap
@@ -79,6 +80,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stringFlag(fs, &s.Key, "key", "", "the sealing key as 64 hex digits, instead of the key file (use a secret store)")
 	stringFlag(fs, &s.PublicURL, "public-url", "", "the address residents reach buurtloket at, for QR codes (default: the listening address)")
 	stringFlag(fs, &s.DebugAddr, "debug-addr", "", "serve Go's profiler (net/http/pprof) here, such as 127.0.0.1:6060; never on a public address")
+	factsFlag(fs, &s.FactsFile)
 	stringFlag(fs, &s.WijkenFile, "wijken", "", "postcode-to-neighbourhood table (pc4,wijk per line); default: the shipped Schiedam table")
 	var retention, maxPages, shared string
 	stringFlag(fs, &shared, "shared-networks", "", "networks where many residents share one address, such as the buurthuis Wi-Fi (192.0.2.0/24,2001:db8::/48): limits per client count each as a whole, with a kiosk's numbers")
@@ -255,7 +257,7 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 func (s *Server) loadContent() (*dialogs.Content, error) {
-	src, what, err := contentSource(s.FlowsDir, s.LocalesDir)
+	src, what, err := contentSource(s.FlowsDir, s.LocalesDir, s.FactsFile)
 	if err != nil {
 		return nil, err
 	}
