@@ -91,9 +91,9 @@ func checkFlow(c *Content, f *Flow, src Source, probs *Problems, used, usedFacts
 		}
 		msg(s.Text, s.Line, MaxBodyChars, "a page text")
 		switch s.Kind {
-		case KindChoice:
+		case KindChoice, KindMulti:
 			if n := len(s.Options); n < MinOptions || n > MaxOptions {
-				probs.errorf(file, s.Line, "a choice step needs %d to %d options; %q has %d", MinOptions, MaxOptions, s.ID, n)
+				probs.errorf(file, s.Line, "a %s step needs %d to %d options; %q has %d", s.Kind, MinOptions, MaxOptions, s.ID, n)
 			}
 		case KindInfo:
 			if len(s.Options) > MaxOptions {
@@ -135,7 +135,13 @@ func checkFlow(c *Content, f *Flow, src Source, probs *Problems, used, usedFacts
 			}
 			seen[o.ID] = true
 			msg(o.Label, o.Line, MaxLabelChars, "a button")
-			if s.Kind == KindChoice && o.Icon == "" {
+			if s.Kind == KindMulti && (o.Next != "" || o.Flow != "") {
+				probs.errorf(file, o.Line, "option %q of multi step %q cannot have its own next or flow: several may be chosen; use the step's next with if", o.ID, s.ID)
+			}
+			if o.Exclusive && s.Kind != KindMulti {
+				probs.errorf(file, o.Line, "option %q is exclusive, which only a multi step's options can be", o.ID)
+			}
+			if (s.Kind == KindChoice || s.Kind == KindMulti) && o.Icon == "" {
 				probs.errorf(file, o.Line, "option %q needs an icon (a pictogram name)", o.ID)
 			}
 			icon(o.Icon, o.Line)
@@ -252,7 +258,7 @@ func checkConditions(f *Flow, conds []Condition, line int, probs *Problems) {
 			if v == Answered || v == Skipped {
 				continue
 			}
-			if s.Kind != KindChoice {
+			if s.Kind != KindChoice && s.Kind != KindMulti {
 				probs.errorf(f.File, line, "step %q is not a choice: test it with answered or skipped", c.Step)
 				continue
 			}

@@ -145,7 +145,7 @@ func TestCheck(t *testing.T) {
 			overlay: map[string]string{"flows/demo.yaml": demoHead + strings.Replace(pickStep, "kind: choice", "kind: chioce", 1) + sendSteps},
 			want: []string{
 				`flows/demo.yaml:4: the start step "pick" does not exist`,
-				`flows/demo.yaml:7: unknown step kind "chioce" (did you mean "choice"?); the kinds are choice, text, postcode, phone, email, contact, info, confirm, submit, handoff, end`,
+				`flows/demo.yaml:7: unknown step kind "chioce" (did you mean "choice"?); the kinds are choice, multi, text, postcode, phone, email, contact, info, confirm, submit, handoff, end`,
 			},
 		},
 		{

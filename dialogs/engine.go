@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"buurtloket"
 )
@@ -224,6 +225,22 @@ func (e *Engine) answer(s *Session, f *Flow, st *Step, in Input) (View, []Effect
 			return e.advance(s, f, st, o.Next)
 		}
 		return e.advance(s, f, st, e.next(s, f, st))
+	case KindMulti:
+		switch in.Type {
+		case InputSkip:
+			if !st.Optional {
+				return e.invalid(s, f, st, msgErrChoice)
+			}
+			s.setAnswer(Answer{Flow: f.ID, Step: st.ID, Skipped: true})
+			return e.advance(s, f, st, e.next(s, f, st))
+		case InputChoose:
+			value, ok := multiAnswer(st, in)
+			if !ok {
+				return e.invalid(s, f, st, msgErrChoice)
+			}
+			s.setAnswer(Answer{Flow: f.ID, Step: st.ID, Value: value})
+			return e.advance(s, f, st, e.next(s, f, st))
+		}
 	case KindConfirm:
 		if in.Type == InputChoose && in.Choice == OptionSend {
 			return e.advance(s, f, st, e.next(s, f, st))
@@ -362,7 +379,7 @@ func holds(s *Session, f *Flow, conds []Condition) bool {
 			case Skipped:
 				ok = ok || a.Skipped
 			default:
-				ok = ok || !a.Skipped && a.Value == v
+				ok = ok || !a.Skipped && chose(a.Value, v)
 			}
 		}
 		if !ok {
@@ -370,6 +387,51 @@ func holds(s *Session, f *Flow, conds []Condition) bool {
 		}
 	}
 	return true
+}
+
+// multiAnswer checks the options chosen on a multi step and returns them
+// as the stored answer: their IDs in the step's order, joined by commas
+// (option IDs are words, so a comma never occurs in one). At least one
+// option, none twice, and an exclusive one only alone.
+func multiAnswer(st *Step, in Input) (string, bool) {
+	chosen := in.Choices
+	if len(chosen) == 0 && in.Choice != "" {
+		chosen = []string{in.Choice}
+	}
+	if len(chosen) == 0 {
+		return "", false
+	}
+	picked := make(map[string]bool, len(chosen))
+	for _, id := range chosen {
+		o := option(st, id)
+		if o == nil || picked[id] || o.Exclusive && len(chosen) > 1 {
+			return "", false
+		}
+		picked[id] = true
+	}
+	ids := make([]string, 0, len(chosen))
+	for _, o := range st.Options {
+		if picked[o.ID] {
+			ids = append(ids, o.ID)
+		}
+	}
+	return strings.Join(ids, ","), true
+}
+
+// chose reports whether an answer is, or for a multi step includes, the
+// option id.
+func chose(value, id string) bool {
+	if value == id {
+		return true
+	}
+	for rest := value; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
+		if part == id {
+			return true
+		}
+	}
+	return false
 }
 
 func option(st *Step, id string) *Option {
@@ -392,6 +454,9 @@ func answerFits(st *Step, a *Answer) bool {
 		return st.Optional || st.Kind == KindContact
 	case st.Kind == KindChoice:
 		return option(st, a.Value) != nil
+	case st.Kind == KindMulti:
+		_, ok := multiAnswer(st, Input{Choices: strings.Split(a.Value, ",")})
+		return ok
 	case st.Kind == KindContact:
 		return a.Contact != nil
 	}

@@ -7,6 +7,7 @@ type Kind string
 
 const (
 	KindChoice   Kind = "choice"   // pick one of 2 to 6 options
+	KindMulti    Kind = "multi"    // pick one or more of 2 to 6 options, then go on
 	KindText     Kind = "text"     // free text up to a maximum length
 	KindPostcode Kind = "postcode" // a Dutch postcode, or its four digits
 	KindPhone    Kind = "phone"    // a Dutch phone number
@@ -19,12 +20,12 @@ const (
 	KindEnd      Kind = "end"      // the last screen
 )
 
-var kinds = []Kind{KindChoice, KindText, KindPostcode, KindPhone, KindEmail, KindContact, KindInfo, KindConfirm, KindSubmit, KindHandoff, KindEnd}
+var kinds = []Kind{KindChoice, KindMulti, KindText, KindPostcode, KindPhone, KindEmail, KindContact, KindInfo, KindConfirm, KindSubmit, KindHandoff, KindEnd}
 
 // asksAnswer reports whether a step of this kind stores an answer.
 func (k Kind) asksAnswer() bool {
 	switch k {
-	case KindChoice, KindText, KindPostcode, KindPhone, KindEmail, KindContact:
+	case KindChoice, KindMulti, KindText, KindPostcode, KindPhone, KindEmail, KindContact:
 		return true
 	}
 	return false
@@ -73,7 +74,7 @@ type Step struct {
 	Actions   []*Action
 	Next      []*Rule // the first rule whose condition holds decides; nil for end steps
 	MaxLength int     // text steps
-	Optional  bool    // text, postcode, phone and e-mail steps may be skipped
+	Optional  bool    // multi, text, postcode, phone and e-mail steps may be skipped
 
 	// Submit and hand-off steps.
 	Topic         buurtloket.Topic
@@ -98,7 +99,10 @@ type Option struct {
 	Icon  string
 	Next  string // a step ID; empty means the step's own next rules
 	Flow  string // opens another flow instead (start menu)
-	Line  int
+	// On a multi step: this option stands alone ("not yet", "nobody"), so
+	// it cannot be chosen together with others.
+	Exclusive bool
+	Line      int
 }
 
 // Action is a phone number or link on an info page.
@@ -116,8 +120,9 @@ type Rule struct {
 	Line int
 }
 
-// Condition holds when the answer to Step is one of Values. The values are
-// option IDs, or "answered" and "skipped" for any step that asks.
+// Condition holds when the answer to Step is one of Values (for a multi
+// step: when one of the options chosen is). The values are option IDs, or
+// "answered" and "skipped" for any step that asks.
 type Condition struct {
 	Step   string
 	Values []string

@@ -123,6 +123,7 @@ var wordPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
 var stepKeys = map[Kind][]string{
 	KindChoice:   {"options", "reprompt", "example", "label"},
+	KindMulti:    {"options", "optional", "reprompt", "example", "label"},
 	KindText:     {"max_length", "optional", "reprompt", "example", "label"},
 	KindPostcode: {"optional", "reprompt", "example", "label"},
 	KindPhone:    {"optional", "reprompt", "example", "label"},
@@ -322,7 +323,7 @@ func parsePriority(y *yamlFile, f *fields, key, what string) buurtloket.Priority
 }
 
 func parseOption(y *yamlFile, n *yaml.Node, what string) *Option {
-	f, ok := y.mapping(n, "an option of "+what, "id", "label", "icon", "next", "flow")
+	f, ok := y.mapping(n, "an option of "+what, "id", "label", "icon", "next", "flow", "exclusive")
 	if !ok {
 		return nil
 	}
@@ -334,6 +335,7 @@ func parseOption(y *yamlFile, n *yaml.Node, what string) *Option {
 		Flow:  f.str("flow", "an option", false),
 		Line:  n.Line,
 	}
+	o.Exclusive = f.boolean("exclusive", "an option")
 	if o.ID != "" && (!wordPattern.MatchString(o.ID) || o.ID == Answered || o.ID == Skipped) {
 		y.probs.errorf(y.name, f.line("id"), "option id %q must be a lower-case word (a-z, 0-9, _), and not answered or skipped", o.ID)
 		return nil

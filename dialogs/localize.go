@@ -94,7 +94,7 @@ func localizeStep(cat *Catalog, lang string, s *Step, ui *UIText) localizedStep 
 		ls.example = text(s.Example)
 	}
 	for _, o := range s.Options {
-		ls.options = append(ls.options, ViewOption{ID: o.ID, Label: text(o.Label), Icon: o.Icon})
+		ls.options = append(ls.options, ViewOption{ID: o.ID, Label: text(o.Label), Icon: o.Icon, Exclusive: o.Exclusive})
 	}
 	switch {
 	case s.Kind == KindInfo && len(s.Options) == 0 && s.Next != nil:

@@ -50,7 +50,7 @@ func helpMessage(k Kind, level int) string {
 		suffix = ".example"
 	}
 	switch k {
-	case KindChoice, KindInfo, KindConfirm, KindSubmit, KindHandoff, KindEnd:
+	case KindChoice, KindMulti, KindInfo, KindConfirm, KindSubmit, KindHandoff, KindEnd:
 		return "help.choice" + suffix
 	}
 	return "help." + string(k) + suffix

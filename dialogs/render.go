@@ -32,6 +32,8 @@ func (e *Engine) render(s *Session, f *Flow, st *Step, problem string) View {
 	switch st.Kind {
 	case KindChoice, KindConfirm:
 		v.Expect = ExpectChoice
+	case KindMulti:
+		v.Expect, v.Optional = ExpectChoices, st.Optional
 	case KindInfo:
 		v.Expect = ExpectChoice
 		if len(v.Options) == 0 {
@@ -59,6 +61,8 @@ func (e *Engine) render(s *Session, f *Flow, st *Step, problem string) View {
 		switch st.Kind {
 		case KindChoice:
 			v.Selected = a.Value
+		case KindMulti:
+			v.Chosen = strings.Split(a.Value, ",")
 		case KindContact:
 			c := *a.Contact
 			v.Contact = &c
@@ -155,6 +159,14 @@ func answerText(cat *Catalog, lang string, st *Step, a *Answer) string {
 			return cat.Text(lang, o.Label)
 		}
 		return a.Value
+	case st.Kind == KindMulti:
+		var labels []string
+		for _, id := range strings.Split(a.Value, ",") {
+			if o := option(st, id); o != nil {
+				labels = append(labels, cat.Text(lang, o.Label))
+			}
+		}
+		return strings.Join(labels, ", ")
 	case st.Kind == KindContact && a.Contact != nil:
 		parts := []string{a.Contact.Name}
 		if a.Contact.Phone != "" {

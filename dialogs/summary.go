@@ -55,11 +55,8 @@ func (e *Engine) Summary(sub *Submission) string {
 		switch {
 		case a.Skipped:
 			ans = "(overgeslagen)"
-		case st.Kind == KindChoice:
-			ans = a.Value
-			if o := option(st, a.Value); o != nil {
-				ans = f.content.Catalog.Text(nl, o.Label)
-			}
+		case st.Kind == KindChoice || st.Kind == KindMulti:
+			ans = answerText(f.content.Catalog, nl, st, &Answer{Value: a.Value})
 		case st.Kind == KindText:
 			ans = `"` + a.Value + `"`
 			if a.Lang != "" && a.Lang != nl {

@@ -20,6 +20,14 @@ const (
 // checkInput refuses input that no resident could have sent: oversized,
 // invalid UTF-8, or with IDs that are not words.
 func checkInput(in Input) error {
+	if len(in.Choices) > MaxOptions {
+		return buurtloket.Errorf(buurtloket.ETOOLARGE, "at most %d choices", MaxOptions)
+	}
+	for _, c := range in.Choices {
+		if len(c) > maxWordBytes || !utf8.ValidString(c) {
+			return buurtloket.Errorf(buurtloket.EINVALID, "a choice is not an option ID")
+		}
+	}
 	words := [...]string{in.Choice, in.Lang, in.Step, in.Ticket}
 	texts := [...]string{in.Text, in.Contact.Name, in.Contact.Phone, in.Contact.Email}
 	for _, s := range words {

@@ -20,8 +20,9 @@ type View struct {
 
 	Expect    Expect
 	Options   []ViewOption
-	Selected  string // the option chosen earlier, when the resident came back
-	Value     string // the text given earlier
+	Selected  string   // the option chosen earlier, when the resident came back
+	Chosen    []string // a multi step's options chosen earlier
+	Value     string   // the text given earlier
 	Contact   *Contact
 	MaxLength int  // for text
 	Optional  bool // the step can be skipped (contact steps always can)
@@ -41,6 +42,7 @@ type Expect string
 
 const (
 	ExpectChoice  Expect = "choice"  // one of Options
+	ExpectChoices Expect = "choices" // one or more of Options (Exclusive ones alone), then continue; skip when Optional
 	ExpectText    Expect = "text"    // typed text (Kind says text, postcode, phone or e-mail)
 	ExpectContact Expect = "contact" // name plus phone or e-mail, or skip
 	ExpectResult  Expect = "result"  // the channel must carry out a submission and report its result
@@ -49,9 +51,10 @@ const (
 
 // ViewOption is one button.
 type ViewOption struct {
-	ID    string
-	Label string
-	Icon  string
+	ID        string
+	Label     string
+	Icon      string
+	Exclusive bool // on a multi step: chosen alone
 }
 
 // ViewAction is a phone number or link.
@@ -100,7 +103,7 @@ type UIText struct {
 type InputType string
 
 const (
-	InputChoose    InputType = "choose"    // Choice: an option ID
+	InputChoose    InputType = "choose"    // Choice: an option ID; on a multi step Choices, one or more
 	InputText      InputType = "text"      // Text
 	InputContact   InputType = "contact"   // Contact
 	InputSkip      InputType = "skip"      // skip an optional step; on a contact step: stay anonymous
@@ -119,6 +122,7 @@ const (
 type Input struct {
 	Type    InputType
 	Choice  string
+	Choices []string
 	Text    string
 	Contact Contact
 	Lang    string

@@ -12,6 +12,7 @@ import (
 // The WebSocket protocol. The page sends one kind of frame:
 //
 //	{"type":"input","input":{"type":"choose","choice":"rent"}}
+//	{"type":"input","input":{"type":"choose","choices":["police","corporation"]}}  (a multi step)
 //	{"type":"follow","ticket":"K7QM-3XHD","pin":"1234"}   (I have a ticket code)
 //	{"type":"reply","text":"..."}                         (answer staff, while following)
 //	{"type":"more","before":123}                          (older messages, while following)
@@ -53,6 +54,7 @@ type request struct {
 type clientInput struct {
 	Type    string         `json:"type"`
 	Choice  string         `json:"choice,omitempty"`
+	Choices []string       `json:"choices,omitempty"`
 	Text    string         `json:"text,omitempty"`
 	Contact *clientContact `json:"contact,omitempty"`
 	Lang    string         `json:"lang,omitempty"`
@@ -115,7 +117,10 @@ func parseFrame(data []byte) (request, error) {
 	if !ok {
 		return request{}, buurtloket.Errorf(buurtloket.EINVALID, "unknown input type")
 	}
-	in := dialogs.Input{Type: t, Choice: f.Input.Choice, Text: f.Input.Text, Lang: f.Input.Lang, Step: f.Input.Step}
+	if len(f.Input.Choices) > dialogs.MaxOptions {
+		return request{}, buurtloket.Errorf(buurtloket.EINVALID, "at most %d choices", dialogs.MaxOptions)
+	}
+	in := dialogs.Input{Type: t, Choice: f.Input.Choice, Choices: f.Input.Choices, Text: f.Input.Text, Lang: f.Input.Lang, Step: f.Input.Step}
 	if c := f.Input.Contact; c != nil {
 		in.Contact = dialogs.Contact{Name: c.Name, Phone: c.Phone, Email: c.Email}
 	}
@@ -177,6 +182,7 @@ type viewDTO struct {
 	Expect      string       `json:"expect"`
 	Options     []optionDTO  `json:"options,omitempty"`
 	Selected    string       `json:"selected,omitempty"`
+	Chosen      []string     `json:"chosen,omitempty"`
 	Value       string       `json:"value,omitempty"`
 	Contact     *contactDTO  `json:"contact,omitempty"`
 	MaxLength   int          `json:"maxLength,omitempty"`
@@ -191,9 +197,10 @@ type viewDTO struct {
 }
 
 type optionDTO struct {
-	ID    string `json:"id"`
-	Label string `json:"label"`
-	Icon  string `json:"icon"`
+	ID        string `json:"id"`
+	Label     string `json:"label"`
+	Icon      string `json:"icon"`
+	Exclusive bool   `json:"exclusive,omitempty"`
 }
 
 type actionDTO struct {

@@ -34,6 +34,7 @@ type pageTexts struct {
 	Emergency string `json:"emergency"`
 	Person    string `json:"person"`
 	Skip      string `json:"skip"`
+	Continue  string `json:"continue"`
 	Change    string `json:"change"`
 	Close     string `json:"close"`
 	Name      string `json:"name"`
@@ -62,7 +63,7 @@ func texts(e *dialogs.Engine, lang string, mode Mode) *pageTexts {
 		Error: t("ui.error.generic"), Send: t("ui.text.send"), Languages: t("ui.languages"),
 		FollowStart: t("ui.follow.start"), FollowCode: t("ui.follow.code"), FollowPIN: t("ui.follow.pin"), FollowOpen: t("ui.follow.open"), QR: t("ui.ticket.qr"),
 		Back: ui.Back, Restart: ui.Restart, Stop: ui.Stop, Language: ui.Language, Emergency: ui.Emergency,
-		Person: ui.Person, Skip: ui.Skip, Change: ui.Change, Close: ui.Close,
+		Person: ui.Person, Skip: ui.Skip, Continue: ui.Continue, Change: ui.Change, Close: ui.Close,
 		Name: ui.Name, Phone: ui.Phone, Email: ui.Email, Anonymous: ui.Anonymous,
 		IdleSeconds: int(mode.Idle.Seconds()), WarningSeconds: int(mode.Warning.Seconds()),
 	}
@@ -106,11 +107,11 @@ func toDTO(e *dialogs.Engine, v dialogs.View) viewDTO {
 	d := viewDTO{
 		Flow: v.Flow, Step: v.Step, Kind: string(v.Kind), Lang: v.Lang, RTL: v.RTL,
 		Prompt: v.Prompt, Text: v.Text, Help: v.Help, Error: v.Error, Notice: v.Notice,
-		Expect: string(v.Expect), Selected: v.Selected, Value: v.Value, MaxLength: v.MaxLength, Optional: v.Optional,
+		Expect: string(v.Expect), Selected: v.Selected, Chosen: v.Chosen, Value: v.Value, MaxLength: v.MaxLength, Optional: v.Optional,
 		OfferPerson: v.OfferPerson, Emergency: v.Emergency, Ticket: v.Ticket, Globals: []string{},
 	}
 	for _, o := range v.Options {
-		d.Options = append(d.Options, optionDTO{ID: o.ID, Label: o.Label, Icon: o.Icon})
+		d.Options = append(d.Options, optionDTO{ID: o.ID, Label: o.Label, Icon: o.Icon, Exclusive: o.Exclusive})
 	}
 	for _, a := range v.Actions {
 		d.Actions = append(d.Actions, actionDTO{Label: a.Label, Phone: a.Phone, Link: a.Link})

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -91,10 +92,22 @@ func (p *Player) ticket() string {
 	return "DEMO-CODE"
 }
 
-// parse turns a typed line into an input: a number picks an option, a line
-// starting with ':' is a command, anything else is text.
+// parse turns a typed line into an input: a number picks an option (on a
+// multi step, several numbers: "1 3"), a line starting with ':' is a
+// command, anything else is text.
 func parse(line string, v dialogs.View) (dialogs.Input, bool) {
 	line = strings.TrimSpace(line)
+	if v.Expect == dialogs.ExpectChoices && !strings.HasPrefix(line, ":") {
+		in := dialogs.Input{Type: dialogs.InputChoose}
+		for _, f := range strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == ',' }) {
+			id := f
+			if n, err := strconv.Atoi(f); err == nil && n >= 1 && n <= len(v.Options) {
+				id = v.Options[n-1].ID
+			}
+			in.Choices = append(in.Choices, id)
+		}
+		return in, true
+	}
 	if !strings.HasPrefix(line, ":") {
 		if n, err := strconv.Atoi(line); err == nil && v.Expect == dialogs.ExpectChoice {
 			if n >= 1 && n <= len(v.Options) {
@@ -182,12 +195,21 @@ func (p *Player) show(w io.Writer, v dialogs.View) {
 	}
 	for i, o := range v.Options {
 		mark := ""
-		if o.ID == v.Selected {
+		if o.ID == v.Selected || slices.Contains(v.Chosen, o.ID) {
 			mark = "  *"
+		}
+		if o.Exclusive {
+			mark += "  (alone)"
 		}
 		fmt.Fprintf(w, "  %d) %s (%s)%s\n", i+1, o.Label, o.Icon, mark)
 	}
 	switch v.Expect {
+	case dialogs.ExpectChoices:
+		hint := "  (one or more numbers, such as 1 3"
+		if v.Optional {
+			hint += "; :skip = " + v.UI.Skip
+		}
+		fmt.Fprintln(w, hint+")")
 	case dialogs.ExpectText:
 		hint := fmt.Sprintf("  (%s", v.Kind)
 		if v.MaxLength > 0 {

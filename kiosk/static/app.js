@@ -211,6 +211,7 @@
     // A kiosk cannot dial: say what to do without a phone.
     if (ui.noPhone && (v.emergency || v.flow === "emergency")) parts.push(el("p", { class: "notice", id: "no-phone", text: ui.noPhone }));
     if (v.expect === "choice" && v.options) parts.push(options(v));
+    if (v.expect === "choices" && v.options) parts.push(multiOptions(v));
     if (v.expect === "text") parts.push(textForm(v));
     if (v.expect === "contact") parts.push(contactForm(v));
     if (v.ticket && frame.receipt) parts.push(ticket(frame.receipt));
@@ -248,6 +249,35 @@
       type: "button", class: o.id === v.selected ? "selected" : "", "data-option": o.id,
       onclick: () => send(v.emergency && o.id === "close" ? { type: "close" } : { type: "choose", choice: o.id }),
     }, icon(o.icon), el("span", { text: o.label }))));
+  }
+
+  // A multi step: buttons that toggle (an exclusive one clears the others,
+  // and another clears it), then one button to go on.
+  function multiOptions(v) {
+    const chosen = new Set(v.chosen || []);
+    const go = el("button", { type: "button", class: "primary", id: "multi-next", onclick: () => send({ type: "choose", choices: v.options.filter((o) => chosen.has(o.id)).map((o) => o.id) }) }, icon("next"), ui.continue);
+    const buttons = v.options.map((o) => el("button", {
+      type: "button", "data-option": o.id, "aria-pressed": String(chosen.has(o.id)), class: chosen.has(o.id) ? "selected" : "",
+      onclick: () => {
+        if (chosen.has(o.id)) chosen.delete(o.id);
+        else {
+          if (o.exclusive) chosen.clear();
+          else v.options.filter((x) => x.exclusive).forEach((x) => chosen.delete(x.id));
+          chosen.add(o.id);
+        }
+        buttons.forEach((b, i) => {
+          const on = chosen.has(v.options[i].id);
+          b.setAttribute("aria-pressed", String(on));
+          b.className = on ? "selected" : "";
+        });
+        go.disabled = chosen.size === 0;
+        resetIdle();
+      },
+    }, icon(o.icon), el("span", { text: o.label })));
+    go.disabled = chosen.size === 0;
+    const row = el("div", { class: "row" }, go);
+    if (v.optional) row.append(el("button", { type: "button", onclick: () => send({ type: "skip" }) }, ui.skip));
+    return el("div", {}, el("div", { class: "options", role: "group", "aria-labelledby": "prompt" }, ...buttons), row);
   }
 
   const digits = (s) => s.replace(/[^0-9]/g, "");
