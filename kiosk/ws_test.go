@@ -422,7 +422,7 @@ func TestFollowWithTicketCode(t *testing.T) {
 	send := c.sendJSON
 	wrong := storetest.OtherPIN(rec.PIN)
 	f := send(map[string]any{"type": "follow", "ticket": rec.Ticket, "pin": wrong})
-	if f["type"] != "error" || f["say"] != "Ten kod lub PIN się nie zgadza. Sprawdź jeszcze raz." {
+	if f["type"] != "error" || f["say"] != "Ten kod lub PIN się nie zgadza. Proszę sprawdzić jeszcze raz." {
 		t.Fatalf("wrong PIN: %v", f)
 	}
 	f = send(map[string]any{"type": "follow", "ticket": strings.ToLower(rec.Ticket), "pin": rec.PIN})
