@@ -292,9 +292,20 @@ func (c *Catalog) readLanguages(data []byte, probs *Problems) {
 
 var placeholder = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
 
-// bareNumber finds numbers made of parts, such as phone numbers (0800-8115):
-// in right-to-left text their parts change places unless isolated.
-var bareNumber = regexp.MustCompile(`\d+[- ]\d+(?:[- ]\d+)*`)
+// bareNumber finds numbers made of parts, such as phone numbers (0800-8115)
+// and postcodes (3112 AB, 3112 AB 14): in right-to-left text their parts
+// change places unless isolated.
+var bareNumber = regexp.MustCompile(`\d+[- ]\d+(?:[- ]\d+)*|\d{4} ?[A-Z]{2}\b(?: \d+)?`)
+
+// unisolated returns the first number in text that is not isolated, or "".
+func unisolated(text string) string {
+	for _, n := range bareNumber.FindAllString(text, -1) {
+		if !isolated(text, n) {
+			return n
+		}
+	}
+	return ""
+}
 
 // isolated reports whether every occurrence of n in text is wrapped in a
 // left-to-right isolate (U+2066 … U+2069).
@@ -402,7 +413,7 @@ func (c *Catalog) compare(probs *Problems) {
 			}
 			if l.RTL {
 				for _, text := range m.forms {
-					if n := bareNumber.FindString(text); n != "" && !isolated(text, n) {
+					if n := unisolated(text); n != "" {
 						probs.errorf(c.files[i], m.line, "message %q shows %q, which right-to-left text turns around: write it as \u2066%s\u2069 (left-to-right isolate)", id, n, n)
 						break
 					}

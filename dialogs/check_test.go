@@ -145,7 +145,7 @@ func TestCheck(t *testing.T) {
 			overlay: map[string]string{"flows/demo.yaml": demoHead + strings.Replace(pickStep, "kind: choice", "kind: chioce", 1) + sendSteps},
 			want: []string{
 				`flows/demo.yaml:4: the start step "pick" does not exist`,
-				`flows/demo.yaml:7: unknown step kind "chioce" (did you mean "choice"?); the kinds are choice, multi, text, postcode, phone, email, contact, info, confirm, submit, handoff, end`,
+				`flows/demo.yaml:7: unknown step kind "chioce" (did you mean "choice"?); the kinds are choice, multi, text, postcode, address, phone, email, contact, info, confirm, submit, handoff, end`,
 			},
 		},
 		{
@@ -235,14 +235,14 @@ func TestCheck(t *testing.T) {
 				"locales/nl.yaml": edit(t, "locales/nl.yaml", "", `demo.extra: "Over"`),
 				"locales/ar.yaml": edit(t, "locales/ar.yaml", "", `demo.extra: "زائد"`),
 			},
-			want: []string{`locales/nl.yaml:60: message "demo.extra" is not used by any flow`},
+			want: []string{`locales/nl.yaml:64: message "demo.extra" is not used by any flow`},
 		},
 		{
 			name: "message only in a translation",
 			overlay: map[string]string{
 				"locales/ar.yaml": edit(t, "locales/ar.yaml", "", `demo.extra: "زائد"`),
 			},
-			want: []string{`locales/ar.yaml:64: message "demo.extra" is not in the source language (nl.yaml): remove it or add it there`},
+			want: []string{`locales/ar.yaml:68: message "demo.extra" is not in the source language (nl.yaml): remove it or add it there`},
 		},
 		{
 			name: "incomplete plural forms",
@@ -285,6 +285,13 @@ func TestCheck(t *testing.T) {
 				"locales/ar.yaml:55: message \"emergency.numbers.text\" shows \"0800-2000\", which right-to-left text turns around: write it as \u20660800-2000\u2069 (left-to-right isolate)",
 				`locales/ar.yaml:55: message "emergency.numbers.text" writes the phone number "0800-2000": put it in the facts file and write its name, such as {{.CorporationPhone}}`,
 			},
+		},
+		{
+			name: "a postcode that right-to-left text turns around",
+			overlay: map[string]string{
+				"locales/ar.yaml": strings.Replace(edit(t, "locales/ar.yaml", ""), `emergency.numbers.text: "اتصل بـ 112."`, `emergency.numbers.text: "مثال: 3112 AB."`, 1),
+			},
+			want: []string{"locales/ar.yaml:55: message \"emergency.numbers.text\" shows \"3112 AB\", which right-to-left text turns around: write it as \u20663112 AB\u2069 (left-to-right isolate)"},
 		},
 		{
 			name:    "unknown pictogram",

@@ -229,14 +229,14 @@ func (e *Engine) answer(s *Session, f *Flow, st *Step, in Input) (View, []Effect
 		switch in.Type {
 		case InputSkip:
 			if !st.Optional {
-				return e.invalid(s, f, st, msgErrChoice)
+				return e.invalid(s, f, st, msgErrChoices)
 			}
 			s.setAnswer(Answer{Flow: f.ID, Step: st.ID, Skipped: true})
 			return e.advance(s, f, st, e.next(s, f, st))
 		case InputChoose:
 			value, ok := multiAnswer(st, in)
 			if !ok {
-				return e.invalid(s, f, st, msgErrChoice)
+				return e.invalid(s, f, st, msgErrChoices)
 			}
 			s.setAnswer(Answer{Flow: f.ID, Step: st.ID, Value: value})
 			return e.advance(s, f, st, e.next(s, f, st))
@@ -245,7 +245,7 @@ func (e *Engine) answer(s *Session, f *Flow, st *Step, in Input) (View, []Effect
 		if in.Type == InputChoose && in.Choice == OptionSend {
 			return e.advance(s, f, st, e.next(s, f, st))
 		}
-	case KindText, KindPostcode, KindPhone, KindEmail:
+	case KindText, KindPostcode, KindAddress, KindPhone, KindEmail:
 		switch in.Type {
 		case InputSkip:
 			if !st.Optional {
@@ -368,25 +368,32 @@ func (e *Engine) next(s *Session, f *Flow, st *Step) string {
 func holds(s *Session, f *Flow, conds []Condition) bool {
 	for _, c := range conds {
 		a := s.answer(f.ID, c.Step)
-		if a == nil || !s.onPath(f.ID, c.Step) {
-			return false
-		}
-		ok := false
-		for _, v := range c.Values {
-			switch v {
-			case Answered:
-				ok = ok || !a.Skipped
-			case Skipped:
-				ok = ok || a.Skipped
-			default:
-				ok = ok || !a.Skipped && chose(a.Value, v)
-			}
-		}
-		if !ok {
+		if a == nil || !s.onPath(f.ID, c.Step) || !meets(a, c.Values) {
 			return false
 		}
 	}
 	return true
+}
+
+// meets reports whether an answer is one of a condition's values.
+func meets(a *Answer, values []string) bool {
+	for _, v := range values {
+		switch v {
+		case Answered:
+			if !a.Skipped {
+				return true
+			}
+		case Skipped:
+			if a.Skipped {
+				return true
+			}
+		default:
+			if !a.Skipped && chose(a.Value, v) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // multiAnswer checks the options chosen on a multi step and returns them
@@ -569,7 +576,11 @@ func (e *Engine) submitEffect(s *Session, f *Flow, st *Step) Effect {
 			continue
 		}
 		if kind == KindContact {
-			if a.Contact != nil {
+			// A hand-off takes contact details only from the talk flow:
+			// "answer here, anonymously" after a form filled in earlier
+			// must stay anonymous. (Its contact step shows the earlier
+			// details, so "call me" costs no typing.)
+			if a.Contact != nil && (!sub.Handoff || p.Flow == FlowTalk) {
 				c := *a.Contact
 				sub.Contact = &c
 			}
@@ -577,6 +588,11 @@ func (e *Engine) submitEffect(s *Session, f *Flow, st *Step) Effect {
 		}
 		if kind == KindPostcode && !a.Skipped {
 			sub.Postcode = a.Value
+		}
+		if kind == KindAddress && !a.Skipped {
+			if _, pc, ok := normalizeAddress(a.Value); ok && pc != "" {
+				sub.Postcode = pc
+			}
 		}
 		sub.Answers = append(sub.Answers, SubmittedAnswer{Flow: p.Flow, Step: p.Step, Kind: kind, Value: a.Value, Lang: a.Lang, Skipped: a.Skipped})
 	}

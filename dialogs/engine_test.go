@@ -128,7 +128,7 @@ func TestLanguageChangeKeepsAnswers(t *testing.T) {
 func TestWrongAnswersGetEscalatingHelp(t *testing.T) {
 	e := NewEngine(shipped(t))
 	cat := e.Content().Catalog
-	d := start(t, e, "money", "nl").choose("rent", "long", "none").at("selfhelp").choose("help").choose("named").at("contact")
+	d := start(t, e, "money", "nl").choose("rent", "long", "none", "none").at("selfhelp_rent").choose("help").at("contact")
 	d.do(Input{Type: InputContact, Contact: Contact{Name: "A", Phone: "12"}}).at("contact")
 	if d.v.Error != cat.Text("nl", msgErrPhone) || d.v.Help != cat.Text("nl", "help.contact.reprompt") {
 		t.Fatalf("first wrong answer: error %q help %q", d.v.Error, d.v.Help)
@@ -155,25 +155,31 @@ func TestWrongAnswersGetEscalatingHelp(t *testing.T) {
 
 func TestMoneyPriority(t *testing.T) {
 	tests := []struct {
-		howLong, letter string
-		want            buurtloket.Priority
+		bill, howLong, letter, help string // help: "" where the urgent page comes first
+		page                        string // the page the answers lead to
+		want                        buurtloket.Priority
 	}{
-		{"one_month", "bailiff", buurtloket.PriorityUrgent},
-		{"one_month", "summons", buurtloket.PriorityUrgent},
-		{"not_yet", "eviction", buurtloket.PriorityUrgent},
-		{"long", "none", buurtloket.PriorityHigh},
-		{"few_months", "none", buurtloket.PriorityHigh}, // 2 or 3 months: an eviction procedure can start
-		{"one_month", "none", buurtloket.PriorityNormal},
+		{"rent", "one_month", "bailiff", "", "urgent_rent", buurtloket.PriorityUrgent},
+		{"rent", "not_yet", "court", "", "urgent_rent", buurtloket.PriorityUrgent},
+		{"energy", "one_month", "bailiff", "", "urgent", buurtloket.PriorityUrgent}, // another bill: whoever sent the letter
+		{"rent", "long", "none", "none", "selfhelp_rent", buurtloket.PriorityHigh},
+		{"rent", "few_months", "reminder", "none", "reminder", buurtloket.PriorityHigh}, // 2 or 3 months: an eviction procedure can start
+		{"rent", "one_month", "none", "plan", "plan", buurtloket.PriorityHigh},          // a plan that fails
+		{"rent", "one_month", "municipality", "none", "municipality", buurtloket.PriorityNormal},
+		{"rent", "one_month", "unclear", "manager", "has_help", buurtloket.PriorityNormal},
+		{"rent", "one_month", "unclear", "none", "unclear", buurtloket.PriorityNormal},
+		{"water", "one_month", "none", "none", "selfhelp_water", buurtloket.PriorityNormal},
+		{"rent", "one_month", "none", "none", "selfhelp_rent", buurtloket.PriorityNormal},
 	}
 	for _, tt := range tests {
-		t.Run(tt.howLong+"/"+tt.letter, func(t *testing.T) {
-			d := start(t, NewEngine(shipped(t)), "money", "nl").choose("rent", tt.howLong, tt.letter)
-			if tt.letter == "none" {
-				d.at("selfhelp").choose("help")
+		t.Run(tt.bill+"/"+tt.howLong+"/"+tt.letter+"/"+tt.help, func(t *testing.T) {
+			d := start(t, NewEngine(shipped(t)), "money", "nl").choose(tt.bill, tt.howLong, tt.letter)
+			if tt.help == "" {
+				d.at(tt.page).choose(OptionContinue)
 			} else {
-				d.at("urgent").choose(OptionContinue)
+				d.at("help_now").choose(tt.help).at(tt.page).choose("help")
 			}
-			d.choose("anonymous").do(Input{Type: InputSkip}).do(Input{Type: InputSkip}).at("check").choose(OptionSend).at("send")
+			d.at("contact").do(Input{Type: InputSkip}).at("check").choose(OptionSend).at("send")
 			if got := d.submission().Priority; got != tt.want {
 				t.Fatalf("priority %s, want %s", got, tt.want)
 			}
@@ -182,10 +188,12 @@ func TestMoneyPriority(t *testing.T) {
 }
 
 func TestAnonymousRequestCarriesNoContact(t *testing.T) {
-	d := start(t, NewEngine(shipped(t)), "nuisance", "nl").
-		choose("noise", "neighbours", "weeks", "night", "daily", "some", "afraid", "no", "action").
-		at("named_or_signal").choose(OptionContinue).choose("anonymous").at("postcode")
-	d.text("3117ab").at("story").text("Elke nacht harde muziek").at("check").choose(OptionSend)
+	d := start(t, NewEngine(shipped(t)), "nuisance", "nl").choose("noise").at("living").choose("report").at("address")
+	d.text("3117ab 4").at("since").choose("months", "daily").at("done_so_far")
+	d.do(Input{Type: InputChoose, Choices: []string{"corporation", "afraid"}}).at("contact")
+	// Anonymous goes straight to the check: an anonymous tip passes on
+	// nothing that only the reporter could know, so no story is asked.
+	d.do(Input{Type: InputSkip}).at("check").choose(OptionSend)
 	sub := d.submission()
 	if !sub.Anonymous || sub.Contact != nil {
 		t.Fatalf("anonymous %v contact %v", sub.Anonymous, sub.Contact)
@@ -193,20 +201,29 @@ func TestAnonymousRequestCarriesNoContact(t *testing.T) {
 	if sub.Topic != buurtloket.TopicNuisance || sub.Priority != buurtloket.PriorityHigh || sub.Postcode != "3117 AB" {
 		t.Fatalf("topic %s priority %s postcode %q", sub.Topic, sub.Priority, sub.Postcode)
 	}
-	if len(sub.Answers) != 12 {
-		t.Fatalf("%d answers, want 12: %+v", len(sub.Answers), sub.Answers)
+	if len(sub.Answers) != 5 {
+		t.Fatalf("%d answers, want 5: %+v", len(sub.Answers), sub.Answers)
 	}
-	last := sub.Answers[len(sub.Answers)-1]
-	if last.Step != "story" || last.Value != "Elke nacht harde muziek" || last.Lang != "nl" || last.Kind != KindText {
-		t.Fatalf("free text answer %+v", last)
+	address, last := sub.Answers[1], sub.Answers[len(sub.Answers)-1]
+	if address.Step != "address" || address.Value != "3117 AB 4" || address.Kind != KindAddress {
+		t.Fatalf("address answer %+v", address)
+	}
+	if last.Step != "done_so_far" || last.Value != "afraid,corporation" || last.Kind != KindMulti {
+		t.Fatalf("multi answer %+v", last)
+	}
+	for _, a := range sub.Answers {
+		if a.Kind == KindText {
+			t.Fatalf("an anonymous report carries free text: %+v", a)
+		}
 	}
 }
 
 func TestNamedRequestKeepsContactOutOfAnswers(t *testing.T) {
 	d := start(t, NewEngine(shipped(t)), "worry", "pl").
-		choose("confused", "no", "months", "unknown").at("options").choose("report", "named").at("contact")
-	d.do(Input{Type: InputContact, Contact: Contact{Name: "  Anna Nowak ", Phone: "+31 6 1234 5678"}}).at("postcode")
-	d.do(Input{Type: InputSkip}).at("story").text("Sąsiad chodzi w nocy po klatce").at("check")
+		choose("confused", "no", "unknown").at("options").choose("report").at("address")
+	d.do(Input{Type: InputSkip}).at("contact")
+	d.do(Input{Type: InputContact, Contact: Contact{Name: "  Anna Nowak ", Phone: "+31 6 1234 5678"}}).at("story")
+	d.text("Sąsiad chodzi w nocy po klatce").at("check")
 	d.choose(OptionSend)
 	sub := d.submission()
 	if sub.Anonymous || sub.Contact == nil || sub.Contact.Name != "Anna Nowak" || sub.Contact.Phone != "0612345678" {
@@ -306,10 +323,11 @@ func TestHandoffCarriesThePriority(t *testing.T) {
 		answers []string
 		want    buurtloket.Priority
 	}{
-		{[]string{"rent", "long", "eviction"}, buurtloket.PriorityUrgent},
-		{[]string{"rent", "long", "no"}, buurtloket.PriorityHigh},
-		{[]string{"rent", "few_months", "no"}, buurtloket.PriorityHigh}, // 2 or 3 months behind
-		{[]string{"rent", "one_month", "no"}, buurtloket.PriorityNormal},
+		{[]string{"rent", "long", "court"}, buurtloket.PriorityUrgent},
+		{[]string{"rent", "long", "none"}, buurtloket.PriorityHigh},
+		{[]string{"rent", "few_months", "none"}, buurtloket.PriorityHigh}, // 2 or 3 months behind
+		{[]string{"rent", "one_month", "none", "plan"}, buurtloket.PriorityHigh},
+		{[]string{"rent", "one_month", "none"}, buurtloket.PriorityNormal},
 	} {
 		d := start(t, e, "money", "nl").choose(tt.answers...)
 		d.do(Input{Type: InputPerson}).at("how").choose("here").at("message").text("Help")
@@ -418,7 +436,7 @@ func TestEmergencyOverlay(t *testing.T) {
 	if d.v.Emergency || len(d.s.History) != 1 {
 		t.Fatalf("back must only close the emergency numbers: %+v", d.s)
 	}
-	d.do(Input{Type: InputEmergency}).choose("no").at("how_long") // an answer closes it and counts
+	d.do(Input{Type: InputEmergency}).choose("no").at("has_help") // an answer closes it and counts
 }
 
 func TestTalkToAPersonCarriesTheTopic(t *testing.T) {
@@ -477,7 +495,7 @@ func TestHostileInputChangesNothing(t *testing.T) {
 
 func TestSessionEncoding(t *testing.T) {
 	e := NewEngine(shipped(t))
-	d := start(t, e, "nuisance", "ar").choose("threat").choose(OptionContinue).choose("street")
+	d := start(t, e, "nuisance", "ar").choose("threat", "no").text("Broersvest 12")
 	data, err := Encode(d.s)
 	if err != nil {
 		t.Fatal(err)
@@ -528,6 +546,31 @@ func TestNormalize(t *testing.T) {
 		{KindEmail, "naam@voorbeeld", "", msgErrEmail},
 		{KindEmail, "<script>@x.nl", "", msgErrEmail},
 		{KindText, "   ", "", msgErrEmpty},
+		{KindAddress, "3112ab 14", "3112 AB 14", ""},
+		{KindAddress, "3112 AB, 14-2", "3112 AB 14-2", ""},
+		{KindAddress, "3112 14 A", "3112 14a", ""},
+		{KindAddress, "Hoofdstraat 14a", "Hoofdstraat 14a", ""},
+		{KindAddress, "  lange   haven 1 B ", "lange haven 1b", ""},
+		{KindAddress, "Groenelaan 3, 3114 AB", "Groenelaan 3, 3114 AB", ""},
+		{KindAddress, "Ulica Długa 7", "Ulica Długa 7", ""},
+		{KindAddress, "Hoofdstraat", "", msgErrAddress},
+		{KindAddress, "3112 AB", "", msgErrAddress},
+		{KindAddress, "0112 AB 4", "", msgErrAddress},
+		{KindAddress, "Hoofdstraat 0", "", msgErrAddress},
+		{KindAddress, "<b>x</b> 4", "", msgErrAddress},
+		{KindAddress, "3112AB14", "3112 AB 14", ""},
+		{KindAddress, "3112AB14-2", "3112 AB 14-2", ""},
+		{KindAddress, "3112 AB14", "3112 AB 14", ""},
+		{KindAddress, "'s-Gravelandseweg 120", "'s-Gravelandseweg 120", ""},
+		{KindAddress, "'t Hoofd 3", "'t Hoofd 3", ""},
+		{KindAddress, "1e Maasboulevard 3", "1e Maasboulevard 3", ""},
+		{KindAddress, "Van 't Hoffstraat 2-B", "Van 't Hoffstraat 2b", ""},
+		{KindAddress, "Hoofdstraat 14, Schiedam", "Hoofdstraat 14", ""},
+		{KindAddress, "Hoofdstraat 14 3112", "Hoofdstraat 14, 3112", ""},
+		{KindAddress, "Ik ben Fatima van nummer 3", "", msgErrAddress},
+		{KindAddress, "Mijn buurman slaat zijn kinderen elke dag 2", "", msgErrAddress},
+		{KindAddress, "Hoofdstraat 14 3", "", msgErrAddress},
+		{KindAddress, "31121", "", msgErrAddress},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.kind)+"/"+tt.in, func(t *testing.T) {
@@ -574,9 +617,9 @@ func TestProblemsReadAsAnError(t *testing.T) {
 
 func TestSubmissionBecomesAValidRequest(t *testing.T) {
 	e := NewEngine(shipped(t))
-	d := start(t, e, "nuisance", "tr").choose("noise", "stairs", "months", "night", "weekly", "many", "no", "corporation", "mediation").
-		choose(OptionContinue, "named")
-	d.do(Input{Type: InputContact, Contact: Contact{Name: "Ayşe", Phone: "0612345678"}}).text("3117 AB").text("Her gece müzik").choose(OptionSend)
+	d := start(t, e, "nuisance", "tr").choose("noise", "report").text("3117 AB 4").choose("months", "nightly")
+	d.do(Input{Type: InputChoose, Choices: []string{"talked", "police"}}).at("contact")
+	d.do(Input{Type: InputContact, Contact: Contact{Name: "Ayşe", Phone: "0612345678"}}).text("Her gece müzik").choose(OptionSend)
 	sub := d.submission()
 	r := e.Request(sub, buurtloket.ChannelWeb, "Nieuwland", "web:session-1")
 	if err := r.Validate(); err != nil {
@@ -600,5 +643,28 @@ func TestStatusWording(t *testing.T) {
 				t.Errorf("%s: no wording for %s", l.Code, s)
 			}
 		}
+	}
+}
+
+// TestHandoffHereStaysAnonymous: a resident who filled in the contact form
+// and then asks to talk to someone, answered here anonymously, sends no
+// contact details; "call me" offers the details given before.
+func TestHandoffHereStaysAnonymous(t *testing.T) {
+	e := NewEngine(shipped(t))
+	named := func() *driver {
+		d := start(t, e, "money", "nl").choose("rent", "one_month", "none", "none", "help").at("contact")
+		return d.do(Input{Type: InputContact, Contact: Contact{Name: "Anna", Phone: "0612345678"}}).at("story")
+	}
+	d := named().do(Input{Type: InputPerson}).at("how").choose("here").at("message").text("Help")
+	if sub := d.submission(); !sub.Anonymous || sub.Contact != nil {
+		t.Fatalf("answer here, anonymously: anonymous %v contact %+v", sub.Anonymous, sub.Contact)
+	}
+	d = named().do(Input{Type: InputPerson}).at("how").choose("call").at("contact")
+	if d.v.Contact == nil || d.v.Contact.Name != "Anna" {
+		t.Fatalf("the talk flow's form does not offer the details given before: %+v", d.v.Contact)
+	}
+	d.do(Input{Type: InputContact, Contact: *d.v.Contact}).at("message").text("Bel mij")
+	if sub := d.submission(); sub.Anonymous || sub.Contact == nil || sub.Contact.Phone != "0612345678" {
+		t.Fatalf("call me: anonymous %v contact %+v", sub.Anonymous, sub.Contact)
 	}
 }

@@ -69,8 +69,9 @@ var (
 	// factRef is an action's phone or link written as one placeholder.
 	factRef = regexp.MustCompile(`^{{\s*\.(\w+)\s*}}$`)
 	// phoneInText finds a phone number written into a text instead of
-	// taken from the facts file: a 0 and at least eight more digits.
-	phoneInText = regexp.MustCompile(`\b0\d[\d -]{6,14}\d\b`)
+	// taken from the facts file: a 0, +31 or (010) and at least eight more
+	// digits, or a municipal 14 0xx number.
+	phoneInText = regexp.MustCompile(`(\+31|\(0\d{1,3}\)|\b0\d)[\d ()-]{6,14}\d\b|\b14 ?0\d{2}\b`)
 )
 
 // Get returns the fact with the given key.
@@ -180,8 +181,10 @@ func checkFactValue(x *Fact) string {
 		return "the value may be at most 100 characters"
 	}
 	for _, r := range x.Value {
-		if unicode.IsControl(r) || r == '<' || r == '>' || r == '{' || r == '}' {
-			return "the value may not hold control characters, < > or { }"
+		// Format characters too: a direction override or a zero-width
+		// space would reorder or hide what a resident reads.
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '<' || r == '>' || r == '{' || r == '}' {
+			return "the value may not hold control or format characters, < > or { }"
 		}
 	}
 	switch x.Kind {
@@ -260,7 +263,7 @@ func (c *Catalog) useFacts(facts *Facts, used map[string]bool, probs *Problems) 
 			}
 			text := c.Format(l.Code, id, nil)
 			if l.RTL {
-				if n := bareNumber.FindString(text); n != "" && !isolated(text, n) {
+				if n := unisolated(text); n != "" {
 					probs.errorf(c.files[i], m.line, "message %q shows %q, which right-to-left text turns around: write the placeholder as \u2066{{.Name}}\u2069 (left-to-right isolate)", id, n)
 				}
 			}

@@ -63,6 +63,13 @@ func TestFactsProblems(t *testing.T) {
 			},
 		},
 		{
+			name:    "a second number that right-to-left text turns around",
+			overlay: withHelpPhone(t, "Bel {{.HelpPhone}}.", "اتصل بـ \u2066{{.HelpPhone}}\u2069 أو {{.HelpPhone}}."),
+			want: []string{
+				"locales/ar.yaml:55: message \"emergency.numbers.text\" shows \"0800-8115\", which right-to-left text turns around: write the placeholder as \u2066{{.Name}}\u2069 (left-to-right isolate)",
+			},
+		},
+		{
 			name:    "a number written into a text",
 			overlay: withHelpPhone(t, "Bel {{.HelpPhone}} of 010 20 45 100.", "اتصل بـ \u2066{{.HelpPhone}}\u2069."),
 			want: []string{
@@ -88,17 +95,18 @@ func TestFactsProblems(t *testing.T) {
 				fact("HelpOpens", "time", "8 uur") + fact("HelpName", "name", "<b>Geldfit</b>") +
 				fact("HelpFax", "fax", "0800-8115") +
 				"HelpMail:\n  kind: name\n  value: \"x\"\n  source: \"a test\"\n" +
-				fact("HelpSite", "link", "https://example.org")},
+				fact("HelpSite", "link", "https://example.org") + fact("HelpZero", "name", "Geld\u200bfit")},
 			want: []string{
 				`facts.yaml:1: "helpPhone" is not a fact name: write words joined in capitals, such as CorporationPhone`,
 				`facts.yaml:8: fact "HelpPhone": a phone number has digits, spaces and dashes, such as 010 20 45 100`,
 				`facts.yaml:13: fact "HelpSite": a link is a full address starting with https://`,
 				`facts.yaml:18: fact "HelpOpens": a time is written as 8.30 or 17.00`,
-				`facts.yaml:23: fact "HelpName": the value may not hold control characters, < > or { }`,
+				`facts.yaml:23: fact "HelpName": the value may not hold control or format characters, < > or { }`,
 				`facts.yaml:28: fact "HelpFax": kind must be one of name, phone, link, time, not fax`,
 				`facts.yaml:31: fact "HelpMail" needs verified: true (checked with the organisation) or false`,
 				`facts.yaml:31: warning: fact "HelpMail" (x) is not verified: a test`,
 				`facts.yaml:35: fact "HelpSite" appears twice`,
+				`facts.yaml:42: fact "HelpZero": the value may not hold control or format characters, < > or { }`,
 			},
 		},
 		{

@@ -10,6 +10,7 @@ const (
 	KindMulti    Kind = "multi"    // pick one or more of 2 to 6 options, then go on
 	KindText     Kind = "text"     // free text up to a maximum length
 	KindPostcode Kind = "postcode" // a Dutch postcode, or its four digits
+	KindAddress  Kind = "address"  // a house: postcode and house number, or street and house number
 	KindPhone    Kind = "phone"    // a Dutch phone number
 	KindEmail    Kind = "email"    // an e-mail address
 	KindContact  Kind = "contact"  // name plus phone or e-mail; skipping it makes the request anonymous
@@ -20,12 +21,12 @@ const (
 	KindEnd      Kind = "end"      // the last screen
 )
 
-var kinds = []Kind{KindChoice, KindMulti, KindText, KindPostcode, KindPhone, KindEmail, KindContact, KindInfo, KindConfirm, KindSubmit, KindHandoff, KindEnd}
+var kinds = []Kind{KindChoice, KindMulti, KindText, KindPostcode, KindAddress, KindPhone, KindEmail, KindContact, KindInfo, KindConfirm, KindSubmit, KindHandoff, KindEnd}
 
 // asksAnswer reports whether a step of this kind stores an answer.
 func (k Kind) asksAnswer() bool {
 	switch k {
-	case KindChoice, KindMulti, KindText, KindPostcode, KindPhone, KindEmail, KindContact:
+	case KindChoice, KindMulti, KindText, KindPostcode, KindAddress, KindPhone, KindEmail, KindContact:
 		return true
 	}
 	return false
@@ -49,6 +50,11 @@ type Flow struct {
 	Topic   buurtloket.Topic
 	Start   string
 	Steps   []*Step
+	MaxTaps int // the most taps from the start menu to an anonymous ticket
+
+	// The most taps from the start menu to a ticket, anonymous and named
+	// (0: none), as the path check found them.
+	tapsAnonymous, tapsNamed int
 
 	byID    map[string]*Step
 	lines   map[string]int // line of each top-level key, for problems
@@ -57,6 +63,10 @@ type Flow struct {
 
 // Step returns the step with the given ID, or nil.
 func (f *Flow) Step(id string) *Step { return f.byID[id] }
+
+// Taps returns the most taps from the start menu to a ticket in this flow,
+// anonymous and named; 0 where the flow makes no such ticket.
+func (f *Flow) Taps() (anonymous, named int) { return f.tapsAnonymous, f.tapsNamed }
 
 // Step is one screen of a flow.
 type Step struct {
@@ -74,7 +84,7 @@ type Step struct {
 	Actions   []*Action
 	Next      []*Rule // the first rule whose condition holds decides; nil for end steps
 	MaxLength int     // text steps
-	Optional  bool    // multi, text, postcode, phone and e-mail steps may be skipped
+	Optional  bool    // multi, text, postcode, address, phone and e-mail steps may be skipped
 
 	// Submit and hand-off steps.
 	Topic         buurtloket.Topic

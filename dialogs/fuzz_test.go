@@ -58,10 +58,10 @@ func FuzzStep(f *testing.F) {
 		f.Fatal(probs)
 	}
 	e := NewEngine(c)
-	texts := []string{"3112 AB", "06 12345678", "naam@voorbeeld.nl", "Hallo", "", "\xff\xfe", "<script>alert(1)</script>", strings.Repeat("x", 1200)}
+	texts := []string{"3112 AB", "06 12345678", "naam@voorbeeld.nl", "Hallo", "", "\xff\xfe", "<script>alert(1)</script>", strings.Repeat("x", 1200), "3112 AB 14", "Hoofdstraat 14a"}
 	langs := []string{"nl", "ar", "pl", "xx"}
 	f.Fuzz(func(t *testing.T, script []byte) {
-		s, _ := e.Start("fuzz", "nl")
+		s, v := e.Start("fuzz", "nl")
 		var shown Progress // the last progress shown in shownIn
 		shownIn := ""
 		for i, b := range script {
@@ -71,8 +71,25 @@ func FuzzStep(f *testing.F) {
 			var in Input
 			arg := int(b >> 4)
 			switch b & 0x0f {
-			case 0, 1, 2, 3:
-				in = Input{Type: InputChoose, Choice: []string{"money", "nuisance", "worry", "senior", "repairs", "emergency", OptionContinue, OptionSend, OptionRetry, OptionClose, "a", "rent", "yes", "no", "named", "anonymous"}[arg]}
+			case 0, 1:
+				// An option of the screen shown (so every step can be
+				// reached), or one of another screen.
+				in = Input{Type: InputChoose, Choice: []string{"money", "nuisance", "worry", "senior", "repairs", "emergency", OptionContinue, OptionSend, OptionRetry, OptionClose, "a", "rent", "yes", "no", "nothing", "report"}[arg]}
+				if len(v.Options) > 0 && b&1 == 0 {
+					in.Choice = v.Options[arg%len(v.Options)].ID
+				}
+			case 2:
+				if len(v.Options) > 0 {
+					in = Input{Type: InputChoose, Choice: v.Options[arg%len(v.Options)].ID}
+				}
+			case 3:
+				// Several options at once, as a multi step takes them.
+				in = Input{Type: InputChoose}
+				for i, o := range v.Options {
+					if arg&(1<<i) != 0 || i == 4 && arg > 15 {
+						in.Choices = append(in.Choices, o.ID)
+					}
+				}
 			case 4:
 				in = Input{Type: InputText, Text: texts[arg%len(texts)]}
 			case 5:
@@ -90,20 +107,20 @@ func FuzzStep(f *testing.F) {
 			case 11:
 				in = Input{Type: InputResult, Ticket: "T-1", Failed: arg%3 == 0}
 			case 12:
-				in = Input{Type: InputChange, Step: []string{"bills", "what", "identity", "postcode", "story", "contact"}[arg%6]}
+				in = Input{Type: InputChange, Step: []string{"bills", "what", "address", "done_so_far", "story", "contact"}[arg%6]}
 			case 13:
 				in = Input{Type: InputRestart}
 			default:
 				in = Input{Type: InputStop}
 			}
-			next, v, effects, err := e.Step(s, in)
+			next, nv, effects, err := e.Step(s, in)
 			if err != nil {
 				if next.Step != s.Step || next.Flow != s.Flow {
 					t.Fatalf("a refused input moved the session: %v", err)
 				}
 				continue
 			}
-			s = next
+			s, v = next, nv
 			if in.Type == InputRestart || in.Type == InputStop {
 				shownIn = "" // a new conversation counts anew
 			}

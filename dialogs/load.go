@@ -116,6 +116,11 @@ func loadFlows(src Source, cat *Catalog, probs Problems) (*Content, Problems) {
 		return nil, probs
 	}
 	c.localize()
+	checkPaths(c, &probs)
+	probs.sort()
+	if probs.Errors() > 0 {
+		return nil, probs
+	}
 	return c, probs
 }
 
@@ -126,9 +131,10 @@ var stepKeys = map[Kind][]string{
 	KindMulti:    {"options", "optional", "reprompt", "example", "label"},
 	KindText:     {"max_length", "optional", "reprompt", "example", "label"},
 	KindPostcode: {"optional", "reprompt", "example", "label"},
+	KindAddress:  {"optional", "reprompt", "example", "label"},
 	KindPhone:    {"optional", "reprompt", "example", "label"},
 	KindEmail:    {"optional", "reprompt", "example", "label"},
-	KindContact:  {"reprompt", "example", "label"},
+	KindContact:  {"text", "reprompt", "example", "label"},
 	KindInfo:     {"text", "actions", "options"},
 	KindConfirm:  {},
 	KindSubmit:   {"topic", "priority", "priority_rules", "include"},
@@ -154,7 +160,7 @@ func parseFlow(file string, data []byte, probs *Problems) *Flow {
 	if root == nil {
 		return nil
 	}
-	top, ok := y.mapping(root, "the flow", "id", "title", "icon", "topic", "start", "steps")
+	top, ok := y.mapping(root, "the flow", "id", "title", "icon", "topic", "start", "steps", "max_taps")
 	if !ok {
 		return nil
 	}
@@ -166,8 +172,12 @@ func parseFlow(file string, data []byte, probs *Problems) *Flow {
 		Title:   top.str("title", "the flow", true),
 		Icon:    top.str("icon", "the flow", false),
 		Start:   top.str("start", "the flow", true),
+		MaxTaps: top.integer("max_taps", "the flow", DefaultMaxTaps),
 		byID:    map[string]*Step{},
 		lines:   top.lines,
+	}
+	if f.MaxTaps < 1 || f.MaxTaps > MaxMaxTaps {
+		probs.errorf(file, top.line("max_taps"), "max_taps must be between 1 and %d", MaxMaxTaps)
 	}
 	if f.ID != "" && !wordPattern.MatchString(f.ID) {
 		probs.errorf(file, top.line("id"), "flow id %q must be a lower-case word (a-z, 0-9, _)", f.ID)

@@ -28,9 +28,11 @@ const (
 	msgSubmitFailed = "error.submit"
 
 	msgErrChoice   = "error.choice"
+	msgErrChoices  = "error.choices" // a multi step
 	msgErrEmpty    = "error.empty"
 	msgErrTooLong  = "error.too_long"
 	msgErrPostcode = "error.postcode"
+	msgErrAddress  = "error.address"
 	msgErrPhone    = "error.phone"
 	msgErrEmail    = "error.email"
 	msgErrName     = "error.name"
@@ -62,9 +64,9 @@ var engineMessages = func() []string {
 		msgContinue, msgSkip, msgSend, msgChange, msgRetry, msgClose, msgSending,
 		msgContactName, msgContactPhone, msgContactEmail, msgAnonymous,
 		msgFlowChanged, msgOfferPerson, msgSubmitFailed,
-		msgErrChoice, msgErrEmpty, msgErrTooLong, msgErrPostcode, msgErrPhone, msgErrEmail, msgErrName, msgErrReach,
+		msgErrChoice, msgErrChoices, msgErrEmpty, msgErrTooLong, msgErrPostcode, msgErrAddress, msgErrPhone, msgErrEmail, msgErrName, msgErrReach,
 	}
-	for _, k := range []Kind{KindChoice, KindText, KindPostcode, KindPhone, KindEmail, KindContact} {
+	for _, k := range []Kind{KindChoice, KindText, KindPostcode, KindAddress, KindPhone, KindEmail, KindContact} {
 		ids = append(ids, helpMessage(k, 1), helpMessage(k, 2))
 	}
 	return ids

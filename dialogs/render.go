@@ -39,7 +39,7 @@ func (e *Engine) render(s *Session, f *Flow, st *Step, problem string) View {
 		if len(v.Options) == 0 {
 			v.Expect = ExpectNothing
 		}
-	case KindText, KindPostcode, KindPhone, KindEmail:
+	case KindText, KindPostcode, KindAddress, KindPhone, KindEmail:
 		v.Expect, v.Optional, v.MaxLength = ExpectText, st.Optional, st.MaxLength
 	case KindContact:
 		v.Expect, v.Optional = ExpectContact, true
@@ -68,6 +68,17 @@ func (e *Engine) render(s *Session, f *Flow, st *Step, problem string) View {
 			v.Contact = &c
 		default:
 			v.Value = a.Value
+		}
+	}
+	// A contact step not answered yet offers the details given earlier in
+	// this conversation (another flow's form), to keep or change.
+	if st.Kind == KindContact && v.Contact == nil {
+		for i := len(s.Answers) - 1; i >= 0; i-- {
+			if a := s.Answers[i]; a.Contact != nil && a.Flow != f.ID {
+				c := *a.Contact
+				v.Contact = &c
+				break
+			}
 		}
 	}
 	if problem != "" {

@@ -50,7 +50,12 @@ func (e *Engine) Summary(sub *Submission) string {
 			fmt.Fprintf(&b, "· %s/%s → %s\n", a.Flow, a.Step, a.Value)
 			continue
 		}
+		// The answer's short name ("Brief"), as on the confirm screen; the
+		// question where a step has none.
 		q := f.content.Catalog.Text(nl, st.Prompt)
+		if st.Label != "" {
+			q = f.content.Catalog.Text(nl, st.Label)
+		}
 		var ans string
 		switch {
 		case a.Skipped:

@@ -77,6 +77,63 @@ func normalizePostcode(s string) (string, bool) {
 	return m[1] + " " + letters, true
 }
 
+// Addresses: a house number with a postcode before it ("3112 AB 14",
+// "3112AB14-2", "3112 14"), or a street before it ("Hoofdstraat 14a",
+// "'s-Gravelandseweg 120", "Van 't Hoffstraat 2-B", "1e Maasboulevard 3"),
+// with a postcode or a town after it or not ("Groenelaan 3, 3114 AB",
+// "Hoofdstraat 14, Schiedam"). Residents often know their neighbour's
+// street and number, not the postcode letters. A street has at most four
+// words of letters, so a sentence is not taken for an address.
+var (
+	houseSuffix     = `(?:\s*-\s*([0-9]{1,3}|[A-Za-z]{1,3})|\s*([A-Za-z]{1,3}))?`
+	postcodeAddress = regexp.MustCompile(`^([1-9][0-9]{3})(?:\s*([A-Za-z]{2})[\s,]*|[\s,]+)([1-9][0-9]{0,4})` + houseSuffix + `$`)
+	streetWord      = `\p{L}[\p{L}\p{M}'’.\-]*`
+	streetAddress   = regexp.MustCompile(`^((?:'s-|'t |[1-9][0-9]?e )?` + streetWord + `(?: (?:'t|` + streetWord + `)){0,3}) ([1-9][0-9]{0,4})` + houseSuffix +
+		`(?:[\s,]+([1-9][0-9]{3})\s*([A-Za-z]{2})?)?$`)
+	townAfter       = regexp.MustCompile(`\s*,\s*\p{L}[\p{L}\p{M}' -]{1,40}$`)
+	maxAddressChars = 100
+)
+
+// normalizeAddress returns an address as "3112 AB 14" or "Hoofdstraat 14a",
+// and its postcode (four digits, or with its letters) when it has one.
+func normalizeAddress(s string) (value, postcode string, ok bool) {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > maxAddressChars {
+		return "", "", false
+	}
+	s = townAfter.ReplaceAllString(s, "")
+	number := func(n, dashed, plain string) string {
+		switch {
+		case dashed != "" && dashed[0] >= '0' && dashed[0] <= '9':
+			return n + "-" + dashed
+		case dashed != "":
+			return n + strings.ToLower(dashed)
+		case plain != "":
+			return n + strings.ToLower(plain)
+		}
+		return n
+	}
+	if m := postcodeAddress.FindStringSubmatch(s); m != nil {
+		pc, ok := normalizePostcode(m[1] + " " + m[2])
+		if !ok {
+			return "", "", false
+		}
+		return pc + " " + number(m[3], m[4], m[5]), pc, true
+	}
+	if m := streetAddress.FindStringSubmatch(s); m != nil {
+		v := m[1] + " " + number(m[2], m[3], m[4])
+		if m[5] == "" {
+			return v, "", true
+		}
+		pc, ok := normalizePostcode(m[5] + " " + m[6])
+		if !ok {
+			return "", "", false
+		}
+		return v + ", " + pc, pc, true
+	}
+	return "", "", false
+}
+
 // normalizePhone accepts Dutch numbers (0612345678, 010-1234567,
 // +31 6 12345678, 0031...) and international ones (+48...), written with
 // spaces, dashes, dots or brackets, and returns digits with a leading + or 0.
@@ -135,6 +192,11 @@ func normalizeAnswer(st *Step, text string) (string, string) {
 			return v, ""
 		}
 		return "", msgErrPostcode
+	case KindAddress:
+		if v, _, ok := normalizeAddress(text); ok {
+			return v, ""
+		}
+		return "", msgErrAddress
 	case KindPhone:
 		if v, ok := normalizePhone(text); ok {
 			return v, ""

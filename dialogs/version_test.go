@@ -53,7 +53,7 @@ func TestFlowChangeKeepsConversations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.Step != "urgent" || s.Version != oldVersion || v.Notice != "" {
+		if v.Step != "urgent_rent" || s.Version != oldVersion || v.Notice != "" {
 			t.Fatalf("at %s on version %s (old %s), notice %q", v.Step, s.Version, oldVersion, v.Notice)
 		}
 		// A new conversation gets the new version.

@@ -233,18 +233,16 @@ func TestBrowserMoneyInDutch(t *testing.T) {
 	b.scan("money-bills-nl")
 	b.choose("rent", "money/how_long")
 	b.choose("long", "money/letters")
-	b.choose("eviction", "money/urgent")
+	b.choose("court", "money/urgent_rent")
 	b.scan("money-urgent-nl")
-	b.choose("next", "money/identity")
-	b.choose("named", "money/contact")
+	b.choose("next", "money/contact")
 	b.scan("money-contact-nl")
 	// A shared screen must not offer the next resident what this one typed.
 	if open := value(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("input, textarea")]
 		.filter(e => e.getAttribute("autocomplete") !== "off").map(e => e.id)`)); len(open) != 0 {
 		t.Fatalf("fields the browser may remember: %v", open)
 	}
-	b.submit("money/postcode", "#c-name", "Fatima", "#c-phone", "06 12345678")
-	b.submit("money/story", "#answer", "3112AB")
+	b.submit("money/story", "#c-name", "Fatima", "#c-phone", "06 12345678")
 	b.submit("money/check", "#answer", "<b>vet</b> & huur")
 	b.scan("money-check-nl")
 	summary := value(b, chromedp.Text(css(".summary")))
@@ -318,17 +316,17 @@ func TestBrowserKioskForgets(t *testing.T) {
 	b.pairKiosk()
 	b.at("start/menu")
 	b.choose("nuisance", "nuisance/what")
-	b.choose("noise", "nuisance/where")
+	b.choose("dirt", "nuisance/address")
 	b.do(chromedp.WaitVisible(css(`#overlay-button`)))
 	b.scan("kiosk-idle-warning-nl")
 	// "I am still here" keeps the resident where they were.
 	b.do(chromedp.Click(css(`#overlay-button`), chromedp.NodeVisible), chromedp.WaitNotVisible(css(`#overlay`)))
-	b.at("nuisance/where")
+	b.at("nuisance/address")
 	// Then nobody touches it: the warning, the countdown, the wipe.
 	b.do(chromedp.WaitVisible(css(`#overlay-button`)), chromedp.WaitNotVisible(css(`#overlay`)))
 	b.at("start/menu")
 	html := value(b, chromedp.OuterHTML(css("html")))
-	for _, gone := range []string{"Geluid", "Waar is het?", "nuisance/where"} {
+	for _, gone := range []string{"Afval of stank", "Waar is de overlast?", "nuisance/address"} {
 		if strings.Contains(html, gone) {
 			t.Errorf("after the wipe the page still holds %q", gone)
 		}
@@ -347,6 +345,21 @@ func TestBrowserKioskForgets(t *testing.T) {
 }
 
 // skip presses the form's second button: skip, or stay anonymous.
+// multi taps options of a multi step, checks that each shows as pressed,
+// and goes on.
+func (b *browser) multi(next string, options ...string) {
+	b.t.Helper()
+	for _, o := range options {
+		b.do(chromedp.Click(css(`main button[data-option="`+o+`"]`), chromedp.NodeVisible))
+	}
+	pressed := value(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('main button[aria-pressed="true"]')].map(b => b.dataset.option)`))
+	if strings.Join(pressed, ",") != strings.Join(options, ",") {
+		b.t.Fatalf("pressed %v, want %v", pressed, options)
+	}
+	b.do(chromedp.Click(css(`#multi-next`), chromedp.NodeVisible))
+	b.at(next)
+}
+
 func (b *browser) skip(next string) {
 	b.t.Helper()
 	b.do(chromedp.Click(css(`form.answer button[type="button"]`), chromedp.NodeVisible))
@@ -360,21 +373,22 @@ func TestBrowserEveryTopicToATicket(t *testing.T) {
 	b.scanEach = true // every screen of every flow, with axe-core
 	walks := map[string]func(){
 		"nuisance": func() {
-			for _, s := range [][2]string{{"noise", "where"}, {"neighbours", "since"}, {"weeks", "when"}, {"night", "how_often"},
-				{"daily", "who"}, {"some", "talked"}, {"no", "reported"}, {"no", "wish"}, {"action", "named_or_signal"},
-				{"next", "identity"}, {"anonymous", "postcode"}} {
+			for _, s := range [][2]string{{"noise", "living"}, {"report", "address"}} {
 				b.choose(s[0], "nuisance/"+s[1])
 			}
-			b.skip("nuisance/story")
+			b.skip("nuisance/since")
+			for _, s := range [][2]string{{"this_month", "how_often"}, {"daily", "done_so_far"}} {
+				b.choose(s[0], "nuisance/"+s[1])
+			}
+			b.multi("nuisance/contact", "talked", "corporation")
 			b.skip("nuisance/check")
 			b.choose("send", "nuisance/sent")
 		},
 		"worry": func() {
-			for _, s := range [][2]string{{"lonely", "danger"}, {"no", "how_long"}, {"weeks", "has_help"}, {"no", "options"},
-				{"report", "identity"}, {"anonymous", "postcode"}} {
+			for _, s := range [][2]string{{"lonely", "danger"}, {"no", "has_help"}, {"no", "options"}, {"report", "address"}} {
 				b.choose(s[0], "worry/"+s[1])
 			}
-			b.skip("worry/story")
+			b.submit("worry/contact", "#answer", "Hoofdstraat 14")
 			b.skip("worry/check")
 			b.choose("send", "worry/sent")
 		},
@@ -382,7 +396,6 @@ func TestBrowserEveryTopicToATicket(t *testing.T) {
 			for _, s := range [][2]string{{"clustered", "household"}, {"alone", "income"}, {"low", "care"}, {"no", "how_it_works"}, {"register", "contact"}} {
 				b.choose(s[0], "senior/"+s[1])
 			}
-			b.skip("senior/postcode")
 			b.skip("senior/check")
 			b.choose("send", "senior/sent")
 		},
@@ -724,4 +737,78 @@ func TestBrowserTouchKeepsTheConversation(t *testing.T) {
 	if step := value(b, chromedp.Evaluate[string](`document.querySelector("main").dataset.step`)); step != "money/bills" {
 		t.Fatalf("after the reconnect the kiosk is at %s, want money/bills", step)
 	}
+}
+
+// TestBrowserMultiChoice: a multi step's buttons switch on and off, an
+// exclusive one ("Nothing yet") clears the others and another clears it,
+// "Continue" waits for a choice, and the answer reaches the confirm screen.
+func TestBrowserMultiChoice(t *testing.T) {
+	b := newBrowser(t, 1080, 1920, KioskMode)
+	b.pairKiosk()
+	b.at("start/menu")
+	b.choose("nuisance", "nuisance/what")
+	b.choose("dirt", "nuisance/address")
+	b.submit("nuisance/since", "#answer", "Broersvest 12")
+	b.choose("long", "nuisance/how_often")
+	b.choose("weekly", "nuisance/done_so_far")
+	pressed := func() string {
+		return strings.Join(value(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('main button[aria-pressed="true"]')].map(b => b.dataset.option)`)), ",")
+	}
+	disabled := func() bool {
+		return value(b, chromedp.Evaluate[bool](`document.getElementById("multi-next").disabled`))
+	}
+	if !disabled() || pressed() != "" {
+		t.Fatalf("before a choice: continue disabled %v, pressed %q", disabled(), pressed())
+	}
+	click := func(o string) {
+		b.do(chromedp.Click(css(`main button[data-option="`+o+`"]`), chromedp.NodeVisible))
+	}
+	for _, step := range []struct{ click, want string }{
+		{"talked", "talked"}, {"police", "talked,police"}, {"nothing", "nothing"}, {"corporation", "corporation"},
+		{"police", "corporation,police"}, {"corporation", "police"},
+	} {
+		click(step.click)
+		if got := pressed(); got != step.want {
+			t.Fatalf("after %s: pressed %q, want %q", step.click, got, step.want)
+		}
+	}
+	if disabled() {
+		t.Fatal("continue stays disabled after a choice")
+	}
+	b.scan("nuisance-done_so_far-nl")
+	b.do(chromedp.Click(css(`#multi-next`), chromedp.NodeVisible))
+	b.at("nuisance/contact")
+	b.skip("nuisance/check")
+	if summary := value(b, chromedp.Text(css(".summary"))); !strings.Contains(summary, "Gemeld bij de politie") {
+		t.Fatalf("the confirm screen lacks the chosen answer: %q", summary)
+	}
+	// An answer keeps its own direction (an address in an Arabic page).
+	if dirs := value(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll(".summary .a")].map(e => e.dir)`)); len(dirs) == 0 || dirs[0] != "auto" {
+		t.Fatalf("answers on the confirm screen have dir %v, want auto", dirs)
+	}
+	// Back at the step, the page shows what was chosen.
+	b.do(chromedp.Click(css(`button[data-global="back"]`), chromedp.NodeVisible))
+	b.at("nuisance/contact")
+	b.do(chromedp.Click(css(`button[data-global="back"]`), chromedp.NodeVisible))
+	b.at("nuisance/done_so_far")
+	if got := pressed(); got != "police" {
+		t.Fatalf("back at the step: pressed %q, want police", got)
+	}
+}
+
+// TestBrowserCallPagesSayWhatToDoWithoutAPhone: a kiosk cannot dial, so
+// every page that says "call" (not only the emergency numbers) says what
+// to do without a phone; a page without a number does not.
+func TestBrowserCallPagesSayWhatToDoWithoutAPhone(t *testing.T) {
+	b := newBrowser(t, 1080, 1920, KioskMode)
+	b.pairKiosk()
+	b.at("start/menu")
+	b.choose("nuisance", "nuisance/what")
+	b.choose("threat", "nuisance/danger")
+	if n := value(b, chromedp.Evaluate[int](`document.querySelectorAll("#no-phone").length`)); n != 0 {
+		t.Fatal("a question without a number shows the no-phone line")
+	}
+	b.choose("yes", "nuisance/call_now")
+	b.do(chromedp.WaitVisible(css(`#no-phone`)))
+	b.scan("nuisance-call_now-nl")
 }

@@ -262,19 +262,29 @@ func TestReceiptSurvivesTheEmergencyNumbers(t *testing.T) {
 	}
 }
 
+// worryChoices walk the worry flow to its address step; the address, then
+// "anonymous", make the check screen.
+var worryChoices = []string{"worry", "lonely", "no", "unknown", "report"}
+
 // walkWorry walks the worry flow to its end screen, anonymously.
 func walkWorry(c *client) frame {
 	c.t.Helper()
-	for _, id := range []string{"worry", "lonely", "no", "weeks", "unknown", "report", "anonymous"} {
-		c.choose(id)
-	}
-	c.do(map[string]any{"type": "text", "text": "3117"})
-	c.do(map[string]any{"type": "text", "text": "Ik heb haar lang niet gezien."})
+	toWorryCheck(c, "3117 4")
 	f := c.choose("send")
 	if f.View.Step != "sent" || f.Receipt == nil {
 		c.t.Fatalf("not at the end: %s, receipt %+v", f.View.Step, f.Receipt)
 	}
 	return f
+}
+
+// toWorryCheck walks the worry flow to its check screen, anonymously.
+func toWorryCheck(c *client, address string) {
+	c.t.Helper()
+	for _, id := range worryChoices {
+		c.choose(id)
+	}
+	c.do(map[string]any{"type": "text", "text": address})
+	c.do(map[string]any{"type": "skip"})
 }
 
 // submitStepStore reports whether a session was stored at a submit step
@@ -314,11 +324,7 @@ func TestSubmissionsAreLimitedPerClient(t *testing.T) {
 		c.do(map[string]any{"type": "restart"})
 		time.Sleep(time.Second) // within the page's flood allowance (floodRate)
 	}
-	for _, id := range []string{"worry", "lonely", "no", "weeks", "unknown", "report", "anonymous"} {
-		c.choose(id)
-	}
-	c.do(map[string]any{"type": "text", "text": "3117"})
-	c.do(map[string]any{"type": "text", "text": "Nog een keer."})
+	toWorryCheck(c, "3117 5")
 	spy.atStep.Store(false)
 	f := c.choose("send")
 	if spy.atStep.Load() {
@@ -537,10 +543,10 @@ func TestResumedSubmissionIsNotLimited(t *testing.T) {
 	e := env.web.cfg.Engine()
 	sess, _ := e.Start(newID(), "nl")
 	inputs := []dialogs.Input{}
-	for _, id := range []string{"worry", "lonely", "no", "weeks", "unknown", "report", "anonymous"} {
+	for _, id := range worryChoices {
 		inputs = append(inputs, dialogs.Input{Type: dialogs.InputChoose, Choice: id})
 	}
-	inputs = append(inputs, dialogs.Input{Type: dialogs.InputText, Text: "3117"}, dialogs.Input{Type: dialogs.InputText, Text: "Al weken niet gezien."},
+	inputs = append(inputs, dialogs.Input{Type: dialogs.InputText, Text: "3117 6"}, dialogs.Input{Type: dialogs.InputSkip},
 		dialogs.Input{Type: dialogs.InputChoose, Choice: "send"})
 	var effects []dialogs.Effect
 	for _, in := range inputs {

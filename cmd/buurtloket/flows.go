@@ -43,6 +43,11 @@ func runFlowsCheck(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%s, %s in %s\n", count(errs, "error"), count(warns, "warning"), what)
 		return errProblems
 	}
+	for _, f := range content.Flows() {
+		if anon, named := f.Taps(); anon > 0 || named > 0 {
+			fmt.Fprintf(stdout, "%s: at most %d taps to an anonymous ticket, %d to a named one (limit %d, named %d)\n", f.ID, anon, named, f.MaxTaps, f.MaxTaps+dialogs.NamedExtraTaps)
+		}
+	}
 	fmt.Fprintf(stdout, "ok: %d flows, %d languages, %s in %s\n",
 		len(content.Flows()), len(content.Catalog.Languages()), count(warns, "warning"), what)
 	return nil

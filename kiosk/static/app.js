@@ -208,8 +208,9 @@
     if (v.help) parts.push(el("p", { class: "help", text: v.help }));
     if (v.summary) parts.push(summary(v));
     if (v.actions) parts.push(actions(v.actions));
-    // A kiosk cannot dial: say what to do without a phone.
-    if (ui.noPhone && (v.emergency || v.flow === "emergency")) parts.push(el("p", { class: "notice", id: "no-phone", text: ui.noPhone }));
+    // A kiosk cannot dial: wherever a screen says "call", say what to do
+    // without a phone.
+    if (ui.noPhone && (v.emergency || v.flow === "emergency" || (v.actions || []).some((a) => a.phone))) parts.push(el("p", { class: "notice", id: "no-phone", text: ui.noPhone }));
     if (v.expect === "choice" && v.options) parts.push(options(v));
     if (v.expect === "choices" && v.options) parts.push(multiOptions(v));
     if (v.expect === "text") parts.push(textForm(v));
@@ -292,7 +293,7 @@
   function summary(v) {
     return el("ul", { class: "summary" }, ...v.summary.map((s) => el("li", {},
       el("span", { class: "q", text: s.question }),
-      el("span", { class: "a", text: s.answer }),
+      el("span", { class: "a", dir: "auto", text: s.answer }), // an address or a name keeps its own direction
       el("button", { type: "button", onclick: () => send({ type: "change", step: s.step }) }, ui.change))));
   }
 
