@@ -1,18 +1,29 @@
 # buurtloket: `make run` starts the service, `make test` runs every test.
 GO ?= go
 
-.PHONY: build run test lint bench fuzz check-flows tools screenshots
+.PHONY: build run test deps lint bench fuzz check-flows tools screenshots
 
 build:
 	$(GO) build -o bin/buurtloket ./cmd/buurtloket
 
+# A first try listens on this computer only; serve prints how to open it
+# to the network (docs/kiosk.md, docs/deploy.md).
 run:
-	$(GO) run ./cmd/buurtloket serve
+	$(GO) run ./cmd/buurtloket serve --addr 127.0.0.1:8080
 
-# The browser tests need Chromium (Debian: apt-get install chromium) and
-# axe-core, which `tools` installs from npm into .cache/.
+# Every test, then a summary: how many ran, passed, failed and were
+# skipped, and what fixes each skip (internal/testsummary). The browser
+# tests need Chromium and axe-core, the store tests PostgreSQL 15, the race
+# detector a C compiler: `make deps` installs them. Without a C compiler the
+# tests run without -race, and the summary says so.
+RACE := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 test: tools
-	$(GO) test -race -count=1 ./...
+	$(GO) test $(RACE) -count=1 -json ./... | $(GO) run ./internal/testsummary $(if $(RACE),,-no-race)
+
+# Installs what the tests need (Debian or Ubuntu, as root); otherwise
+# prints the command to run.
+deps:
+	@scripts/deps.sh
 
 AXE_VERSION = 4.11.0
 tools:

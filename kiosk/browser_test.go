@@ -28,7 +28,7 @@ func chromium(t *testing.T) string {
 		if p == "" {
 			continue
 		}
-		if _, err := os.Stat(p); err == nil {
+		if p, err := exec.LookPath(p); err == nil { // a file that can run, not just a name
 			return p
 		}
 	}
@@ -36,9 +36,9 @@ func chromium(t *testing.T) string {
 		return p
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatal("Chromium is needed in CI (apt-get install chromium)")
+		t.Fatal("Chromium is needed in CI (make deps)")
 	}
-	t.Skip("\n\n*** SKIPPING browser tests: no Chromium (apt-get install chromium, or set BUURTLOKET_CHROMIUM)\n")
+	t.Skip("\n\n*** SKIPPING browser tests: no Chromium (make deps, or apt-get install chromium, or set BUURTLOKET_CHROMIUM)\n")
 	return ""
 }
 
