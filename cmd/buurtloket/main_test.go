@@ -311,3 +311,22 @@ func waitFor(t *testing.T, cond func() bool, what string, logs *syncBuffer) {
 	}
 	t.Fatalf("timed out waiting for %s; logs:\n%s", what, logs.String())
 }
+
+// TestServeSaysHowToOpenItToTheNetwork: on a loopback address (make run),
+// serve says that only this computer reaches it, and how to change that;
+// on every address it does not.
+func TestServeSaysHowToOpenItToTheNetwork(t *testing.T) {
+	for _, tt := range []struct {
+		addr string
+		hint bool
+	}{{"127.0.0.1:0", true}, {":0", false}} {
+		var out bytes.Buffer
+		stop := startServer(t, &Server{Addr: tt.addr, Stdout: &out})
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(out.String(), "Only this computer can open it") && strings.Contains(out.String(), "--addr :"); got != tt.hint {
+			t.Errorf("--addr %s: hint %v, want %v:\n%s", tt.addr, got, tt.hint, out.String())
+		}
+	}
+}

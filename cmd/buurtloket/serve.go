@@ -201,6 +201,9 @@ func (s *Server) URL() string {
 // connections and waits up to 10 seconds for requests in progress.
 func (s *Server) Run(ctx context.Context) error {
 	fmt.Fprintf(s.Stdout, "buurtloket is running.\n  phone page: %s/\n  kiosk:      %s/kiosk/\n  health:     %s/healthz\n  metrics:    %s/metrics\n", s.URL(), s.URL(), s.URL(), s.URL())
+	if addr, ok := s.listener.Addr().(*net.TCPAddr); ok && addr.IP.IsLoopback() {
+		fmt.Fprintf(s.Stdout, "Only this computer can open it. For kiosks and phones on the network, listen on every address:\n  buurtloket serve --addr :%d   (a kiosk: docs/kiosk.md; on a server, behind nginx with TLS: docs/deploy.md)\n", addr.Port)
+	}
 	s.Logger.Info("serving", "addr", s.listener.Addr().String())
 	defer s.store.Close()
 	errc := make(chan error, 1)
