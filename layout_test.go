@@ -1,7 +1,11 @@
 package buurtloket
 
 import (
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -25,3 +29,54 @@ func TestAdaptersDoNotImportEachOther(t *testing.T) {
 		}
 	}
 }
+
+// TestArchitectureNamesRealTests keeps docs/architecture.md honest: every
+// test it names as holding a promise exists (a name ending in * stands for
+// the tests it starts).
+func TestArchitectureNamesRealTests(t *testing.T) {
+	doc, err := os.ReadFile("docs/architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var defined []string
+	err = filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() && (d.Name() == ".cache" || d.Name() == "node_modules") {
+			if err == nil {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		if strings.HasSuffix(p, "_test.go") {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			for _, m := range testFunc.FindAllStringSubmatch(string(data), -1) {
+				defined = append(defined, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := testName.FindAllStringSubmatch(string(doc), -1)
+	if len(named) < 30 {
+		t.Fatalf("docs/architecture.md names only %d tests", len(named))
+	}
+	for _, m := range named {
+		name, prefix := m[1], m[2] == "*"
+		found := false
+		for _, d := range defined {
+			found = found || d == name || prefix && strings.HasPrefix(d, name)
+		}
+		if !found {
+			t.Errorf("docs/architecture.md names %s%s, which is no test", name, m[2])
+		}
+	}
+}
+
+var (
+	testFunc = regexp.MustCompile(`(?m)^func ((?:Test|Fuzz)\w+)\(`)
+	testName = regexp.MustCompile("`((?:Test|Fuzz)\\w*)(\\*?)`")
+)
