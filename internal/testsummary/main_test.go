@@ -60,20 +60,23 @@ func TestSkipsAreGroupedWithTheirFix(t *testing.T) {
 		event{Action: "pass", Package: "buurtloket/kiosk", Test: "TestPage"},
 		event{Action: "output", Package: "buurtloket/postgres", Test: "TestStore", Output: "*** SKIPPING PostgreSQL tests: initdb not found\n"},
 		event{Action: "skip", Package: "buurtloket/postgres", Test: "TestStore"},
+		event{Action: "output", Package: "buurtloket/kiosk", Test: "TestAxe", Output: "*** axe-core not found: accessibility scans SKIPPED\n*** SKIPPING: axe-core not installed (make tools)\n"},
+		event{Action: "skip", Package: "buurtloket/kiosk", Test: "TestAxe"},
 		event{Action: "skip", Package: "buurtloket/nothing"}, // no test files
 	)
 	out, code := summarize(t, in, false, false)
 	for _, want := range []string{
-		"4 tests: 1 passed, 0 failed, 3 skipped",
+		"5 tests: 1 passed, 0 failed, 4 skipped",
+		"SKIPPED 1: axe-core is not installed (accessibility scans)\n    kiosk.TestAxe\n",
 		"SKIPPED 2: Chromium is not installed (browser tests)\n    kiosk.TestBrowserA, kiosk.TestBrowserB\n    fix: make deps",
 		"SKIPPED 1: PostgreSQL 15 is not installed (PostgreSQL store tests)\n    postgres.TestStore\n    fix: make deps",
-		"CHECKED LESS in 1: axe-core is not installed",
+		"CHECKED LESS in 1: axe-core is not installed", // TestPage; TestAxe is skipped, not checked less
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
 	}
-	if code != 0 || !strings.HasPrefix(lastLine(out), "*** PASSED, BUT INCOMPLETE: 3 tests SKIPPED") {
+	if code != 0 || lastLine(out) != "*** PASSED, BUT INCOMPLETE: 4 tests SKIPPED, 1 checked less -- see the fixes above" {
 		t.Fatalf("exit %d, last line %q", code, lastLine(out))
 	}
 	if out, code := summarize(t, in, false, true); code != 1 || !strings.HasPrefix(lastLine(out), "*** CI=true") {
