@@ -3,6 +3,7 @@ package buurtloket
 import (
 	"context"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -277,4 +278,50 @@ func DueAfterStatus(next Status, due, paused, now time.Time) (int64, int64) {
 		return due.UnixMilli(), 0
 	}
 	return due.UnixMilli(), paused.UnixMilli()
+}
+
+// CheckSessionID reports what is wrong with the name of a stored dialog
+// session, or nil: 1 to 200 bytes of UTF-8 without control characters.
+// Every store checks it the same way, so that a NUL is refused alike
+// rather than an internal error on one database and "not found" on the
+// other.
+func CheckSessionID(id string) error {
+	if id == "" || len(id) > 200 || !plainWord(id) {
+		return Errorf(EINVALID, "a session needs an ID of at most 200 bytes of text without control characters")
+	}
+	return nil
+}
+
+// Check reports what is wrong with an inbox query's filters, or nil: a
+// known topic and status, and neighbourhood and staff names of at most 100
+// bytes of text without control characters. The console passes what is in
+// its address bar; every store refuses the same.
+func (q InboxQuery) Check() error {
+	if q.Topic != "" && !q.Topic.Valid() {
+		return Errorf(EINVALID, "unknown topic %q", q.Topic)
+	}
+	for _, s := range q.Statuses {
+		if !s.Valid() {
+			return Errorf(EINVALID, "unknown status %q", s)
+		}
+	}
+	for _, v := range []string{q.Wijk, q.Assigned} {
+		if len(v) > 100 || !plainWord(v) {
+			return Errorf(EINVALID, "a neighbourhood or staff name is at most 100 bytes of text without control characters")
+		}
+	}
+	return nil
+}
+
+// plainWord reports whether s is valid UTF-8 without control characters.
+func plainWord(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }

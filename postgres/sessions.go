@@ -17,8 +17,8 @@ const MaxSessionBytes = 256 << 10
 
 // SaveSession stores a dialog session, sealed, until expires.
 func (db *DB) SaveSession(ctx context.Context, id string, data []byte, expires time.Time) error {
-	if id == "" || len(id) > 200 {
-		return buurtloket.Errorf(buurtloket.EINVALID, "a session needs an ID of at most 200 bytes")
+	if err := buurtloket.CheckSessionID(id); err != nil {
+		return err
 	}
 	if len(data) > MaxSessionBytes {
 		return buurtloket.Errorf(buurtloket.ETOOLARGE, "a session may be at most %d bytes", MaxSessionBytes)
@@ -30,6 +30,9 @@ func (db *DB) SaveSession(ctx context.Context, id string, data []byte, expires t
 
 // LoadSession returns a stored session that has not expired.
 func (db *DB) LoadSession(ctx context.Context, id string) ([]byte, error) {
+	if err := buurtloket.CheckSessionID(id); err != nil {
+		return nil, err
+	}
 	var data []byte
 	err := db.pool.QueryRow(ctx, `SELECT data FROM sessions WHERE id = $1 AND expires_at > $2`, id, db.now()).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -42,6 +45,9 @@ func (db *DB) LoadSession(ctx context.Context, id string) ([]byte, error) {
 
 // DeleteSession forgets a session.
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
+	if err := buurtloket.CheckSessionID(id); err != nil {
+		return err
+	}
 	_, err := db.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
 	return err
 }

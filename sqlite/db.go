@@ -281,7 +281,14 @@ func privateFile(path string, create bool) error {
 	return nil
 }
 
-func millis(t time.Time) int64 { return t.UnixMilli() }
+// millis stores a time as Unix milliseconds, and "no time" as 0 (the zero
+// time.Time would be -62135596800000, which a query for 0 misses).
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
 
 func fromMillis(ms int64) time.Time {
 	if ms == 0 {

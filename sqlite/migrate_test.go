@@ -126,3 +126,52 @@ func TestMigrateKioskPairing(t *testing.T) {
 	defer db.Close()
 	storetest.MigratedKiosks(t, db, paired, waiting)
 }
+
+// TestNoPINLockIsZero: "no lock" is stored as 0, as every other time
+// column says "no time": after a wrong PIN that does not lock, and after
+// migration 009 for what older versions stored (the zero time.Time in
+// milliseconds, -62135596800000).
+func TestNoPINLockIsZero(t *testing.T) {
+	ctx := context.Background()
+	s, _ := buurtloket.NewSealer(buurtloket.NewKey())
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := openUntil(path, s, "008_pin_lifetime.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := old.Submit(ctx, storetest.NewRequest("k1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.write.ExecContext(ctx, `UPDATE requests SET pin_wrong = 1, pin_wrong_total = 1, pin_locked_until = -62135596800000`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	db, err := Open(path, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	until := func() int64 {
+		var v int64
+		if err := db.read.QueryRowContext(ctx, `SELECT pin_locked_until FROM requests`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := until(); v != 0 {
+		t.Fatalf("after migration 009: pin_locked_until %d, want 0", v)
+	}
+	if r, err := db.Request(ctx, rec.ID); err != nil {
+		t.Fatal(err)
+	} else if r.PINLock.Wrong != 1 || !r.PINLock.Until.IsZero() {
+		t.Fatalf("the lock after the migration: %+v", r.PINLock)
+	}
+	// A wrong PIN that does not lock yet writes 0 as well.
+	if _, err := db.RequestByTicket(ctx, rec.Ticket, storetest.OtherPIN(rec.PIN)); buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("a wrong PIN: %v", err)
+	}
+	if v := until(); v != 0 {
+		t.Fatalf("after a wrong PIN that does not lock: pin_locked_until %d, want 0", v)
+	}
+}

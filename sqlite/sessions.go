@@ -34,8 +34,8 @@ func audit(ctx context.Context, tx *writeTx, requestID int64, actor, action, det
 
 // SaveSession stores a dialog session, sealed, until expires.
 func (db *DB) SaveSession(ctx context.Context, id string, data []byte, expires time.Time) error {
-	if id == "" || len(id) > 200 {
-		return buurtloket.Errorf(buurtloket.EINVALID, "a session needs an ID of at most 200 bytes")
+	if err := buurtloket.CheckSessionID(id); err != nil {
+		return err
 	}
 	if len(data) > MaxSessionBytes {
 		return buurtloket.Errorf(buurtloket.ETOOLARGE, "a session may be at most %d bytes", MaxSessionBytes)
@@ -49,6 +49,9 @@ func (db *DB) SaveSession(ctx context.Context, id string, data []byte, expires t
 
 // LoadSession returns a stored session that has not expired.
 func (db *DB) LoadSession(ctx context.Context, id string) ([]byte, error) {
+	if err := buurtloket.CheckSessionID(id); err != nil {
+		return nil, err
+	}
 	var data []byte
 	err := db.read.QueryRowContext(ctx, `SELECT data FROM sessions WHERE id = ? AND expires_at > ?`, id, millis(db.now())).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -61,6 +64,9 @@ func (db *DB) LoadSession(ctx context.Context, id string) ([]byte, error) {
 
 // DeleteSession forgets a session.
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
+	if err := buurtloket.CheckSessionID(id); err != nil {
+		return err
+	}
 	return db.do(ctx, func(tx *writeTx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 		return err

@@ -66,6 +66,7 @@ var contract = []contractTest{
 	{"ThreadPages", testThreadPage},
 	{"ThreadBounds", testThreadBounds},
 	{"TextsAreCleanedAlike", testCleanText},
+	{"NamesAreCheckedAlike", testNamesAreCheckedAlike},
 	{"IDsDoNotRunInOrder", testRandomIDs},
 	{"AnonymousTimesToTheHour", testAnonymousTimesToTheHour},
 	{"InboxPagesThroughTies", testInboxTies},

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"buurtloket"
 )
@@ -119,5 +121,35 @@ func testCleanText(t *testing.T, s Store, clock *Clock) {
 	}
 	if err := s.DeliveryFailed(ctx(t), 0, "\x00", clock.Now()); code(err) == buurtloket.EINTERNAL {
 		t.Errorf("a NUL in a delivery's reason: %v", err)
+	}
+}
+
+// testNamesAreCheckedAlike: a session ID or an inbox filter that is no
+// plain text (a NUL, an escape, an unknown topic) is refused as invalid by
+// every store, never an internal error on one and "not found" on another.
+func testNamesAreCheckedAlike(t *testing.T, s Store, clock *Clock) {
+	c := ctx(t)
+	for _, id := range []string{"a\x00b", "a\x1bb", "", strings.Repeat("x", 201), "\xff"} {
+		for name, err := range map[string]error{
+			"save":   s.SaveSession(c, id, []byte(`{}`), clock.Now().Add(time.Hour)),
+			"load":   func() error { _, err := s.LoadSession(c, id); return err }(),
+			"delete": s.DeleteSession(c, id),
+		} {
+			if buurtloket.ErrorCode(err) != buurtloket.EINVALID {
+				t.Errorf("%s session %q: %v, want invalid", name, id, err)
+			}
+		}
+	}
+	for _, q := range []buurtloket.InboxQuery{
+		{Wijk: "Oost\x00"}, {Assigned: "a\x1b[31m"}, {Topic: "geld"}, {Wijk: strings.Repeat("w", 101)},
+		{Statuses: []buurtloket.Status{"gone"}},
+	} {
+		if _, err := s.Inbox(c, q); buurtloket.ErrorCode(err) != buurtloket.EINVALID {
+			t.Errorf("inbox %+v: %v, want invalid", q, err)
+		}
+	}
+	// Ordinary names still work.
+	if _, err := s.Inbox(c, buurtloket.InboxQuery{Wijk: "Oud-Mathenesse", Assigned: "Fatima el Amrani"}); err != nil {
+		t.Errorf("inbox with plain names: %v", err)
 	}
 }

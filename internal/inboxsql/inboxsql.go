@@ -35,6 +35,9 @@ const OrderBy = "ORDER BY priority_rank DESC, due_at, id"
 
 // Where returns the conditions and arguments of q, and the page size.
 func Where(q buurtloket.InboxQuery, d Dialect) (string, []any, int, error) {
+	if err := q.Check(); err != nil {
+		return "", nil, 0, err
+	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50
