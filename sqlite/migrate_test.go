@@ -105,26 +105,36 @@ func TestMigrateAnonymousTimes(t *testing.T) {
 // paired before keeps working with the token in its cookie, and the link
 // of one that was never seen pairs once.
 func TestMigrateKioskPairing(t *testing.T) {
-	ctx := context.Background()
+	paired, _ := buurtloket.NewKioskToken()
+	waiting, _ := buurtloket.NewKioskToken()
+	db := migrateFrom(t, "006_anonymous_times.sql", func(old *DB) {
+		if _, err := old.write.ExecContext(context.Background(), `INSERT INTO kiosks (name, wijk, token_hash, created_at, seen_at) VALUES ('a', 'Oost', ?, 1, 5), ('b', 'West', ?, 1, 0)`,
+			buurtloket.HashKioskToken(paired), buurtloket.HashKioskToken(waiting)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	storetest.MigratedKiosks(t, db, paired, waiting)
+}
+
+// migrateFrom makes a database as the migrations up to until left it, lets
+// before fill it, and opens it with every migration; it is closed by the
+// test.
+func migrateFrom(t *testing.T, until string, before func(old *DB)) *DB {
+	t.Helper()
 	s, _ := buurtloket.NewSealer(buurtloket.NewKey())
 	path := filepath.Join(t.TempDir(), "old.db")
-	old, err := openUntil(path, s, "006_anonymous_times.sql")
+	old, err := openUntil(path, s, until)
 	if err != nil {
 		t.Fatal(err)
 	}
-	paired, _ := buurtloket.NewKioskToken()
-	waiting, _ := buurtloket.NewKioskToken()
-	if _, err := old.write.ExecContext(ctx, `INSERT INTO kiosks (name, wijk, token_hash, created_at, seen_at) VALUES ('a', 'Oost', ?, 1, 5), ('b', 'West', ?, 1, 0)`,
-		buurtloket.HashKioskToken(paired), buurtloket.HashKioskToken(waiting)); err != nil {
-		t.Fatal(err)
-	}
+	before(old)
 	old.Close()
 	db, err := Open(path, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	storetest.MigratedKiosks(t, db, paired, waiting)
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // TestNoPINLockIsZero: "no lock" is stored as 0, as every other time
@@ -133,25 +143,16 @@ func TestMigrateKioskPairing(t *testing.T) {
 // milliseconds, -62135596800000).
 func TestNoPINLockIsZero(t *testing.T) {
 	ctx := context.Background()
-	s, _ := buurtloket.NewSealer(buurtloket.NewKey())
-	path := filepath.Join(t.TempDir(), "old.db")
-	old, err := openUntil(path, s, "008_pin_lifetime.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := old.Submit(ctx, storetest.NewRequest("k1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.write.ExecContext(ctx, `UPDATE requests SET pin_wrong = 1, pin_wrong_total = 1, pin_locked_until = -62135596800000`); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
-	db, err := Open(path, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	var rec buurtloket.Receipt
+	db := migrateFrom(t, "008_pin_lifetime.sql", func(old *DB) {
+		var err error
+		if rec, err = old.Submit(ctx, storetest.NewRequest("k1")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := old.write.ExecContext(ctx, `UPDATE requests SET pin_wrong = 1, pin_wrong_total = 1, pin_locked_until = -62135596800000`); err != nil {
+			t.Fatal(err)
+		}
+	})
 	until := func() int64 {
 		var v int64
 		if err := db.read.QueryRowContext(ctx, `SELECT pin_locked_until FROM requests`).Scan(&v); err != nil {
