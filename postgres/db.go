@@ -55,7 +55,8 @@ func openUntil(ctx context.Context, url string, sealer *buurtloket.Sealer, until
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{pool: pool, sealer: sealer, now: time.Now}
+	db := &DB{pool: pool, sealer: sealer}
+	db.SetClock(time.Now)
 	if err := db.migrate(ctx, until); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrating: %w", err)
@@ -67,7 +68,13 @@ func openUntil(ctx context.Context, url string, sealer *buurtloket.Sealer, until
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
 
 // SetClock replaces the clock, for tests.
-func (db *DB) SetClock(now func() time.Time) { db.now = now }
+//
+// Times are kept to the millisecond, as SQLite keeps them and
+// docs/storage.md promises: timestamptz would keep microseconds, and the
+// two databases would tell staff different times.
+func (db *DB) SetClock(now func() time.Time) {
+	db.now = func() time.Time { return now().UTC().Truncate(time.Millisecond) }
+}
 
 // Close closes the connections.
 func (db *DB) Close() error {

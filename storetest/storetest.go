@@ -67,6 +67,7 @@ var contract = []contractTest{
 	{"ThreadBounds", testThreadBounds},
 	{"TextsAreCleanedAlike", testCleanText},
 	{"NamesAreCheckedAlike", testNamesAreCheckedAlike},
+	{"TimesAreMilliseconds", testTimesAreMilliseconds},
 	{"IDsDoNotRunInOrder", testRandomIDs},
 	{"AnonymousTimesToTheHour", testAnonymousTimesToTheHour},
 	{"InboxPagesThroughTies", testInboxTies},

@@ -153,3 +153,39 @@ func testNamesAreCheckedAlike(t *testing.T, s Store, clock *Clock) {
 		t.Errorf("inbox with plain names: %v", err)
 	}
 }
+
+// testTimesAreMilliseconds: every store keeps the times it sets to the
+// millisecond (docs/storage.md), whatever its clock gives: a lock's end and
+// a kiosk's revocation read back the same on both databases.
+func testTimesAreMilliseconds(t *testing.T, s Store, clock *Clock) {
+	c := ctx(t)
+	clock.Add(123456789 * time.Nanosecond)
+	rec, err := s.Submit(c, NewRequest("ms"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := OtherPIN(rec.PIN)
+	for i := 0; i < buurtloket.FreeWrongPINs; i++ {
+		s.RequestByTicket(c, rec.Ticket, wrong)
+	}
+	lock := lockOf(t, s, rec.ID)
+	if lock.Until.IsZero() || lock.Until.Nanosecond()%int(time.Millisecond) != 0 {
+		t.Errorf("the lock ends at %v, not to the millisecond", lock.Until)
+	}
+	k, _, err := s.AddKiosk(c, "Buurthuis", "Oost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeKiosk(c, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	kiosks, err := s.Kiosks(c)
+	if err != nil || len(kiosks) != 1 {
+		t.Fatalf("kiosks: %v %+v", err, kiosks)
+	}
+	for name, at := range map[string]time.Time{"created": kiosks[0].CreatedAt, "revoked": kiosks[0].RevokedAt} {
+		if at.IsZero() || at.Nanosecond()%int(time.Millisecond) != 0 {
+			t.Errorf("the kiosk was %s at %v, not to the millisecond", name, at)
+		}
+	}
+}
