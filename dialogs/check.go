@@ -213,14 +213,11 @@ func checkMessage(cat *Catalog, facts *Facts, file string, line int, id string, 
 		}
 		bad := false
 		for _, h := range m.holders {
-			if !facts.known(h) {
-				probs.errorf(cat.files[i], m.line, "message %q is used in a flow, so its placeholders must be facts; {{.%s}} is not in the facts file%s", id, h, suggest(h, factNames(facts)))
-				bad = true
-			}
-		}
-		for _, h := range m.holders {
 			if _, ok := facts.Get(h); !ok {
-				bad = true // a broken fact, reported at its entry
+				bad = true // a broken fact is reported at its entry; an unknown one here
+				if !facts.known(h) {
+					probs.errorf(cat.files[i], m.line, "message %q is used in a flow, so its placeholders must be facts; {{.%s}} is not in the facts file%s", id, h, suggest(h, factNames(facts)))
+				}
 			}
 		}
 		if bad {

@@ -354,18 +354,23 @@ func TestCheck(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, probs := Load(fixture(t, tt.overlay))
-			var got []string
-			for _, p := range probs {
-				got = append(got, p.String())
-			}
-			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
-				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
-			}
-			if probs.Errors() > 0 && c != nil {
-				t.Error("content with errors must not be returned")
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantProblems(t, tt.overlay, tt.want) })
+	}
+}
+
+// wantProblems loads the minimal fixture with overlay and checks that the
+// problems are exactly want, and that content with errors is not returned.
+func wantProblems(t *testing.T, overlay map[string]string, want []string) {
+	t.Helper()
+	c, probs := Load(fixture(t, overlay))
+	var got []string
+	for _, p := range probs {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if probs.Errors() > 0 && c != nil {
+		t.Error("content with errors must not be returned")
 	}
 }

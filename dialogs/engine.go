@@ -228,11 +228,7 @@ func (e *Engine) answer(s *Session, f *Flow, st *Step, in Input) (View, []Effect
 	case KindMulti:
 		switch in.Type {
 		case InputSkip:
-			if !st.Optional {
-				return e.invalid(s, f, st, msgErrChoices)
-			}
-			s.setAnswer(Answer{Flow: f.ID, Step: st.ID, Skipped: true})
-			return e.advance(s, f, st, e.next(s, f, st))
+			return e.skip(s, f, st, msgErrChoices)
 		case InputChoose:
 			value, ok := multiAnswer(st, in)
 			if !ok {
@@ -248,11 +244,7 @@ func (e *Engine) answer(s *Session, f *Flow, st *Step, in Input) (View, []Effect
 	case KindText, KindPostcode, KindAddress, KindPhone, KindEmail:
 		switch in.Type {
 		case InputSkip:
-			if !st.Optional {
-				return e.invalid(s, f, st, msgErrEmpty)
-			}
-			s.setAnswer(Answer{Flow: f.ID, Step: st.ID, Skipped: true})
-			return e.advance(s, f, st, e.next(s, f, st))
+			return e.skip(s, f, st, msgErrEmpty)
 		case InputText:
 			value, problem := normalizeAnswer(st, in.Text)
 			if problem != "" {
@@ -291,6 +283,16 @@ func (e *Engine) answer(s *Session, f *Flow, st *Step, in Input) (View, []Effect
 		return e.render(s, f, st, ""), nil, nil
 	}
 	return e.invalid(s, f, st, msgErrChoice)
+}
+
+// skip records that an optional step was skipped and goes on; a step that
+// is not optional is asked again with problem.
+func (e *Engine) skip(s *Session, f *Flow, st *Step, problem string) (View, []Effect, error) {
+	if !st.Optional {
+		return e.invalid(s, f, st, problem)
+	}
+	s.setAnswer(Answer{Flow: f.ID, Step: st.ID, Skipped: true})
+	return e.advance(s, f, st, e.next(s, f, st))
 }
 
 // invalid re-prompts with help that grows with each wrong answer.
@@ -576,11 +578,11 @@ func (e *Engine) submitEffect(s *Session, f *Flow, st *Step) Effect {
 			continue
 		}
 		if kind == KindContact {
-			// A hand-off takes contact details only from the talk flow:
-			// "answer here, anonymously" after a form filled in earlier
-			// must stay anonymous. (Its contact step shows the earlier
-			// details, so "call me" costs no typing.)
-			if a.Contact != nil && (!sub.Handoff || p.Flow == FlowTalk) {
+			// Contact details come only from the flow that submits: a
+			// hand-off's "answer here, anonymously" after a form filled in
+			// earlier must stay anonymous. (The talk flow's contact step
+			// shows the earlier details, so "call me" costs no typing.)
+			if a.Contact != nil && p.Flow == f.ID {
 				c := *a.Contact
 				sub.Contact = &c
 			}

@@ -6,6 +6,12 @@ import (
 	"testing"
 )
 
+// choiceStep is a demo choice step with options a and b; next is its
+// next: a step ID, or rules written out.
+func choiceStep(id, next string) string {
+	return "  - id: " + id + "\n    kind: choice\n    prompt: demo.pick.prompt\n    options:\n      - {id: a, label: demo.pick.a, icon: yes}\n      - {id: b, label: demo.pick.b, icon: no}\n    next: " + next + "\n"
+}
+
 // chain is a demo flow of n choice steps, then a submission.
 func chain(n int, head string) string {
 	var b strings.Builder
@@ -15,7 +21,7 @@ func chain(n int, head string) string {
 		if i == n {
 			next = "send"
 		}
-		fmt.Fprintf(&b, "  - id: s%d\n    kind: choice\n    prompt: demo.pick.prompt\n    options:\n      - {id: a, label: demo.pick.a, icon: yes}\n      - {id: b, label: demo.pick.b, icon: no}\n    next: %s\n", i, next)
+		b.WriteString(choiceStep(fmt.Sprintf("s%d", i), next))
 	}
 	return b.String() + sendSteps
 }
@@ -129,9 +135,6 @@ func TestPathsFindFalsePromises(t *testing.T) {
 // TestPathsWalkMultiCombinations: two later steps test one multi step, so
 // choosing both options takes both detours; the walk must count that way.
 func TestPathsWalkMultiCombinations(t *testing.T) {
-	choice := func(id, next string) string {
-		return "  - id: " + id + "\n    kind: choice\n    prompt: demo.pick.prompt\n    options:\n      - {id: a, label: demo.pick.a, icon: yes}\n      - {id: b, label: demo.pick.b, icon: no}\n    next: " + next + "\n"
-	}
 	flow := demoHead + `  - id: pick
     kind: multi
     prompt: demo.pick.prompt
@@ -142,17 +145,7 @@ func TestPathsWalkMultiCombinations(t *testing.T) {
       - if: {pick: a}
         goto: d1
       - goto: j
-` + choice("d1", "j") + `  - id: j
-    kind: choice
-    prompt: demo.pick.prompt
-    options:
-      - {id: a, label: demo.pick.a, icon: yes}
-      - {id: b, label: demo.pick.b, icon: no}
-    next:
-      - if: {pick: b}
-        goto: d2
-      - goto: send
-` + choice("d2", "send") + sendSteps
+` + choiceStep("d1", "j") + choiceStep("j", "\n      - if: {pick: b}\n        goto: d2\n      - goto: send") + choiceStep("d2", "send") + sendSteps
 	c, probs := Load(fixture(t, map[string]string{"flows/demo.yaml": flow}))
 	if c == nil {
 		t.Fatal(probs)

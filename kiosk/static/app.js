@@ -210,7 +210,7 @@
     if (v.actions) parts.push(actions(v.actions));
     // A kiosk cannot dial: wherever a screen says "call", say what to do
     // without a phone.
-    if (ui.noPhone && (v.emergency || v.flow === "emergency" || (v.actions || []).some((a) => a.phone))) parts.push(el("p", { class: "notice", id: "no-phone", text: ui.noPhone }));
+    if (ui.noPhone && (v.actions || []).some((a) => a.phone)) parts.push(el("p", { class: "notice", id: "no-phone", text: ui.noPhone }));
     if (v.expect === "choice" && v.options) parts.push(options(v));
     if (v.expect === "choices" && v.options) parts.push(multiOptions(v));
     if (v.expect === "text") parts.push(textForm(v));
