@@ -15,7 +15,7 @@ import (
 // wires them together.
 func TestAdaptersDoNotImportEachOther(t *testing.T) {
 	adapters := []string{"buurtloket/sqlite", "buurtloket/postgres", "buurtloket/kiosk", "buurtloket/delivery", "buurtloket/terminal", "buurtloket/wijken"}
-	for _, pkg := range append([]string{"buurtloket", "buurtloket/dialogs"}, adapters...) {
+	for _, pkg := range append([]string{"buurtloket", "buurtloket/dialogs", "buurtloket/requests"}, adapters...) {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
@@ -24,6 +24,33 @@ func TestAdaptersDoNotImportEachOther(t *testing.T) {
 			for _, a := range adapters {
 				if dep == a && dep != pkg {
 					t.Errorf("%s imports %s", pkg, a)
+				}
+			}
+		}
+	}
+}
+
+// TestOneStoreForBothDatabases: the request store's rules and statements
+// (package requests) are written once, over requests.DB, and import no
+// database driver; each driver is imported only by its own package.
+func TestOneStoreForBothDatabases(t *testing.T) {
+	drivers := map[string]string{"modernc.org/sqlite": "buurtloket/sqlite", "github.com/jackc/pgx/v5": "buurtloket/postgres"}
+	out, err := exec.Command("go", "list", "-deps", "-test=false", "./...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if !strings.HasPrefix(pkg, "buurtloket") {
+			continue
+		}
+		deps, err := exec.Command("go", "list", "-f", `{{join .Imports " "}}`, pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list %s: %v\n%s", pkg, err, deps)
+		}
+		for _, dep := range strings.Fields(string(deps)) {
+			for driver, owner := range drivers {
+				if strings.HasPrefix(dep, driver) && pkg != owner && !strings.HasPrefix(pkg, owner+"/") {
+					t.Errorf("%s imports %s; only %s may", pkg, dep, owner)
 				}
 			}
 		}

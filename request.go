@@ -264,20 +264,17 @@ type RequestStore interface {
 	Close() error
 }
 
-// DueAfterStatus returns the due time and pause time (Unix milliseconds, 0
-// for none) after a request moves to status next at now: waiting for the
+// DueAfterStatus returns the due time and pause time (the zero time for
+// none) after a request moves to status next at now: waiting for the
 // resident pauses the clock, and leaving it adds the paused time.
-func DueAfterStatus(next Status, due, paused, now time.Time) (int64, int64) {
+func DueAfterStatus(next Status, due, paused, now time.Time) (time.Time, time.Time) {
 	switch {
 	case next == StatusWaiting && paused.IsZero():
-		return due.UnixMilli(), now.UnixMilli()
+		return due, now
 	case next != StatusWaiting && !paused.IsZero():
-		return due.Add(now.Sub(paused)).UnixMilli(), 0
+		return due.Add(now.Sub(paused)), time.Time{}
 	}
-	if paused.IsZero() {
-		return due.UnixMilli(), 0
-	}
-	return due.UnixMilli(), paused.UnixMilli()
+	return due, paused
 }
 
 // CheckSessionID reports what is wrong with the name of a stored dialog

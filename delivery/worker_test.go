@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"buurtloket"
+	"buurtloket/requests"
 	"buurtloket/sqlite"
 	"buurtloket/storetest"
 )
@@ -32,7 +33,7 @@ func (f *fakeSender) Send(ctx context.Context, d *buurtloket.Delivery) error {
 	return nil
 }
 
-func setup(t *testing.T) (*sqlite.DB, *storetest.Clock) {
+func setup(t *testing.T) (*requests.Store, *storetest.Clock) {
 	t.Helper()
 	s, _ := buurtloket.NewSealer(buurtloket.NewKey())
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "d.db"), s)
@@ -45,7 +46,7 @@ func setup(t *testing.T) (*sqlite.DB, *storetest.Clock) {
 	return db, clock
 }
 
-func reply(t *testing.T, db *sqlite.DB, r buurtloket.NewRequest, body string) int64 {
+func reply(t *testing.T, db *requests.Store, r buurtloket.NewRequest, body string) int64 {
 	t.Helper()
 	rec, err := db.Submit(context.Background(), r)
 	if err != nil {
@@ -57,7 +58,7 @@ func reply(t *testing.T, db *sqlite.DB, r buurtloket.NewRequest, body string) in
 	return rec.ID
 }
 
-func delivery(t *testing.T, db *sqlite.DB, id int64) *buurtloket.Message {
+func delivery(t *testing.T, db *requests.Store, id int64) *buurtloket.Message {
 	t.Helper()
 	thread, err := db.Thread(context.Background(), id)
 	if err != nil {

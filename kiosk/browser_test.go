@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"buurtloket"
-	"buurtloket/sqlite"
+	"buurtloket/requests"
 
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -67,7 +67,7 @@ type browser struct {
 	ctx      context.Context
 	base     string
 	axe      string
-	store    *sqlite.DB
+	store    *requests.Store
 	shots    string
 	scans    int
 }

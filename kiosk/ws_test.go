@@ -24,6 +24,7 @@ import (
 	"buurtloket/facts"
 	"buurtloket/locales"
 	"buurtloket/pictograms"
+	"buurtloket/requests"
 	"buurtloket/sqlite"
 	"buurtloket/storetest"
 	"buurtloket/wijken"
@@ -36,7 +37,7 @@ import (
 type testEnv struct {
 	web   *Server
 	srv   *httptest.Server
-	store *sqlite.DB
+	store *requests.Store
 	jar   http.CookieJar
 }
 
@@ -47,7 +48,7 @@ func newEnv(t testing.TB) *testEnv {
 
 // testConfig is the web channel's configuration with the shipped flows
 // and texts and a fresh SQLite store, which the caller closes.
-func testConfig(t testing.TB) (Config, *sqlite.DB) {
+func testConfig(t testing.TB) (Config, *requests.Store) {
 	t.Helper()
 	content, probs := dialogs.Load(shippedSource())
 	if content == nil {

@@ -8,6 +8,7 @@ import (
 
 	"buurtloket"
 	"buurtloket/postgres/pgtest"
+	"buurtloket/requests"
 	"buurtloket/storetest"
 
 	"github.com/jackc/pgx/v5"
@@ -63,22 +64,42 @@ func asyncByDefault(t *testing.T, dsn string) {
 	}
 }
 
-// openDurable opens the store and checks, on its own connections, what no
-// kill can observe: that a commit waits until its WAL is flushed to disk
-// (synchronous_commit=on), that the server flushes at all (fsync=on), and
-// that it writes whole pages after a checkpoint, so that a page torn by a
-// power cut can be repaired from the WAL (full_page_writes=on).
-func openDurable(t *testing.T, url string, key []byte) *DB {
+// openDurable opens the store, with its settings checked (checkDurable).
+func openDurable(t *testing.T, url string, key []byte) buurtloket.RequestStore {
 	t.Helper()
 	sealer, err := buurtloket.NewSealer(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	db, err := Open(ctx, url, sealer)
+	db, err := openUntil(context.Background(), url, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkDurable(t, db)
+	return requests.New(db, sealer)
+}
+
+// TestDurability: a receipt is only given after a synchronous commit,
+// whatever the server's default.
+func TestDurability(t *testing.T) {
+	url := pgtest.Shared(t).NewDatabase(t)
+	asyncByDefault(t, url)
+	db, err := openUntil(context.Background(), url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	checkDurable(t, db)
+}
+
+// checkDurable checks, on the store's own connections, what no kill can
+// observe: that a commit waits until its WAL is flushed to disk
+// (synchronous_commit=on), that the server flushes at all (fsync=on), and
+// that it writes whole pages after a checkpoint, so that a page torn by a
+// power cut can be repaired from the WAL (full_page_writes=on).
+func checkDurable(t *testing.T, db *DB) {
+	t.Helper()
+	ctx := context.Background()
 	// Several connections at once, so that they are not all the same one.
 	var conns []*pgxpool.Conn
 	defer func() {
@@ -102,5 +123,4 @@ func openDurable(t *testing.T, url string, key []byte) *DB {
 			}
 		}
 	}
-	return db
 }

@@ -2,75 +2,38 @@ package postgres
 
 import (
 	"context"
-	"os"
+	"database/sql"
+	"errors"
 	"testing"
 
 	"buurtloket"
 	"buurtloket/postgres/pgtest"
+	"buurtloket/requests"
 	"buurtloket/storetest"
 )
 
 func TestMain(m *testing.M) {
-	if url, key, ok := storetest.CrashChildTarget(); ok {
-		s, _ := buurtloket.NewSealer(key)
-		db, err := Open(context.Background(), url, s)
-		if err != nil {
-			panic(err)
-		}
-		storetest.CrashChild(db, os.Stdout)
-		return
-	}
-	code := m.Run()
-	pgtest.Stop()
-	os.Exit(code)
+	storetest.Main(m, func(url string) (*DB, error) { return openUntil(context.Background(), url, "") }, pgtest.Stop)
 }
 
-func open(t testing.TB) *DB {
+// openDB opens a new database on the shared test server; it is closed by
+// the test.
+func openDB(t testing.TB) *DB {
 	t.Helper()
-	url := pgtest.Shared(t).NewDatabase(t)
-	s, err := buurtloket.NewSealer(buurtloket.NewKey())
+	db, err := openUntil(context.Background(), pgtest.Shared(t).NewDatabase(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := Open(context.Background(), url, s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { db.Close() })
 	return db
 }
 
-func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
-}
+func TestContract(t *testing.T) { storetest.Run(t, openDB) }
 
-// rawPostgres reads and writes the tables directly, past the store.
-type rawPostgres struct{ db *DB }
+// go test -run '^$' -bench . -benchtime 5000x ./postgres/
+func BenchmarkSubmit(b *testing.B) { storetest.BenchmarkSubmit(b, openDB) }
 
-func (r rawPostgres) QueryRow(ctx context.Context, query string, dest ...any) error {
-	return r.db.pool.QueryRow(ctx, query).Scan(dest...)
-}
-
-func (r rawPostgres) Exec(ctx context.Context, query string) error {
-	_, err := r.db.pool.Exec(ctx, query)
-	return err
-}
-
-func TestAtRest(t *testing.T) {
-	db := open(t)
-	defer db.Close()
-	storetest.AtRest(t, db, rawPostgres{db})
-}
-
-// TestDurability: a receipt is only given after a synchronous commit,
-// whatever the server's default.
-func TestDurability(t *testing.T) {
-	db := open(t)
-	defer db.Close()
-	var sync string
-	if err := db.pool.QueryRow(context.Background(), `SHOW synchronous_commit`).Scan(&sync); err != nil || sync != "on" {
-		t.Errorf("synchronous_commit %q (%v), want on", sync, err)
-	}
-}
+func BenchmarkInboxPage(b *testing.B) { storetest.BenchmarkInboxPage(b, openDB) }
 
 // TestTwoProcessesShareOneDatabase opens the database twice, as two
 // buurtloket processes would: both migrate safely and see each other's writes.
@@ -79,7 +42,7 @@ func TestTwoProcessesShareOneDatabase(t *testing.T) {
 	s, _ := buurtloket.NewSealer(buurtloket.NewKey())
 	ctx := context.Background()
 	type result struct {
-		db  *DB
+		db  *requests.Store
 		err error
 	}
 	results := make(chan result, 2)
@@ -121,4 +84,16 @@ func TestTwoProcessesCountWrongPINsTogether(t *testing.T) {
 	}
 	defer b.Close()
 	storetest.SharedPINCount(t, a, b)
+}
+
+// TestNoRowsIsSQLNoRows pins what the one store relies on to tell "no
+// such row" on both databases with one check: pgx's ErrNoRows is also
+// database/sql's. A pgx upgrade that changes this fails here first.
+func TestNoRowsIsSQLNoRows(t *testing.T) {
+	db := openDB(t)
+	var n int
+	err := db.Read().QueryRow(context.Background(), `SELECT 1 WHERE false`).Scan(&n)
+	if !errors.Is(err, sql.ErrNoRows) {
+		t.Fatalf("no row: %v, want an error that is sql.ErrNoRows", err)
+	}
 }

@@ -8,130 +8,55 @@ import (
 
 	"buurtloket"
 	"buurtloket/postgres/pgtest"
+	"buurtloket/requests"
 	"buurtloket/storetest"
 )
 
-// TestMigrateAnonymousTimes: a database as buurtloket left it before
-// random IDs (identity columns, exact times) keeps its order, takes
-// random IDs from then on, and what staff see of its anonymous requests is
-// cut to the hour.
+// TestMigrateAnonymousTimes: identity columns and exact times, as
+// PostgreSQL databases had them before random IDs, migrate as
+// storetest.MigratedAnonymousTimes expects.
 func TestMigrateAnonymousTimes(t *testing.T) {
-	ctx := context.Background()
-	url := pgtest.Shared(t).NewDatabase(t)
-	s, _ := buurtloket.NewSealer(buurtloket.NewKey())
-	old, err := openUntil(ctx, url, s, "005_pin_lock.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
 	exact := time.Date(2026, 3, 2, 10, 17, 42, 123e6, time.UTC)
-	hour := exact.Truncate(time.Hour)
-	for i, q := range []string{
-		`INSERT INTO requests (ticket, submission_key, pin_hash, topic, priority, priority_rank, status, open, channel, lang,
-			anonymous, handoff, summary, answers, created_at, updated_at, due_at, paused_at)
-			VALUES ('AAAA-AAAA', 'k1', 'x', 'money', 'normal', 1, 'waiting', TRUE, 'kiosk', 'nl', TRUE, FALSE, '', '[]', $2, $1, $1, $1),
-			       ('CCCC-CCCC', 'k2', 'x', 'money', 'normal', 1, 'new', TRUE, 'web', 'nl', FALSE, FALSE, '', '[]', $1, $1, $1, NULL)`,
-		`INSERT INTO messages (request_id, author, body, created_at) VALUES
-			(1, 'staff', 'een', $1), (2, 'staff', 'elders', $1), (1, 'resident', 'twee', $1), (1, 'staff', 'drie', $1)`,
-		`INSERT INTO notes (request_id, staff, body, created_at) VALUES (1, 'staff:anna', 'n1', $1), (1, 'staff:anna', 'n2', $1)`,
-		`INSERT INTO audit (request_id, actor, action, at) VALUES
-			(1, 'resident', 'submitted', $2), (2, 'resident', 'submitted', $1), (1, 'staff:anna', 'reply', $1),
-			(0, 'admin', 'kiosk added', $1), (NULL, 'system', 'purge', $1)`,
-	} {
-		args := []any{exact}
-		if i == 0 || i == 3 {
-			args = append(args, hour)
+	s, db := migrateFrom(t, "005_pin_lock.sql", func(old *DB) {
+		for _, q := range []string{
+			`INSERT INTO requests (ticket, submission_key, pin_hash, topic, priority, priority_rank, status, open, channel, lang,
+				anonymous, handoff, summary, answers, created_at, updated_at, due_at, paused_at)
+				VALUES ('AAAA-AAAA', 'k1', 'x', 'money', 'normal', 1, 'waiting', TRUE, 'kiosk', 'nl', TRUE, FALSE, '', '[]', $2, $1, $1, $1),
+				       ('CCCC-CCCC', 'k2', 'x', 'money', 'normal', 1, 'new', TRUE, 'web', 'nl', FALSE, FALSE, '', '[]', $1, $1, $1, NULL)`,
+			`INSERT INTO messages (request_id, author, body, created_at) VALUES
+				(1, 'staff', 'een', $1), (2, 'staff', 'elders', $1), (1, 'resident', 'twee', $1), (1, 'staff', 'drie', $1)`,
+			`INSERT INTO notes (request_id, staff, body, created_at) VALUES (1, 'staff:anna', 'n1', $1), (1, 'staff:anna', 'n2', $1)`,
+			`INSERT INTO audit (request_id, actor, action, at) VALUES
+				(1, 'resident', 'submitted', $2), (2, 'resident', 'submitted', $1), (1, 'staff:anna', 'reply', $1),
+				(0, 'admin', 'kiosk added', $1), (NULL, 'system', 'purge', $1)`,
+		} {
+			args := []any{exact}
+			if strings.Contains(q, "$2") { // PostgreSQL wants as many arguments as parameters
+				args = append(args, exact.Truncate(time.Hour))
+			}
+			if _, err := old.pool.Exec(context.Background(), q, args...); err != nil {
+				t.Fatalf("%.60s: %v", q, err)
+			}
 		}
-		if _, err := old.pool.Exec(ctx, q, args...); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	old.Close()
-
-	db, err := Open(ctx, url, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetClock(func() time.Time { return exact.Add(time.Minute) })
-	anon, err := db.Request(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !anon.UpdatedAt.Equal(hour) || !anon.DueAt.Equal(hour) || !anon.PausedAt.Equal(hour) {
-		t.Errorf("anonymous request: updated %v due %v paused %v, want %v", anon.UpdatedAt, anon.DueAt, anon.PausedAt, hour)
-	}
-	if named, _ := db.Request(ctx, 2); !named.UpdatedAt.Equal(exact) {
-		t.Errorf("a named request's time changed: %v", named.UpdatedAt)
-	}
-	if _, err := db.Reply(ctx, 1, "staff:anna", "vier"); err != nil {
-		t.Fatal(err)
-	}
-	thread, err := db.Thread(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var bodies []string
-	for _, m := range thread {
-		bodies = append(bodies, m.Body)
-		if !m.CreatedAt.Equal(hour) {
-			t.Errorf("message %q at %v, want %v", m.Body, m.CreatedAt, hour)
-		}
-	}
-	if got := strings.Join(bodies, " "); got != "een twee drie vier" {
-		t.Errorf("thread after the migration: %s", got)
-	}
-	if thread[3].ID <= 4 {
-		t.Errorf("a message after the migration has ID %d: not a random one", thread[3].ID)
-	}
-	notes, _ := db.Notes(ctx, 1)
-	if len(notes) != 2 || notes[0].Body != "n1" || !notes[1].CreatedAt.Equal(hour) {
-		t.Errorf("notes after the migration: %+v", notes)
-	}
-	trail, _ := db.Audit(ctx, 1)
-	var actions []string
-	for _, a := range trail {
-		actions = append(actions, a.Action)
-		if !a.At.Equal(hour) {
-			t.Errorf("audit %q at %v, want %v", a.Action, a.At, hour)
-		}
-	}
-	if got := strings.Join(actions, ", "); got != "submitted, reply, reply" {
-		t.Errorf("audit after the migration: %s", got)
-	}
-	if other, _ := db.Audit(ctx, 2); len(other) != 1 || !other[0].At.Equal(exact) {
-		t.Errorf("a named request's audit changed: %+v", other)
-	}
-	if _, err := db.pool.Exec(ctx, `UPDATE audit SET actor = 'x'`); err == nil || !strings.Contains(err.Error(), "append-only") {
-		t.Errorf("the audit trail is append-only again after the migration: %v", err)
-	}
-	if rec, err := db.Submit(ctx, buurtloket.NewRequest{Key: "new", Topic: buurtloket.TopicMoney, Priority: buurtloket.PriorityNormal,
-		Channel: buurtloket.ChannelWeb, Lang: "nl"}); err != nil || rec.ID <= 2 {
-		t.Errorf("a request after the migration: %v, ID %d", err, rec.ID)
-	}
+	})
+	storetest.MigratedAnonymousTimes(t, s, storetest.RawOf(db), exact)
 }
 
-// TestMigrateKioskPairing: after pairing links became single-use, a kiosk
-// paired before keeps working with the token in its cookie, and the link
-// of one that was never seen pairs once.
+// TestMigrateKioskPairing: see storetest.MigratedKiosks.
 func TestMigrateKioskPairing(t *testing.T) {
-	ctx := context.Background()
-	url := pgtest.Shared(t).NewDatabase(t)
-	s, _ := buurtloket.NewSealer(buurtloket.NewKey())
-	old, err := openUntil(ctx, url, s, "006_anonymous_times.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
 	paired, _ := buurtloket.NewKioskToken()
 	waiting, _ := buurtloket.NewKioskToken()
-	if _, err := old.pool.Exec(ctx, `INSERT INTO kiosks (name, wijk, token_hash, created_at, seen_at) VALUES ('a', 'Oost', $1, now(), now()), ('b', 'West', $2, now(), NULL)`,
-		buurtloket.HashKioskToken(paired), buurtloket.HashKioskToken(waiting)); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
-	db, err := Open(ctx, url, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	storetest.MigratedKiosks(t, db, paired, waiting)
+	s, _ := migrateFrom(t, "006_anonymous_times.sql", func(old *DB) {
+		if _, err := old.pool.Exec(context.Background(), `INSERT INTO kiosks (name, wijk, token_hash, created_at, seen_at) VALUES ('a', 'Oost', $1, now(), now()), ('b', 'West', $2, now(), NULL)`,
+			buurtloket.HashKioskToken(paired), buurtloket.HashKioskToken(waiting)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	storetest.MigratedKiosks(t, s, paired, waiting)
+}
+
+// migrateFrom is storetest.MigrateFrom on a new database.
+func migrateFrom(t *testing.T, until string, before func(old *DB)) (*requests.Store, *DB) {
+	url := pgtest.Shared(t).NewDatabase(t)
+	return storetest.MigrateFrom(t, func(until string) (*DB, error) { return openUntil(context.Background(), url, until) }, until, before)
 }

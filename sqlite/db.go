@@ -1,8 +1,11 @@
-// Package sqlite stores help requests and dialog sessions in an embedded
-// SQLite database (modernc.org/sqlite, no cgo): the default for a single
-// buurtloket. All writes go through one goroutine that commits the writes
+// Package sqlite is what an embedded SQLite database (modernc.org/sqlite,
+// no cgo) adds to the request store (package requests): the default for a
+// single buurtloket. It owns the file and its mode, the pragmas, the
+// schema, its dialect (times as Unix milliseconds), and how writes are
+// committed: all writes go through one goroutine that commits the writes
 // waiting at that moment together, so each acknowledged write is durable
-// (synchronous=FULL) while the disk syncs once per batch, not once per write.
+// (synchronous=FULL) while the disk syncs once per batch, not once per
+// write (writer.go).
 package sqlite
 
 import (
@@ -15,10 +18,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
-	"time"
 
 	"buurtloket"
+	"buurtloket/requests"
 
 	_ "modernc.org/sqlite"
 )
@@ -26,16 +28,11 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// maxBatch bounds how many writes share one transaction.
-const maxBatch = 256
-
-// DB is the SQLite implementation of buurtloket.RequestStore.
+// DB is an SQLite database as the request store uses it (requests.DB).
 type DB struct {
-	path   string
-	write  *sql.DB // one connection: SQLite has one writer
-	read   *sql.DB // read-only connections
-	sealer *buurtloket.Sealer
-	now    func() time.Time
+	path  string
+	write *sql.DB // one connection: SQLite has one writer
+	read  *sql.DB // read-only connections
 
 	ops    chan *writeOp
 	closed chan struct{}
@@ -43,22 +40,20 @@ type DB struct {
 	stmts  statements // the writer's prepared statements (writetx.go)
 }
 
-type writeOp struct {
-	ctx context.Context
-	fn  func(tx *writeTx) error
-	err chan error
-}
-
 // Open opens (creating if needed) the database at path and brings its
 // schema up to date.
-func Open(path string, sealer *buurtloket.Sealer) (*DB, error) {
-	return openUntil(path, sealer, "")
+func Open(path string, sealer *buurtloket.Sealer) (*requests.Store, error) {
+	db, err := openUntil(path, "")
+	if err != nil {
+		return nil, err
+	}
+	return requests.New(db, sealer), nil
 }
 
 // openUntil opens the database with the migrations up to until (a file name
 // such as "005_pin_lock.sql"; "" for all), so that a test can make a
 // database as an older buurtloket left it.
-func openUntil(path string, sealer *buurtloket.Sealer, until string) (*DB, error) {
+func openUntil(path, until string) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, err
@@ -80,7 +75,7 @@ func openUntil(path string, sealer *buurtloket.Sealer, until string) (*DB, error
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxLifetime(0)
-	db := &DB{path: path, write: write, sealer: sealer, now: time.Now,
+	db := &DB{path: path, write: write,
 		ops: make(chan *writeOp, 4*maxBatch), closed: make(chan struct{}), done: make(chan struct{}),
 		stmts: statements{prepared: map[string]*sql.Stmt{}, wanted: map[string]bool{}}}
 	if err := db.migrate(until); err != nil {
@@ -108,9 +103,6 @@ func openUntil(path string, sealer *buurtloket.Sealer, until string) (*DB, error
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
 
-// SetClock replaces the clock, for tests.
-func (db *DB) SetClock(now func() time.Time) { db.now = now }
-
 // Close finishes the writes under way and closes the database.
 func (db *DB) Close() error {
 	select {
@@ -124,136 +116,19 @@ func (db *DB) Close() error {
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
+// migrate applies the migrations up to until in one transaction; SQLite's
+// DDL is transactional, so a failed one leaves the schema as it was.
 func (db *DB) migrate(until string) error {
 	ctx := context.Background()
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
 		return err
 	}
-	names, _ := fs.Glob(migrations, "migrations/*.sql")
-	sort.Strings(names)
-	for _, name := range names {
-		if until != "" && name > "migrations/"+until {
-			break
-		}
-		var n int
-		if err := db.write.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, name).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			continue
-		}
-		body, _ := migrations.ReadFile(name)
-		tx, err := db.write.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, name); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return err
-		}
+	if err := requests.Migrate(ctx, querier{tx}, migrations, until); err != nil {
+		tx.Rollback()
+		return err
 	}
-	return nil
-}
-
-// do runs fn in a write transaction, possibly together with other writes,
-// and returns once that transaction is committed (or fn failed). Once the
-// write is queued, do waits for its outcome even when ctx ends: fn may fill
-// the caller's variables, so the caller must not go on before it is done.
-// The writer skips a queued write whose ctx has ended, so the wait is short.
-func (db *DB) do(ctx context.Context, fn func(tx *writeTx) error) error {
-	op := &writeOp{ctx: ctx, fn: fn, err: make(chan error, 1)}
-	select {
-	case db.ops <- op:
-	case <-db.closed:
-		return buurtloket.Errorf(buurtloket.EINTERNAL, "the database is closed")
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return <-op.err
-}
-
-// writer is the one goroutine that writes. It takes every write waiting,
-// runs each in a savepoint of one transaction, and commits once.
-func (db *DB) writer() {
-	defer close(db.done)
-	batch := make([]*writeOp, 0, maxBatch)
-	for {
-		var first *writeOp
-		select {
-		case first = <-db.ops:
-		case <-db.closed:
-			// Finish what was queued before closing.
-			for {
-				select {
-				case op := <-db.ops:
-					db.commit([]*writeOp{op})
-				default:
-					return
-				}
-			}
-		}
-		batch = append(batch[:0], first)
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case op := <-db.ops:
-				batch = append(batch, op)
-			default:
-				break fill
-			}
-		}
-		db.commit(batch)
-	}
-}
-
-func (db *DB) commit(batch []*writeOp) {
-	ctx := context.Background()
-	errs := make([]error, len(batch))
-	sqlTx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		for _, op := range batch {
-			op.err <- err
-		}
-		return
-	}
-	tx := &writeTx{tx: sqlTx, stmts: &db.stmts}
-	for i, op := range batch {
-		if err := op.ctx.Err(); err != nil {
-			errs[i] = err // the caller gave up before its turn: skip it
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
-			errs[i] = err
-			continue
-		}
-		if errs[i] = op.fn(tx); errs[i] != nil {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
-				errs[i] = errors.Join(errs[i], err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "RELEASE op"); err != nil && errs[i] == nil {
-			errs[i] = err
-		}
-	}
-	if err := sqlTx.Commit(); err != nil {
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = err
-			}
-		}
-	}
-	for i, op := range batch {
-		op.err <- errs[i]
-	}
-	// The connection is free: prepare what this batch ran unprepared.
-	db.stmts.prepare(db.write)
+	return tx.Commit()
 }
 
 // privateFile makes the file at path readable by its owner only (0600),
@@ -279,20 +154,4 @@ func privateFile(path string, create bool) error {
 		return f.Chmod(0o600)
 	}
 	return nil
-}
-
-// millis stores a time as Unix milliseconds, and "no time" as 0 (the zero
-// time.Time would be -62135596800000, which a query for 0 misses).
-func millis(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-func fromMillis(ms int64) time.Time {
-	if ms == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms).UTC()
 }

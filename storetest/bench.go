@@ -10,12 +10,23 @@ import (
 	"time"
 
 	"buurtloket"
+	"buurtloket/requests"
 )
 
-// BenchmarkSubmit measures durable submissions with a number of concurrent
-// submitters and reports submissions per second and the p50/p99 latency of
-// one acknowledgement.
-func BenchmarkSubmit(b *testing.B, s buurtloket.RequestStore, submitters int) {
+// BenchmarkSubmit measures durable submissions with 1, 8 and 64
+// concurrent submitters, each on a fresh store that open returns, and
+// reports submissions per second and the p50/p99 latency of one
+// acknowledgement. A store package's BenchmarkSubmit calls it, so that the
+// names (BenchmarkSubmit/submitters=64) stay comparable over time.
+func BenchmarkSubmit[D requests.DB](b *testing.B, open func(testing.TB) D) {
+	for _, n := range []int{1, 8, 64} {
+		b.Run(fmt.Sprintf("submitters=%d", n), func(b *testing.B) {
+			benchmarkSubmit(b, Open(b, open(b)), n)
+		})
+	}
+}
+
+func benchmarkSubmit(b *testing.B, s buurtloket.RequestStore, submitters int) {
 	ctx := context.Background()
 	var next atomic.Int64
 	lat := make([][]time.Duration, submitters)
@@ -88,8 +99,10 @@ func FillInbox(tb testing.TB, s buurtloket.RequestStore, n int) {
 }
 
 // BenchmarkInboxPage measures loading one page of 50 from the middle of
-// the inbox, as a staff member paging would.
-func BenchmarkInboxPage(b *testing.B, s buurtloket.RequestStore) {
+// an inbox of 10,000 open requests, as a staff member paging would.
+func BenchmarkInboxPage[D requests.DB](b *testing.B, open func(testing.TB) D) {
+	s := Open(b, open(b))
+	FillInbox(b, s, 10000)
 	ctx := context.Background()
 	first, err := s.Inbox(ctx, buurtloket.InboxQuery{Limit: 200})
 	if err != nil || first.Next == nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"buurtloket"
+	"buurtloket/requests"
 )
 
 // Crash tests. Submitters acknowledge submissions (the store returned a
@@ -42,9 +43,9 @@ const (
 	crashKeyEnv  = "BUURTLOKET_CRASH_KEY"
 )
 
-// CrashChildTarget returns the store address the parent passed, when this
+// crashChildTarget returns the store address the parent passed, when this
 // process is a crash-test child, and the sealing key.
-func CrashChildTarget() (target string, key []byte, ok bool) {
+func crashChildTarget() (target string, key []byte, ok bool) {
 	target = os.Getenv(crashEnv)
 	if target == "" {
 		return "", nil, false
@@ -54,6 +55,28 @@ func CrashChildTarget() (target string, key []byte, ok bool) {
 		panic(err)
 	}
 	return target, key, true
+}
+
+// Main is a store package's TestMain. As a crash-test child it opens the
+// store over the database at the target the parent passed (a path or a
+// URL) and submits until it is killed (CrashChild); otherwise it runs the
+// tests, then after.
+func Main[D requests.DB](m *testing.M, open func(target string) (D, error), after func()) {
+	if target, key, ok := crashChildTarget(); ok {
+		sealer, err := buurtloket.NewSealer(key)
+		if err != nil {
+			panic(err)
+		}
+		db, err := open(target)
+		if err != nil {
+			panic(err)
+		}
+		CrashChild(requests.New(db, sealer), os.Stdout)
+		return
+	}
+	code := m.Run()
+	after()
+	os.Exit(code)
 }
 
 // CrashChild submits until it is killed, printing "ack KEY TICKET PIN" to

@@ -12,16 +12,15 @@ import (
 	"time"
 
 	"buurtloket"
+	"buurtloket/requests"
 )
 
-// Store is a RequestStore whose clock a test can set.
+// Store is a RequestStore whose clock and random IDs a test can set.
 type Store interface {
 	buurtloket.RequestStore
 	SetClock(func() time.Time)
+	SetIDs(func() int64)
 }
-
-// Opener returns a fresh, empty store; it is closed by the test.
-type Opener func(t *testing.T) Store
 
 // Clock is a settable clock for tests.
 type Clock struct {
@@ -69,21 +68,35 @@ var contract = []contractTest{
 	{"NamesAreCheckedAlike", testNamesAreCheckedAlike},
 	{"TimesAreMilliseconds", testTimesAreMilliseconds},
 	{"IDsDoNotRunInOrder", testRandomIDs},
+	{"TakenIDsAreDrawnAgain", testIDClash},
 	{"AnonymousTimesToTheHour", testAnonymousTimesToTheHour},
 	{"InboxPagesThroughTies", testInboxTies},
 }
 
-// Run runs the whole contract.
-func Run(t *testing.T, open Opener) {
+// Run runs the whole contract against the request store over databases
+// that open returns, a fresh empty one for each test; each is closed by
+// the test. The last case, AtRest, also reads the tables past the store.
+func Run[D requests.DB](t *testing.T, open func(testing.TB) D) {
 	for _, tt := range contract {
 		t.Run(tt.name, func(t *testing.T) {
-			s := open(t)
-			t.Cleanup(func() { s.Close() })
+			s := Open(t, open(t))
 			clock := NewClock()
 			s.SetClock(clock.Now)
 			tt.fn(t, s, clock)
 		})
 	}
+	t.Run("AtRest", func(t *testing.T) {
+		db := open(t)
+		AtRest(t, Open(t, db), RawOf(db))
+	})
+}
+
+// Open returns the request store over db with a new sealing key; it is
+// closed by the test.
+func Open(tb testing.TB, db requests.DB) *requests.Store {
+	s := requests.New(db, NewSealer(tb))
+	tb.Cleanup(func() { s.Close() })
+	return s
 }
 
 // NewRequest returns a valid request with the given key.
@@ -427,4 +440,14 @@ func countOpen(t *testing.T, s Store) int {
 		}
 		q.After = page.Next
 	}
+}
+
+// NewSealer returns a sealer with a new key.
+func NewSealer(tb testing.TB) *buurtloket.Sealer {
+	tb.Helper()
+	s, err := buurtloket.NewSealer(buurtloket.NewKey())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }

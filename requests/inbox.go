@@ -1,0 +1,85 @@
+package requests
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"buurtloket"
+)
+
+// The inbox: open requests, most urgent first (priority, then due time,
+// then ID), paged by keyset so that a page costs the same at request 10 as
+// at request 10,000. The index requests_inbox matches inboxOrder.
+const inboxOrder = "ORDER BY priority_rank DESC, due_at, id"
+
+// Inbox returns a page of requests, most urgent first; see buurtloket.RequestStore.
+func (s *Store) Inbox(ctx context.Context, q buurtloket.InboxQuery) (buurtloket.InboxPage, error) {
+	where, args, limit, err := s.inboxWhere(q)
+	if err != nil {
+		return buurtloket.InboxPage{}, err
+	}
+	args = append(args, limit+1)
+	rows, err := s.read.Query(ctx, `SELECT `+requestColumns+` FROM requests WHERE `+where+" "+inboxOrder+
+		" LIMIT $"+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return buurtloket.InboxPage{}, err
+	}
+	found, err := collect(rows, s.scanRequest)
+	if err != nil {
+		return buurtloket.InboxPage{}, err
+	}
+	page := buurtloket.InboxPage{Requests: found}
+	if len(found) > limit {
+		page.Requests = found[:limit]
+		last := page.Requests[limit-1]
+		page.Next = &buurtloket.InboxCursor{Rank: last.Priority.Rank(), DueAt: last.DueAt, ID: last.ID}
+	}
+	return page, nil
+}
+
+// inboxWhere returns the conditions and arguments of q, and the page size.
+func (s *Store) inboxWhere(q buurtloket.InboxQuery) (string, []any, int, error) {
+	if err := q.Check(); err != nil {
+		return "", nil, 0, err
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 200 {
+		return "", nil, 0, buurtloket.Errorf(buurtloket.EINVALID, "a page has at most 200 requests")
+	}
+	var conds []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if len(q.Statuses) == 0 {
+		conds = append(conds, "open = TRUE")
+	} else {
+		marks := make([]string, len(q.Statuses))
+		for i, st := range q.Statuses {
+			if !st.Valid() {
+				return "", nil, 0, buurtloket.Errorf(buurtloket.EINVALID, "unknown status %q", st)
+			}
+			marks[i] = arg(string(st))
+		}
+		conds = append(conds, "status IN ("+strings.Join(marks, ", ")+")")
+	}
+	if q.Topic != "" {
+		conds = append(conds, "topic = "+arg(string(q.Topic)))
+	}
+	if q.Wijk != "" {
+		conds = append(conds, "wijk = "+arg(q.Wijk))
+	}
+	if q.Assigned != "" {
+		conds = append(conds, "assigned_to = "+arg(q.Assigned))
+	}
+	if c := q.After; c != nil {
+		rank, due, id := arg(c.Rank), arg(s.t(c.DueAt)), arg(c.ID)
+		conds = append(conds, "(priority_rank < "+rank+" OR (priority_rank = "+rank+" AND (due_at > "+due+" OR (due_at = "+due+" AND id > "+id+"))))")
+	}
+	return strings.Join(conds, " AND "), args, limit, nil
+}
