@@ -307,6 +307,9 @@ func (q InboxQuery) Check() error {
 			return Errorf(EINVALID, "a neighbourhood or staff name is at most 100 bytes of text without control characters")
 		}
 	}
+	if c := q.After; c != nil && (c.DueAt.IsZero() || c.ID <= 0) {
+		return Errorf(EINVALID, "a page starts after a request with a due time and an ID")
+	}
 	return nil
 }
 

@@ -83,10 +83,11 @@ func nextSeq(table string) string {
 }
 
 // audit appends an entry to the audit trail of request id (0: of no
-// request), with a random ID and the next number in its request's order.
-// at is what staff may see: for an anonymous request, the hour
-// (held.at, buurtloket.EventTime).
-func (s *Store) audit(ctx context.Context, tx Querier, id int64, at time.Time, actor, action, detail string) error {
+// request, with h the zero held), with a random ID and the next number in
+// its request's order. Its time is what staff may see of now: for an
+// anonymous request, the hour (held.at).
+func (s *Store) audit(ctx context.Context, tx Querier, id int64, h held, now time.Time, actor, action, detail string) error {
+	at := h.at(now)
 	_, err := s.insertWithID(func(aid int64) (int64, error) {
 		if id == 0 {
 			return tx.Exec(ctx, `INSERT INTO audit (id, request_id, seq, actor, action, detail, at) VALUES ($1, NULL, 0, $2, $3, $4, $5)

@@ -23,7 +23,7 @@ func (s *Store) AddKiosk(ctx context.Context, name, wijk string) (*buurtloket.Ki
 			name, wijk, hash, s.t(now)).Scan(&k.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, 0, now, "admin", "kiosk added", name)
+		return s.audit(ctx, tx, 0, held{}, now, "admin", "kiosk added", name)
 	})
 	if err != nil {
 		return nil, "", err
@@ -42,7 +42,7 @@ func (s *Store) NewKioskLink(ctx context.Context, id int64) (string, error) {
 		if n == 0 {
 			return noKiosk(id)
 		}
-		return s.audit(ctx, tx, 0, s.now(), "admin", "kiosk link issued", fmt.Sprintf("kiosk %d", id))
+		return s.audit(ctx, tx, 0, held{}, s.now(), "admin", "kiosk link issued", fmt.Sprintf("kiosk %d", id))
 	})
 	if err != nil {
 		return "", err
@@ -74,7 +74,7 @@ func (s *Store) PairKiosk(ctx context.Context, linkToken string) (*buurtloket.Ki
 		} else if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, 0, now, "kiosk", "kiosk paired", fmt.Sprintf("kiosk %d", k.ID))
+		return s.audit(ctx, tx, 0, held{}, now, "kiosk", "kiosk paired", fmt.Sprintf("kiosk %d", k.ID))
 	})
 	if err != nil {
 		return nil, "", err
@@ -126,7 +126,7 @@ func (s *Store) RevokeKiosk(ctx context.Context, id int64) error {
 		if n == 0 {
 			return noKiosk(id)
 		}
-		return s.audit(ctx, tx, 0, now, "admin", "kiosk revoked", fmt.Sprintf("kiosk %d", id))
+		return s.audit(ctx, tx, 0, held{}, now, "admin", "kiosk revoked", fmt.Sprintf("kiosk %d", id))
 	})
 }
 

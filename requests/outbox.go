@@ -85,6 +85,9 @@ func (s *Store) DeliveryDone(ctx context.Context, outboxID int64, held bool) err
 // DeliveryFailed records a failed try and when to try again.
 func (s *Store) DeliveryFailed(ctx context.Context, outboxID int64, reason string, retryAt time.Time) error {
 	reason = buurtloket.DeliveryReason(reason)
+	if retryAt.IsZero() {
+		return buurtloket.Errorf(buurtloket.EINVALID, "a failed delivery needs the time to try again")
+	}
 	return s.db.Write(ctx, func(tx Querier) error {
 		messageID, err := s.outboxMessage(ctx, tx, outboxID)
 		if err != nil {
@@ -108,8 +111,19 @@ func (s *Store) Purge(ctx context.Context, r buurtloket.Retention, dryRun bool) 
 		now := s.now()
 		for _, topic := range buurtloket.Topics {
 			cutoff := s.t(now.Add(-r.For(topic)))
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM requests WHERE status = 'closed' AND topic = $1 AND updated_at <= $2`, topic, cutoff).Scan(&n); err != nil {
+			// The rows are locked (Dialect.Lock) before they are counted:
+			// of two purges at once (every instance runs one), the second
+			// waits, then finds them gone, and nothing is counted twice.
+			rows, err := tx.Query(ctx, s.sql.purgeable, topic, cutoff)
+			if err != nil {
+				return err
+			}
+			n := 0
+			for rows.Next() {
+				n++
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
 				return err
 			}
 			if n == 0 {
@@ -140,7 +154,7 @@ func (s *Store) Purge(ctx context.Context, r buurtloket.Retention, dryRun bool) 
 			return nil
 		}
 		// That a purge happened is recorded; what was purged is not.
-		return s.audit(ctx, tx, 0, now, "system", "purge", report.Summary())
+		return s.audit(ctx, tx, 0, held{}, now, "system", "purge", report.Summary())
 	})
 	return report, err
 }

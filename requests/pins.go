@@ -37,7 +37,7 @@ func (s *Store) openTicket(ctx context.Context, tx Querier, ticket, pin string) 
 	}
 	if next.Locked(now) {
 		// That the ticket locked is recorded; nothing about who tried.
-		if err := s.audit(ctx, tx, id, buurtloket.EventTime(anonymous, now), "system", "pin locked", next.Describe(now)); err != nil {
+		if err := s.audit(ctx, tx, id, held{anonymous: anonymous}, now, "system", "pin locked", next.Describe(now)); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -86,6 +86,6 @@ func (s *Store) UnlockPIN(ctx context.Context, id int64, actor string) error {
 			next.Wrong, next.Total, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, id, h.at(s.now()), actor, "pin unlocked", "")
+		return s.audit(ctx, tx, id, h, s.now(), actor, "pin unlocked", "")
 	})
 }

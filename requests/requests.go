@@ -80,8 +80,7 @@ func (s *Store) insertRequest(ctx context.Context, tx Querier, p *buurtloket.Pre
 			return buurtloket.Receipt{}, err
 		}
 	}
-	at := buurtloket.EventTime(p.Anonymous, p.CreatedAt)
-	if err := s.audit(ctx, tx, p.ID, at, "resident", "submitted", string(p.Channel)); err != nil {
+	if err := s.audit(ctx, tx, p.ID, held{anonymous: p.Anonymous}, p.CreatedAt, "resident", "submitted", string(p.Channel)); err != nil {
 		return buurtloket.Receipt{}, err
 	}
 	return buurtloket.Receipt{ID: p.ID, Ticket: p.Ticket, PIN: p.PIN}, nil
@@ -146,6 +145,6 @@ func (s *Store) SetStatus(ctx context.Context, id int64, actor string, next buur
 				return err
 			}
 		}
-		return s.audit(ctx, tx, id, h.at(now), actor, "status", string(cur)+" -> "+string(next))
+		return s.audit(ctx, tx, id, h, now, actor, "status", string(cur)+" -> "+string(next))
 	})
 }

@@ -17,6 +17,9 @@ func (s *Store) SaveSession(ctx context.Context, id string, data []byte, expires
 	if err := buurtloket.CheckSessionID(id); err != nil {
 		return err
 	}
+	if expires.IsZero() {
+		return buurtloket.Errorf(buurtloket.EINVALID, "a session needs the time it expires")
+	}
 	if len(data) > MaxSessionBytes {
 		return buurtloket.Errorf(buurtloket.ETOOLARGE, "a session may be at most %d bytes", MaxSessionBytes)
 	}

@@ -108,6 +108,7 @@ type Store struct {
 // the databases cache prepared statements by their text.
 type statements struct {
 	lockRequest, openTicket, outboxMessage, claim, lease, stats string
+	purgeable                                                   string
 }
 
 // New returns the store over db; sealer seals what must not be readable at rest.
@@ -124,7 +125,8 @@ func New(db DB, sealer *buurtloket.Sealer) *Store {
 			FROM outbox o JOIN requests q ON q.id = o.request_id JOIN messages m ON m.id = o.message_id
 			LEFT JOIN routes r ON r.request_id = o.request_id
 			WHERE o.due_at <= $1 ORDER BY o.due_at, o.id LIMIT $2` + d.SkipLocked("o"),
-		lease: `UPDATE outbox SET due_at = $1 WHERE ` + d.InIDs("id", 2),
+		lease:     `UPDATE outbox SET due_at = $1 WHERE ` + d.InIDs("id", 2),
+		purgeable: `SELECT id FROM requests WHERE status = 'closed' AND topic = $1 AND updated_at <= $2` + d.Lock,
 		stats: `INSERT INTO request_stats (month, topic, wijk, count)
 			SELECT ` + d.Month("created_at") + `, topic, wijk, count(*) FROM requests
 			WHERE status = 'closed' AND topic = $1 AND updated_at <= $2 GROUP BY 1, 2, 3

@@ -16,14 +16,15 @@ func (s *Store) Reply(ctx context.Context, id int64, actor, body string) (*buurt
 		return nil, err
 	}
 	err = s.db.Write(ctx, func(tx Querier) error {
-		if err := s.addMessage(ctx, tx, m); err != nil {
+		h, err := s.addMessage(ctx, tx, m)
+		if err != nil {
 			return err
 		}
 		// Due now, exactly: staff never see an outbox entry's time.
 		if _, err := tx.Exec(ctx, `INSERT INTO outbox (request_id, message_id, due_at) VALUES ($1, $2, $3)`, id, m.ID, s.t(s.now())); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, id, m.CreatedAt, actor, "reply", "")
+		return s.audit(ctx, tx, id, h, m.CreatedAt, actor, "reply", "")
 	})
 	if err != nil {
 		return nil, err
@@ -33,38 +34,36 @@ func (s *Store) Reply(ctx context.Context, id int64, actor, body string) (*buurt
 
 // addMessage stores a message in a request's thread and moves the request
 // to the status that follows (buurtloket.StatusAfterMessage). The
-// message's time becomes what staff may see (held.at).
-func (s *Store) addMessage(ctx context.Context, tx Querier, m *buurtloket.Message) error {
+// message's time becomes what staff may see (held.at). It returns what
+// it locked of the request.
+func (s *Store) addMessage(ctx context.Context, tx Querier, m *buurtloket.Message) (held, error) {
 	h, err := s.lockRequest(ctx, tx, m.RequestID)
 	if err != nil {
-		return err
+		return h, err
 	}
 	m.CreatedAt = h.at(m.CreatedAt)
 	next, err := buurtloket.StatusAfterMessage(h.status, m.Author)
 	if err != nil {
-		return err
+		return h, err
 	}
 	var total, unanswered int
 	if err := tx.QueryRow(ctx, `SELECT count(*),
 		count(*) FILTER (WHERE author = 'resident' AND seq > coalesce((SELECT max(seq) FROM messages WHERE request_id = $1 AND author = 'staff'), 0))
 		FROM messages WHERE request_id = $1`, m.RequestID).Scan(&total, &unanswered); err != nil {
-		return err
+		return h, err
 	}
 	if err := buurtloket.CheckThreadRoom(m.Author, total, unanswered); err != nil {
-		return err
+		return h, err
 	}
 	m.ID, err = s.insertWithID(func(id int64) (int64, error) {
 		return tx.Exec(ctx, `INSERT INTO messages (id, request_id, seq, author, staff, body, created_at, delivery)
 			VALUES ($1, $2, `+nextSeq("messages")+`, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
 			id, m.RequestID, m.Author, m.Staff, m.Body, s.t(m.CreatedAt), m.Delivery)
 	})
-	if err != nil {
-		return err
+	if err != nil || next == h.status {
+		return h, err
 	}
-	if next == h.status {
-		return nil
-	}
-	return s.moveStatus(ctx, tx, m.RequestID, next, h, m.CreatedAt)
+	return h, s.moveStatus(ctx, tx, m.RequestID, next, h, m.CreatedAt)
 }
 
 // ResidentReply adds the resident's answer, found by code and PIN as
@@ -86,10 +85,11 @@ func (s *Store) ResidentReply(ctx context.Context, ticket, pin, body string) (*b
 			return err
 		}
 		m.RequestID = id
-		if err := s.addMessage(ctx, tx, m); err != nil {
+		h, err := s.addMessage(ctx, tx, m)
+		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, id, m.CreatedAt, "resident", "resident reply", "")
+		return s.audit(ctx, tx, id, h, m.CreatedAt, "resident", "resident reply", "")
 	})
 	if err != nil {
 		return nil, err
@@ -170,7 +170,7 @@ func (s *Store) AddNote(ctx context.Context, id int64, actor, body string) (*buu
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, id, n.CreatedAt, actor, "note", "")
+		return s.audit(ctx, tx, id, h, n.CreatedAt, actor, "note", "")
 	})
 	if err != nil {
 		return nil, err
@@ -200,11 +200,11 @@ func (s *Store) Assign(ctx context.Context, id int64, actor, assignee string) er
 		return err
 	}
 	return s.writeRequest(ctx, id, actor, func(tx Querier, h held) error {
-		at := h.at(s.now())
-		if _, err := tx.Exec(ctx, `UPDATE requests SET assigned_to = $1, updated_at = $2 WHERE id = $3`, assignee, s.t(at), id); err != nil {
+		now := s.now()
+		if _, err := tx.Exec(ctx, `UPDATE requests SET assigned_to = $1, updated_at = $2 WHERE id = $3`, assignee, s.t(h.at(now)), id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, id, at, actor, "assign", assignee)
+		return s.audit(ctx, tx, id, h, now, actor, "assign", assignee)
 	})
 }
 
@@ -223,7 +223,7 @@ func (s *Store) Contact(ctx context.Context, id int64, actor string) (*buurtloke
 			return err
 		}
 		// Looking is recorded (committed) before the details are handed out.
-		return s.audit(ctx, tx, id, h.at(s.now()), actor, "viewed contact", "")
+		return s.audit(ctx, tx, id, h, s.now(), actor, "viewed contact", "")
 	})
 	if err != nil {
 		return nil, err

@@ -116,6 +116,7 @@ func testAnonymousTimesToTheHour(t *testing.T, s Store, clock *Clock) {
 	if got.PausedAt.IsZero() || !got.PINLock.Locked(clock.Now()) || got.PINLock.Until.Before(clock.Now().Add(15*time.Minute)) {
 		t.Fatalf("paused %v, PIN lock %+v: staff must see it locked at least as long as it is", got.PausedAt, got.PINLock)
 	}
+	step("unlock", func() error { return s.UnlockPIN(ctx(t), rec.ID, "staff:bram") })
 	page, err := s.Inbox(ctx(t), buurtloket.InboxQuery{})
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +165,7 @@ func testAnonymousTimesToTheHour(t *testing.T, s Store, clock *Clock) {
 	for i := 0; i < 4; i++ {
 		want = append(want, "reply", "resident reply", "note")
 	}
-	want = append(want, "assign", "status", "pin locked")
+	want = append(want, "assign", "status", "pin locked", "pin unlocked")
 	if !slices.Equal(actions, want) {
 		t.Fatalf("the audit trail comes back as %q, want %q", actions, want)
 	}

@@ -6,9 +6,10 @@ import (
 	"buurtloket"
 )
 
-// draws makes a source of IDs that gives ids first, then random ones.
-func draws(ids ...int64) func() int64 {
-	return func() int64 {
+// draws makes a source of IDs that gives ids first, then random ones, and
+// a check that the store drew every one of ids.
+func draws(t *testing.T, ids ...int64) (next func() int64, drawn func()) {
+	next = func() int64 {
 		if len(ids) > 0 {
 			id := ids[0]
 			ids = ids[1:]
@@ -16,6 +17,13 @@ func draws(ids ...int64) func() int64 {
 		}
 		return buurtloket.NewID()
 	}
+	drawn = func() {
+		t.Helper()
+		if len(ids) > 0 {
+			t.Fatalf("the store did not draw its IDs from SetIDs: %d planted IDs left", len(ids))
+		}
+	}
+	return next, drawn
 }
 
 // testIDClash: a random ID that is taken already is drawn again, for a
@@ -23,8 +31,10 @@ func draws(ids ...int64) func() int64 {
 // had it changes.
 func testIDClash(t *testing.T, s Store, clock *Clock) {
 	first := mustSubmit(t, s, NewRequest("first"))
-	s.SetIDs(draws(first.ID))
+	next, drawn := draws(t, first.ID)
+	s.SetIDs(next)
 	second := mustSubmit(t, s, NewRequest("second"))
+	drawn()
 	if second.ID == first.ID || second.Duplicate {
 		t.Fatalf("a taken request ID: %+v", second)
 	}
@@ -35,8 +45,10 @@ func testIDClash(t *testing.T, s Store, clock *Clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.SetIDs(draws(m.ID, m.ID))
+	next, drawn = draws(t, m.ID, m.ID)
+	s.SetIDs(next)
 	again, err := s.Reply(ctx(t), second.ID, "staff:anna", "twee")
+	drawn()
 	if err != nil || again.ID == m.ID {
 		t.Fatalf("a taken message ID: %v, %+v", err, again)
 	}

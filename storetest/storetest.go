@@ -57,6 +57,7 @@ var contract = []contractTest{
 	{"OutboxDeliveryStates", testOutbox},
 	{"ConcurrentClaimsDeliverOnce", testConcurrentClaims},
 	{"PurgeAfterRetention", testPurge},
+	{"ConcurrentPurgesCountOnce", testConcurrentPurges},
 	{"Kiosks", testKiosks},
 	{"WrongPINsLockTheTicket", testPINLockSchedule},
 	{"ConcurrentGuessersGetEightTries", testConcurrentGuesses},

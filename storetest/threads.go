@@ -282,6 +282,42 @@ func testPurge(t *testing.T, s Store, clock *Clock) {
 	}
 }
 
+// testConcurrentPurges: purges at the same moment (every instance runs
+// one) remove and count each request once.
+func testConcurrentPurges(t *testing.T, s Store, clock *Clock) {
+	const n = 20
+	for i := 0; i < n; i++ {
+		rec := mustSubmit(t, s, NewRequest(fmt.Sprintf("purge-%d", i)))
+		if err := s.SetStatus(ctx(t), rec.ID, "staff:anna", buurtloket.StatusClosed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Add(31 * 24 * time.Hour)
+	retention, _ := buurtloket.ParseRetention("30")
+	reports := make(chan buurtloket.PurgeReport, 4)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := s.Purge(ctx(t), retention, false)
+			if err != nil {
+				t.Error(err)
+			}
+			reports <- r
+		}()
+	}
+	wg.Wait()
+	close(reports)
+	total := 0
+	for r := range reports {
+		total += r.Requests[buurtloket.TopicMoney]
+	}
+	if total != n {
+		t.Fatalf("4 purges at once counted %d requests, want %d", total, n)
+	}
+}
+
 // OtherPIN returns a PIN that is surely not pin: a wrong one, for tests.
 func OtherPIN(pin string) string {
 	if pin == "0000" {
