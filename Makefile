@@ -31,9 +31,9 @@ tools:
 	elif command -v npm >/dev/null; then npm install --prefix .cache/npm --no-save --no-audit --no-fund axe-core@$(AXE_VERSION); \
 	else echo "*** npm not found: the accessibility scans will be skipped (not allowed in CI)"; fi
 
-# Screenshots of the page for docs/screenshots (needs Chromium).
+# Screenshots of the page and the console for docs/screenshots (needs Chromium).
 screenshots: tools
-	BUURTLOKET_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run Browser ./kiosk/
+	BUURTLOKET_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run Browser ./kiosk/ ./staff/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \

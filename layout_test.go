@@ -14,7 +14,7 @@ import (
 // imports no adapter, and no adapter imports another; only cmd/buurtloket
 // wires them together.
 func TestAdaptersDoNotImportEachOther(t *testing.T) {
-	adapters := []string{"buurtloket/sqlite", "buurtloket/postgres", "buurtloket/kiosk", "buurtloket/delivery", "buurtloket/terminal", "buurtloket/wijken"}
+	adapters := []string{"buurtloket/sqlite", "buurtloket/postgres", "buurtloket/kiosk", "buurtloket/staff", "buurtloket/delivery", "buurtloket/terminal", "buurtloket/wijken"}
 	for _, pkg := range append([]string{"buurtloket", "buurtloket/dialogs", "buurtloket/requests"}, adapters...) {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
 		if err != nil {

@@ -229,6 +229,7 @@ type RequestStore interface {
 	ThreadStore
 	PurgeStore
 	KioskStore
+	AccountStore
 
 	// Submit stores a new request durably before it returns a receipt.
 	// A retried submission with the same Key returns the first receipt.

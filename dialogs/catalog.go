@@ -500,3 +500,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// LoadCatalog reads a catalog of its own from fsys: languages.yaml and one
+// message file per language, checked as the residents' texts are (every
+// message in every language, placeholders, plural forms). The staff
+// console's texts are one (locales/staff). dir names the folder in
+// problems; the catalog is nil when there are errors.
+func LoadCatalog(fsys fs.FS, dir string) (*Catalog, Problems) {
+	var probs Problems
+	c := loadCatalog(fsys, dir, &probs)
+	if probs.Errors() > 0 || c == nil {
+		return nil, probs
+	}
+	return c, probs
+}

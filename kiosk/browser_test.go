@@ -4,60 +4,22 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"buurtloket"
+	"buurtloket/internal/browsertest"
 	"buurtloket/requests"
 
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// The browser tests drive the real page in headless Chromium (Debian's
-// chromium package): outside CI they skip loudly when it is missing; with
-// CI=true they fail instead. Accessibility is checked with axe-core, from
-// BUURTLOKET_AXE or .cache/npm (make tools installs it there).
-
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("BUURTLOKET_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if p, err := exec.LookPath(p); err == nil { // a file that can run, not just a name
-			return p
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("Chromium is needed in CI (make deps)")
-	}
-	t.Skip("\n\n*** SKIPPING browser tests: no Chromium (make deps, or apt-get install chromium, or set BUURTLOKET_CHROMIUM)\n")
-	return ""
-}
-
-func axeSource(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("BUURTLOKET_AXE"), "../.cache/npm/node_modules/axe-core/axe.min.js"} {
-		if p == "" {
-			continue
-		}
-		if data, err := os.ReadFile(p); err == nil {
-			return string(data)
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("axe-core is needed in CI (make tools)")
-	}
-	t.Log("\n\n*** axe-core not found: accessibility scans SKIPPED (run make tools)\n")
-	return ""
-}
+// The browser tests drive the real page in headless Chromium
+// (internal/browsertest): outside CI they skip loudly when it is missing;
+// with CI=true they fail instead. Accessibility is checked with axe-core.
 
 type browser struct {
 	scanEach bool   // scan every screen a step arrives at
@@ -80,7 +42,6 @@ func newBrowser(t *testing.T, width, height int, kiosk Mode) *browser {
 // newBrowserWith lets a test change the web channel's configuration.
 func newBrowserWith(t *testing.T, width, height int, change func(*Config)) *browser {
 	t.Helper()
-	exe := chromium(t)
 	cfg, store := testConfig(t)
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
@@ -88,18 +49,8 @@ func newBrowserWith(t *testing.T, width, height int, change func(*Config)) *brow
 	web := New(cfg)
 	srv.Config.Handler = web.Handler()
 	srv.Start()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(width, height),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx := browsertest.New(t, width, height)
 	t.Cleanup(func() {
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
 		srv.Close()
 		web.Close()
 		store.Close()
@@ -112,7 +63,7 @@ func newBrowserWith(t *testing.T, width, height int, change func(*Config)) *brow
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &browser{web: web, t: t, ctx: ctx, base: srv.URL, axe: axeSource(t), store: store, shots: shots, pairing: srv.URL + "/kiosk/pair?token=" + token}
+	return &browser{web: web, t: t, ctx: ctx, base: srv.URL, axe: browsertest.Axe(t), store: store, shots: shots, pairing: srv.URL + "/kiosk/pair?token=" + token}
 }
 
 // newBrowserWithOutage is a browser whose server's store fails the kiosk's
@@ -198,12 +149,12 @@ func (b *browser) scan(name string) {
 // violations runs axe-core and returns the serious and critical ones.
 func (b *browser) violations() []string {
 	b.t.Helper()
-	value(b, chromedp.Evaluate[bool](b.axe+"\n;true"))
 	b.scans++
-	return value(b, chromedp.Evaluate[[]string](`axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
-		.filter(v => v.impact === "serious" || v.impact === "critical")
-		.map(v => v.impact + " " + v.id + ": " + v.help + " (" + v.nodes.map(n => n.target.join(" ")).join(", ") + ")"))`,
-		chromedp.EvalAwaitPromise))
+	found, err := browsertest.Violations(b.ctx, b.axe)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return found
 }
 
 // TestAxeFindsViolations proves the scan can fail: a button without a name

@@ -71,19 +71,25 @@ func TestTwoProcessesShareOneDatabase(t *testing.T) {
 // TestTwoProcessesCountWrongPINsTogether: a guesser who alternates between
 // two buurtloket processes gets no more tries than at one.
 func TestTwoProcessesCountWrongPINsTogether(t *testing.T) {
-	url := pgtest.Shared(t).NewDatabase(t)
-	s, _ := buurtloket.NewSealer(buurtloket.NewKey())
-	a, err := Open(context.Background(), url, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := Open(context.Background(), url, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := twoProcesses(t)
 	storetest.SharedPINCount(t, a, b)
+}
+
+// twoProcesses opens one new database twice, with one key, as two
+// buurtloket processes would; both are closed by the test.
+func twoProcesses(t *testing.T) (a, b storetest.Store) {
+	t.Helper()
+	url := pgtest.Shared(t).NewDatabase(t)
+	s := storetest.NewSealer(t)
+	for _, p := range []*storetest.Store{&a, &b} {
+		db, err := Open(context.Background(), url, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		*p = db
+	}
+	return a, b
 }
 
 // TestNoRowsIsSQLNoRows pins what the one store relies on to tell "no
@@ -96,4 +102,11 @@ func TestNoRowsIsSQLNoRows(t *testing.T) {
 	if !errors.Is(err, sql.ErrNoRows) {
 		t.Fatalf("no row: %v, want an error that is sql.ErrNoRows", err)
 	}
+}
+
+// TestTwoProcessesCountLoginFailuresTogether: a guesser who alternates
+// between two buurtloket processes gets no more passwords than at one.
+func TestTwoProcessesCountLoginFailuresTogether(t *testing.T) {
+	a, b := twoProcesses(t)
+	storetest.SharedLoginThrottle(t, a, b)
 }

@@ -108,7 +108,7 @@ type Store struct {
 // the databases cache prepared statements by their text.
 type statements struct {
 	lockRequest, openTicket, outboxMessage, claim, lease, stats string
-	purgeable                                                   string
+	lockAccount, lockThrottle, purgeable                        string
 }
 
 // New returns the store over db; sealer seals what must not be readable at rest.
@@ -125,8 +125,10 @@ func New(db DB, sealer *buurtloket.Sealer) *Store {
 			FROM outbox o JOIN requests q ON q.id = o.request_id JOIN messages m ON m.id = o.message_id
 			LEFT JOIN routes r ON r.request_id = o.request_id
 			WHERE o.due_at <= $1 ORDER BY o.due_at, o.id LIMIT $2` + d.SkipLocked("o"),
-		lease:     `UPDATE outbox SET due_at = $1 WHERE ` + d.InIDs("id", 2),
-		purgeable: `SELECT id FROM requests WHERE status = 'closed' AND topic = $1 AND updated_at <= $2` + d.Lock,
+		lease:        `UPDATE outbox SET due_at = $1 WHERE ` + d.InIDs("id", 2),
+		lockAccount:  `SELECT ` + accountColumns + ` FROM staff_accounts WHERE id = $1` + d.Lock,
+		lockThrottle: `SELECT failures, since, locked_until FROM login_throttle WHERE key = $1` + d.Lock,
+		purgeable:    `SELECT id FROM requests WHERE status = 'closed' AND topic = $1 AND updated_at <= $2` + d.Lock,
 		stats: `INSERT INTO request_stats (month, topic, wijk, count)
 			SELECT ` + d.Month("created_at") + `, topic, wijk, count(*) FROM requests
 			WHERE status = 'closed' AND topic = $1 AND updated_at <= $2 GROUP BY 1, 2, 3

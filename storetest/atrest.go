@@ -67,6 +67,29 @@ func AtRest(t *testing.T, s Store, raw Raw) {
 	if _, err := s.LoadSession(ctx, "other-session"); buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
 		t.Errorf("a session moved to another name opens: %v", err)
 	}
+	// A staff member's second factor is sealed, bound to the account.
+	a := &buurtloket.Account{Email: "anna@woonplus.nl", Name: "Anna", Role: buurtloket.RoleAdmin, PasswordHash: "$argon2id$x"}
+	if err := s.AddAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	const totpSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	if _, err := s.UpdateAccount(ctx, a.ID, func(a *buurtloket.Account) error { a.TOTPSecret = totpSecret; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var totpSealed []byte
+	if err := raw.QueryRow(ctx, `SELECT totp_sealed FROM staff_accounts`, &totpSealed); err != nil {
+		t.Fatal(err)
+	}
+	if len(totpSealed) == 0 || strings.Contains(string(totpSealed), totpSecret) {
+		t.Errorf("the two-factor secret is readable at rest: %q", totpSealed)
+	}
+	if err := raw.Exec(ctx, `INSERT INTO staff_accounts (id, email, name, role, password_hash, totp_sealed, created_at)
+		SELECT id + 1, 'other@woonplus.nl', name, role, password_hash, totp_sealed, created_at FROM staff_accounts`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AccountByEmail(ctx, "other@woonplus.nl"); err == nil {
+		t.Error("a second factor copied to another account opens")
+	}
 	// The audit trail cannot be changed, not even by hand.
 	if err := raw.Exec(ctx, `UPDATE audit SET actor = 'x'`); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Errorf("audit update: %v", err)

@@ -70,6 +70,9 @@ var contract = []contractTest{
 	{"TimesAreMilliseconds", testTimesAreMilliseconds},
 	{"IDsDoNotRunInOrder", testRandomIDs},
 	{"TakenIDsAreDrawnAgain", testIDClash},
+	{"StaffAccounts", testAccounts},
+	{"StaffSessionsExpire", testStaffSessions},
+	{"LoginThrottle", testLoginThrottle},
 	{"AnonymousTimesToTheHour", testAnonymousTimesToTheHour},
 	{"InboxPagesThroughTies", testInboxTies},
 }

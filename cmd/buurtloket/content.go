@@ -10,6 +10,7 @@ import (
 	"buurtloket/dialogs/flows"
 	"buurtloket/facts"
 	"buurtloket/locales"
+	stafftexts "buurtloket/locales/staff"
 	"buurtloket/pictograms"
 )
 
@@ -83,4 +84,15 @@ func isDir(path string) error {
 		return fmt.Errorf("%s is not a folder", path)
 	}
 	return nil
+}
+
+// staffTexts loads the staff console's texts: from a staff folder in the
+// locales folder given (an editor's copy), else the shipped ones.
+func staffTexts(src dialogs.Source) (*dialogs.Catalog, dialogs.Problems) {
+	if sub, err := fs.Sub(src.Locales, "staff"); err == nil {
+		if _, err := fs.Stat(sub, "languages.yaml"); err == nil {
+			return dialogs.LoadCatalog(sub, src.LocalesDir+"/staff")
+		}
+	}
+	return dialogs.LoadCatalog(stafftexts.FS, "locales/staff")
 }

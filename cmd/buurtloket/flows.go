@@ -35,11 +35,13 @@ func runFlowsCheck(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	content, probs := dialogs.Load(src)
+	texts, staffProbs := staffTexts(src)
+	probs = append(probs, staffProbs...)
 	for _, p := range probs {
 		fmt.Fprintln(stdout, p)
 	}
 	errs, warns := probs.Errors(), len(probs)-probs.Errors()
-	if content == nil {
+	if content == nil || texts == nil {
 		fmt.Fprintf(stdout, "%s, %s in %s\n", count(errs, "error"), count(warns, "warning"), what)
 		return errProblems
 	}

@@ -30,6 +30,12 @@ Usage:
                                            register a kiosk; prints its pairing link
   buurtloket kiosk link ID                 a new pairing link for a kiosk (a new device)
   buurtloket kiosk list | revoke ID        the registered kiosks
+  buurtloket staff add --email E --name N --role staff|admin
+                                           add a console account; prints a one-time password
+  buurtloket staff list                    the console's accounts
+  buurtloket staff disable | reset --email E
+                                           stop an account; or give it a new one-time password
+                                           (two-factor login is set up again)
 
 Run "buurtloket COMMAND -h" for the flags of a command. Every flag can
 also be set by an environment variable BUURTLOKET_<NAME>.
@@ -85,6 +91,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	case "kiosk":
 		return runKiosk(ctx, args[1:], stdout, stderr)
+	case "staff":
+		return runStaff(ctx, args[1:], stdout, stderr)
 	case "requests":
 		if len(args) >= 2 && args[1] == "purge" {
 			return runRequestsPurge(ctx, args[2:], stdout, stderr)

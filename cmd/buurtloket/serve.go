@@ -26,6 +26,7 @@ import (
 	"buurtloket/delivery"
 	"buurtloket/dialogs"
 	"buurtloket/kiosk"
+	"buurtloket/staff"
 	"buurtloket/wijken"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,6 +58,8 @@ type Server struct {
 	Stdout         io.Writer // where the start-up message goes
 
 	engine     atomic.Pointer[dialogs.Engine]
+	console    *staff.Server
+	firstLogin string // the one-time admin login to print at start, on a first start
 	store      buurtloket.RequestStore
 	sealer     *buurtloket.Sealer
 	phonePages int // the cap on phone pages in force: MaxPages, or fewer when open files are short
@@ -145,6 +148,10 @@ func (s *Server) Open() error {
 	}
 	s.store, s.sealer = store, sealer
 	s.Logger.Info("database open", "store", what)
+	if err := s.openConsole(); err != nil {
+		store.Close()
+		return err
+	}
 	s.phonePages = s.MaxPages
 	if files, err := fileLimit(); err != nil {
 		s.Logger.Warn("the limit on open files is unknown", "error", err)
@@ -200,7 +207,10 @@ func (s *Server) URL() string {
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting
 // connections and waits up to 10 seconds for requests in progress.
 func (s *Server) Run(ctx context.Context) error {
-	fmt.Fprintf(s.Stdout, "buurtloket is running.\n  phone page: %s/\n  kiosk:      %s/kiosk/\n  health:     %s/healthz\n  metrics:    %s/metrics\n", s.URL(), s.URL(), s.URL(), s.URL())
+	fmt.Fprintf(s.Stdout, "buurtloket is running.\n  phone page: %s/\n  kiosk:      %s/kiosk/\n  staff:      %s/staff/\n  health:     %s/healthz\n  metrics:    %s/metrics\n", s.URL(), s.URL(), s.URL(), s.URL(), s.URL())
+	if s.firstLogin != "" {
+		fmt.Fprint(s.Stdout, s.firstLogin)
+	}
 	if addr, ok := s.listener.Addr().(*net.TCPAddr); ok && addr.IP.IsLoopback() {
 		fmt.Fprintf(s.Stdout, "Only this computer can open it. For kiosks and phones on the network, listen on every address:\n  buurtloket serve --addr :%d   (a kiosk: docs/kiosk.md; on a server, behind nginx with TLS: docs/deploy.md)\n", addr.Port)
 	}
@@ -305,6 +315,7 @@ func (s *Server) routes() http.Handler {
 	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger, PublicURL: public,
 		MaxPhonePages: s.phonePages, Sealer: s.sealer, TrustProxy: s.TrustProxy, SharedNetworks: s.SharedNetworks})
 	s.registry.MustRegister(web.Collectors()...)
+	mux.Handle("/staff/", s.console.Handler())
 	mux.Handle("/", web.Handler())
 	// Pages reconnect and resume when the server goes away.
 	s.onShutdown = append(s.onShutdown, web.CloseConnections)

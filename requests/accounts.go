@@ -1,0 +1,265 @@
+package requests
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"buurtloket"
+)
+
+// Staff accounts, their sessions and the login throttle
+// (buurtloket.AccountStore). The TOTP secret is sealed, bound to its
+// account; passwords and recovery codes arrive hashed.
+
+const accountColumns = `id, email, name, role, password_hash, must_change, totp_sealed, totp_step, recovery_codes, disabled, created_at`
+
+func (s *Store) scanAccount(row Row) (*buurtloket.Account, error) {
+	var a buurtloket.Account
+	var sealed []byte
+	var codes string
+	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.MustChangePassword, &sealed, &a.TOTPStep, &codes, &a.Disabled, s.st(&a.CreatedAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such account")
+	} else if err != nil {
+		return nil, err
+	}
+	if sealed != nil {
+		secret, err := s.sealer.Open(sealed, totpContext(a.ID))
+		if err != nil {
+			return nil, err
+		}
+		a.TOTPSecret = string(secret)
+	}
+	if err := json.Unmarshal([]byte(codes), &a.RecoveryCodes); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+func totpContext(id int64) string { return "totp:" + strconv.FormatInt(id, 10) }
+
+// accountValues are the stored forms of what UpdateAccount may change.
+func (s *Store) accountValues(a *buurtloket.Account) (sealed []byte, codes string, err error) {
+	if a.TOTPSecret != "" {
+		sealed = s.sealer.Seal([]byte(a.TOTPSecret), totpContext(a.ID))
+	}
+	if a.RecoveryCodes == nil {
+		a.RecoveryCodes = []string{}
+	}
+	b, err := json.Marshal(a.RecoveryCodes)
+	return sealed, string(b), err
+}
+
+// AddAccount stores a new account and fills in its ID; see buurtloket.AccountStore.
+func (s *Store) AddAccount(ctx context.Context, a *buurtloket.Account) error {
+	email, name, err := buurtloket.CheckAccount(a.Email, a.Name, a.Role)
+	if err != nil {
+		return err
+	}
+	if a.PasswordHash == "" {
+		return buurtloket.Errorf(buurtloket.EINVALID, "an account needs a password")
+	}
+	a.Email, a.Name, a.CreatedAt = email, name, s.now()
+	return s.db.Write(ctx, func(tx Querier) error {
+		for attempt := 0; attempt < 5; attempt++ {
+			a.ID = s.newID()
+			sealed, codes, err := s.accountValues(a)
+			if err != nil {
+				return err
+			}
+			n, err := tx.Exec(ctx, `INSERT INTO staff_accounts (`+accountColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+				ON CONFLICT DO NOTHING`, a.ID, a.Email, a.Name, a.Role, a.PasswordHash, a.MustChangePassword, sealed, a.TOTPStep, codes, a.Disabled, s.t(a.CreatedAt))
+			if err != nil || n == 1 {
+				return err
+			}
+			var taken int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM staff_accounts WHERE email = $1`, a.Email).Scan(&taken); err != nil {
+				return err
+			}
+			if taken > 0 {
+				return buurtloket.Errorf(buurtloket.ECONFLICT, "there is an account for %s already", a.Email)
+			}
+		}
+		return errors.New("no free random ID in five tries")
+	})
+}
+
+// Account returns an account by ID.
+func (s *Store) Account(ctx context.Context, id int64) (*buurtloket.Account, error) {
+	return s.scanAccount(s.read.QueryRow(ctx, `SELECT `+accountColumns+` FROM staff_accounts WHERE id = $1`, id))
+}
+
+// AccountByEmail returns an account by its login address.
+func (s *Store) AccountByEmail(ctx context.Context, email string) (*buurtloket.Account, error) {
+	email, err := buurtloket.NormalizeEmail(email)
+	if err != nil {
+		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such account")
+	}
+	return s.scanAccount(s.read.QueryRow(ctx, `SELECT `+accountColumns+` FROM staff_accounts WHERE email = $1`, email))
+}
+
+// Accounts lists every account, by name.
+func (s *Store) Accounts(ctx context.Context) ([]*buurtloket.Account, error) {
+	rows, err := s.read.Query(ctx, `SELECT `+accountColumns+` FROM staff_accounts ORDER BY name, email`)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, s.scanAccount)
+}
+
+// CountAccounts says how many accounts there are.
+func (s *Store) CountAccounts(ctx context.Context) (int, error) {
+	var n int
+	err := s.read.QueryRow(ctx, `SELECT count(*) FROM staff_accounts`).Scan(&n)
+	return n, err
+}
+
+// UpdateAccount changes an account in one write; see buurtloket.AccountStore.
+// The address, the ID and the creation time stay.
+func (s *Store) UpdateAccount(ctx context.Context, id int64, change func(a *buurtloket.Account) error) (*buurtloket.Account, error) {
+	var out *buurtloket.Account
+	err := s.db.Write(ctx, func(tx Querier) error {
+		a, err := s.scanAccount(tx.QueryRow(ctx, s.sql.lockAccount, id))
+		if err != nil {
+			return err
+		}
+		if err := change(a); err != nil {
+			return err
+		}
+		if _, name, err := buurtloket.CheckAccount(a.Email, a.Name, a.Role); err != nil {
+			return err
+		} else {
+			a.Name = name
+		}
+		sealed, codes, err := s.accountValues(a)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE staff_accounts SET name = $2, role = $3, password_hash = $4, must_change = $5,
+			totp_sealed = $6, totp_step = $7, recovery_codes = $8, disabled = $9 WHERE id = $1`,
+			id, a.Name, a.Role, a.PasswordHash, a.MustChangePassword, sealed, a.TOTPStep, codes, a.Disabled); err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+// AddStaffSession stores a new login session.
+func (s *Store) AddStaffSession(ctx context.Context, tokenHash string, ss *buurtloket.StaffSession) error {
+	now := s.now()
+	ss.CreatedAt, ss.SeenAt = now, now
+	_, err := s.db.Exec(ctx, `INSERT INTO staff_sessions (id, account_id, complete, csrf, created_at, seen_at) VALUES ($1, $2, $3, $4, $5, $5)`,
+		tokenHash, ss.AccountID, ss.Full, ss.CSRF, s.t(now))
+	return err
+}
+
+// StaffSession returns a live session and marks it seen; see
+// buurtloket.AccountStore. Seen is written at most once a minute, so that
+// a page of the console is a read, not a write.
+func (s *Store) StaffSession(ctx context.Context, tokenHash string) (*buurtloket.StaffSession, error) {
+	var ss buurtloket.StaffSession
+	err := s.read.QueryRow(ctx, `SELECT account_id, complete, csrf, created_at, seen_at FROM staff_sessions WHERE id = $1`, tokenHash).
+		Scan(&ss.AccountID, &ss.Full, &ss.CSRF, s.st(&ss.CreatedAt), s.st(&ss.SeenAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "the session has ended")
+	} else if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if ss.Expired(now) {
+		if err := s.DeleteStaffSession(ctx, tokenHash); err != nil {
+			return nil, err
+		}
+		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "the session has ended")
+	}
+	if now.Sub(ss.SeenAt) >= time.Minute {
+		ss.SeenAt = now
+		if _, err := s.db.Exec(ctx, `UPDATE staff_sessions SET seen_at = $2 WHERE id = $1`, tokenHash, s.t(now)); err != nil {
+			return nil, err
+		}
+	}
+	return &ss, nil
+}
+
+// CompleteStaffSession marks a session's login done.
+func (s *Store) CompleteStaffSession(ctx context.Context, tokenHash string) error {
+	n, err := s.db.Exec(ctx, `UPDATE staff_sessions SET complete = TRUE WHERE id = $1`, tokenHash)
+	if err == nil && n == 0 {
+		err = buurtloket.Errorf(buurtloket.ENOTFOUND, "the session has ended")
+	}
+	return err
+}
+
+// DeleteStaffSession ends a session (log out).
+func (s *Store) DeleteStaffSession(ctx context.Context, tokenHash string) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM staff_sessions WHERE id = $1`, tokenHash)
+	return err
+}
+
+// DeleteStaffSessions ends every session of an account.
+func (s *Store) DeleteStaffSessions(ctx context.Context, accountID int64) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM staff_sessions WHERE account_id = $1`, accountID)
+	return err
+}
+
+// LoginFailed counts a failed login against each key; see buurtloket.AccountStore.
+func (s *Store) LoginFailed(ctx context.Context, keys []string, limits []int) ([]buurtloket.LoginThrottle, error) {
+	if len(keys) != len(limits) {
+		return nil, errors.New("a limit for each key")
+	}
+	out := make([]buurtloket.LoginThrottle, len(keys))
+	err := s.db.Write(ctx, func(tx Querier) error {
+		now := s.now()
+		for i, key := range keys {
+			// The row is made first, so that it can be locked: failures
+			// counted at the same moment by two processes follow each other.
+			if _, err := tx.Exec(ctx, `INSERT INTO login_throttle (key, failures) VALUES ($1, 0) ON CONFLICT DO NOTHING`, key); err != nil {
+				return err
+			}
+			var t buurtloket.LoginThrottle
+			if err := tx.QueryRow(ctx, s.sql.lockThrottle, key).Scan(&t.Failures, s.st(&t.Since), s.st(&t.LockedUntil)); err != nil {
+				return err
+			}
+			t = t.Fail(now, limits[i])
+			if _, err := tx.Exec(ctx, `UPDATE login_throttle SET failures = $2, since = $3, locked_until = $4 WHERE key = $1`,
+				key, t.Failures, s.t(t.Since), s.t(t.LockedUntil)); err != nil {
+				return err
+			}
+			out[i] = t
+		}
+		return nil
+	})
+	return out, err
+}
+
+// LoginThrottles returns the keys' throttles (the zero one for a key
+// without failures).
+func (s *Store) LoginThrottles(ctx context.Context, keys []string) ([]buurtloket.LoginThrottle, error) {
+	out := make([]buurtloket.LoginThrottle, len(keys))
+	for i, key := range keys {
+		err := s.read.QueryRow(ctx, `SELECT failures, since, locked_until FROM login_throttle WHERE key = $1`, key).
+			Scan(&out[i].Failures, s.st(&out[i].Since), s.st(&out[i].LockedUntil))
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ClearLoginFailures forgets a key's failures; a lock in force stays.
+func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := s.db.Exec(ctx, `UPDATE login_throttle SET failures = 0, since = NULL WHERE key = $1`, key)
+	return err
+}
+
+// LiftLoginLock forgets a key's failures and its lock.
+func (s *Store) LiftLoginLock(ctx context.Context, key string) error {
+	_, err := s.db.Exec(ctx, `DELETE FROM login_throttle WHERE key = $1`, key)
+	return err
+}

@@ -1,0 +1,30 @@
+-- Staff accounts for the console, their login sessions, and the count of
+-- failed logins per account and per client address.
+CREATE TABLE staff_accounts (
+  id             INTEGER PRIMARY KEY,
+  email          TEXT    NOT NULL UNIQUE,  -- the login name, lower case
+  name           TEXT    NOT NULL,
+  role           TEXT    NOT NULL,         -- staff | admin
+  password_hash  TEXT    NOT NULL,         -- argon2id with its parameters
+  must_change    INTEGER NOT NULL DEFAULT 0,
+  totp_sealed    BLOB,                     -- the sealed TOTP secret; NULL: no two-factor yet
+  totp_step      INTEGER NOT NULL DEFAULT 0,
+  recovery_codes TEXT    NOT NULL DEFAULT '[]', -- hashes of unused recovery codes (JSON)
+  disabled       INTEGER NOT NULL DEFAULT 0,
+  created_at     INTEGER NOT NULL
+);
+CREATE TABLE staff_sessions (
+  id         TEXT    PRIMARY KEY,          -- SHA-256 of the cookie's token
+  account_id INTEGER NOT NULL REFERENCES staff_accounts (id) ON DELETE CASCADE,
+  complete   INTEGER NOT NULL DEFAULT 0,   -- every step of the login done
+  csrf       TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  seen_at    INTEGER NOT NULL
+);
+CREATE INDEX staff_sessions_account ON staff_sessions (account_id);
+CREATE TABLE login_throttle (
+  key          TEXT    PRIMARY KEY,        -- account:ID or client:HASH
+  failures     INTEGER NOT NULL,
+  since        INTEGER,
+  locked_until INTEGER
+);

@@ -1,0 +1,139 @@
+package staff
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"buurtloket"
+)
+
+// Accounts: add, disable and reset, for admins. (The full admin pages come
+// later; the command line does the same: buurtloket staff.)
+
+func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, q *request) {
+	s.renderAccounts(w, r, q, http.StatusOK, nil)
+}
+
+func (s *Server) renderAccounts(w http.ResponseWriter, r *http.Request, q *request, status int, data map[string]any) {
+	list, err := s.cfg.Store.Accounts(r.Context())
+	if err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["Accounts"] = list
+	s.render(w, q, status, "accounts", data)
+}
+
+func (s *Server) addAccount(w http.ResponseWriter, r *http.Request, q *request) {
+	password := OneTimePassword()
+	a, err := AddAccount(r.Context(), s.cfg.Store, r.PostForm.Get("email"), r.PostForm.Get("name"),
+		buurtloket.Role(r.PostForm.Get("role")), password, s.cfg.Argon2)
+	switch buurtloket.ErrorCode(err) {
+	case "":
+	case buurtloket.EINVALID:
+		s.renderAccounts(w, r, q, http.StatusUnprocessableEntity, map[string]any{"Problem": "staff.accounts.invalid"})
+		return
+	case buurtloket.ECONFLICT:
+		s.renderAccounts(w, r, q, http.StatusConflict, map[string]any{"Problem": "staff.accounts.taken"})
+		return
+	default:
+		s.internal(w, r, q, err)
+		return
+	}
+	s.cfg.Logger.Info("staff account added", "by", q.account.Actor(), "account", a.Actor())
+	s.renderAccounts(w, r, q, http.StatusOK, map[string]any{"OneTime": password, "For": a})
+}
+
+// accountOf reads the account named in the path.
+func (s *Server) accountOf(w http.ResponseWriter, r *http.Request, q *request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.fail(w, r, q, http.StatusNotFound, "staff.error.not_found")
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *Server) disableAccount(w http.ResponseWriter, r *http.Request, q *request) {
+	id, ok := s.accountOf(w, r, q)
+	if !ok {
+		return
+	}
+	if id == q.account.ID {
+		s.renderAccounts(w, r, q, http.StatusConflict, map[string]any{"Problem": "staff.accounts.not_yourself"})
+		return
+	}
+	a, err := DisableAccount(r.Context(), s.cfg.Store, id)
+	if err != nil {
+		s.storeFailed(w, r, q, err)
+		return
+	}
+	s.cfg.Logger.Info("staff account disabled", "by", q.account.Actor(), "account", a.Actor())
+	http.Redirect(w, r, "/staff/accounts", http.StatusSeeOther)
+}
+
+func (s *Server) resetAccount(w http.ResponseWriter, r *http.Request, q *request) {
+	id, ok := s.accountOf(w, r, q)
+	if !ok {
+		return
+	}
+	password := OneTimePassword()
+	a, err := ResetAccount(r.Context(), s.cfg.Store, id, password, s.cfg.Argon2)
+	if err != nil {
+		s.storeFailed(w, r, q, err)
+		return
+	}
+	s.cfg.Logger.Info("staff account reset", "by", q.account.Actor(), "account", a.Actor())
+	s.renderAccounts(w, r, q, http.StatusOK, map[string]any{"OneTime": password, "For": a})
+}
+
+// storeFailed answers a store error: not found, or internal.
+func (s *Server) storeFailed(w http.ResponseWriter, r *http.Request, q *request, err error) {
+	if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
+		s.fail(w, r, q, http.StatusNotFound, "staff.error.not_found")
+		return
+	}
+	s.internal(w, r, q, err)
+}
+
+// AddAccount makes an account with a one-time password, which must be
+// changed at the first login; for the console and the command line.
+func AddAccount(ctx context.Context, store buurtloket.AccountStore, email, name string, role buurtloket.Role, password string, p Argon2Params) (*buurtloket.Account, error) {
+	a := &buurtloket.Account{Email: email, Name: name, Role: role, PasswordHash: HashPassword(password, p), MustChangePassword: true}
+	if err := store.AddAccount(ctx, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// DisableAccount stops an account from logging in and ends its sessions.
+func DisableAccount(ctx context.Context, store buurtloket.AccountStore, id int64) (*buurtloket.Account, error) {
+	a, err := store.UpdateAccount(ctx, id, func(a *buurtloket.Account) error { a.Disabled = true; return nil })
+	if err != nil {
+		return nil, err
+	}
+	return a, store.DeleteStaffSessions(ctx, id)
+}
+
+// ResetAccount gives an account a new one-time password and removes its
+// two-factor login (a lost phone), ends its sessions and lifts a login
+// lock; the account is enabled again.
+func ResetAccount(ctx context.Context, store buurtloket.AccountStore, id int64, password string, p Argon2Params) (*buurtloket.Account, error) {
+	hash := HashPassword(password, p)
+	a, err := store.UpdateAccount(ctx, id, func(a *buurtloket.Account) error {
+		a.PasswordHash, a.MustChangePassword, a.Disabled = hash, true, false
+		a.TOTPSecret, a.RecoveryCodes = "", nil
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := store.DeleteStaffSessions(ctx, id); err != nil {
+		return nil, err
+	}
+	return a, store.LiftLoginLock(ctx, accountKey(id))
+}

@@ -1,0 +1,295 @@
+package staff
+
+import (
+	"bytes"
+	"encoding/base64"
+	"html/template"
+	"image/png"
+	"net/http"
+	"strings"
+
+	"buurtloket"
+)
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, q *request) {
+	if q.session != nil && q.session.Full {
+		http.Redirect(w, r, "/staff/", http.StatusSeeOther)
+		return
+	}
+	s.renderLogin(w, r, q, http.StatusOK, "", "")
+}
+
+// renderLogin shows the login form with a fresh login token.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, q *request, status int, problem, email string) {
+	token := newToken()
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: "/staff/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: s.secure(r)})
+	q.csrf = token
+	s.render(w, q, status, "login", map[string]any{"Problem": problem, "Email": email})
+}
+
+// login checks an address and password. Failures are counted per account
+// and per client address, in the store (so every instance counts them); a
+// locked key is refused whether the password is right or not, and a
+// missing account costs the same hash as a wrong password.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, q *request) {
+	ctx := r.Context()
+	email := strings.TrimSpace(r.PostForm.Get("email"))
+	password := r.PostForm.Get("password")
+	keys, limits := []string{s.clientKey(r)}, []int{buurtloket.LoginFailuresPerIP}
+	a, err := s.cfg.Store.AccountByEmail(ctx, email)
+	if err != nil && buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+		s.internal(w, r, q, err)
+		return
+	}
+	if a != nil {
+		keys, limits = append(keys, accountKey(a.ID)), append(limits, buurtloket.LoginFailuresPerKey)
+	}
+	now := s.cfg.Now()
+	throttles, err := s.cfg.Store.LoginThrottles(ctx, keys)
+	if err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	for _, t := range throttles {
+		if t.Locked(now) {
+			PasswordMatches("", password, s.cfg.Argon2)
+			s.renderLogin(w, r, q, http.StatusTooManyRequests, "staff.login.locked", email)
+			return
+		}
+	}
+	hash := ""
+	if a != nil && !a.Disabled {
+		hash = a.PasswordHash
+	}
+	ok, rehash := PasswordMatches(hash, password, s.cfg.Argon2)
+	if !ok {
+		if _, err := s.cfg.Store.LoginFailed(ctx, keys, limits); err != nil {
+			s.internal(w, r, q, err)
+			return
+		}
+		s.cfg.Logger.Info("staff login failed")
+		s.renderLogin(w, r, q, http.StatusUnauthorized, "staff.login.wrong", email)
+		return
+	}
+	if err := s.cfg.Store.ClearLoginFailures(ctx, accountKey(a.ID)); err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	if rehash {
+		newHash := HashPassword(password, s.cfg.Argon2)
+		if a, err = s.cfg.Store.UpdateAccount(ctx, a.ID, func(a *buurtloket.Account) error { a.PasswordHash = newHash; return nil }); err != nil {
+			s.internal(w, r, q, err)
+			return
+		}
+	}
+	q.account = a
+	if err := s.startSession(w, r, q, false); err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	s.continueLogin(w, r, q)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, q *request) {
+	if err := s.cfg.Store.DeleteStaffSession(r.Context(), q.token); err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	s.clearSession(w, r)
+	http.Redirect(w, r, "/staff/login", http.StatusSeeOther)
+}
+
+// logoutEverywhere ends every session of the account, on every device.
+func (s *Server) logoutEverywhere(w http.ResponseWriter, r *http.Request, q *request) {
+	if err := s.cfg.Store.DeleteStaffSessions(r.Context(), q.account.ID); err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	s.clearSession(w, r)
+	http.Redirect(w, r, "/staff/login", http.StatusSeeOther)
+}
+
+func (s *Server) passwordPage(w http.ResponseWriter, r *http.Request, q *request) {
+	s.render(w, q, http.StatusOK, "password", map[string]any{"Forced": q.account.MustChangePassword})
+}
+
+// changePassword sets a new password: at the first login (a one-time
+// password), or later with the current one. Every other session of the
+// account ends.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, q *request) {
+	ctx := r.Context()
+	forced := q.account.MustChangePassword
+	if !forced && !q.session.Full {
+		http.Redirect(w, r, s.nextStep(q), http.StatusSeeOther)
+		return
+	}
+	problem := ""
+	next, again := r.PostForm.Get("new"), r.PostForm.Get("again")
+	if !forced {
+		if ok, _ := PasswordMatches(q.account.PasswordHash, r.PostForm.Get("current"), s.cfg.Argon2); !ok {
+			problem = "staff.password.current_wrong"
+		}
+	}
+	if problem == "" {
+		problem = newPasswordProblem(next, q.account.Email)
+	}
+	if problem == "" && next != again {
+		problem = "staff.password.differ"
+	}
+	if problem == "" {
+		if same, _ := PasswordMatches(q.account.PasswordHash, next, s.cfg.Argon2); same {
+			problem = "staff.password.same"
+		}
+	}
+	if problem != "" {
+		s.render(w, q, http.StatusUnprocessableEntity, "password", map[string]any{"Forced": forced, "Problem": problem})
+		return
+	}
+	hash := HashPassword(next, s.cfg.Argon2)
+	a, err := s.cfg.Store.UpdateAccount(ctx, q.account.ID, func(a *buurtloket.Account) error {
+		a.PasswordHash, a.MustChangePassword = hash, false
+		return nil
+	})
+	if err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	full := q.session.Full
+	if err := s.cfg.Store.DeleteStaffSessions(ctx, a.ID); err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	q.account, q.token = a, ""
+	if err := s.startSession(w, r, q, full); err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	s.continueLogin(w, r, q)
+}
+
+func (s *Server) codePage(w http.ResponseWriter, r *http.Request, q *request) {
+	if !q.account.TwoFactor() || q.session.Full {
+		http.Redirect(w, r, s.nextStep(q), http.StatusSeeOther)
+		return
+	}
+	s.render(w, q, http.StatusOK, "code", nil)
+}
+
+// checkCode takes the second factor: a code from the authenticator app,
+// which works once, or a recovery code, which is then used up. Wrong codes
+// count against the account as wrong passwords do.
+func (s *Server) checkCode(w http.ResponseWriter, r *http.Request, q *request) {
+	ctx := r.Context()
+	if !q.account.TwoFactor() || q.session.Full {
+		http.Redirect(w, r, s.nextStep(q), http.StatusSeeOther)
+		return
+	}
+	key := accountKey(q.account.ID)
+	now := s.cfg.Now()
+	throttles, err := s.cfg.Store.LoginThrottles(ctx, []string{key})
+	if err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	if throttles[0].Locked(now) {
+		s.render(w, q, http.StatusTooManyRequests, "code", map[string]any{"Problem": "staff.login.locked"})
+		return
+	}
+	code := r.PostForm.Get("code")
+	accepted := false
+	a, err := s.cfg.Store.UpdateAccount(ctx, q.account.ID, func(a *buurtloket.Account) error {
+		if step := totpStep(a.TOTPSecret, code, now, a.TOTPStep); step != 0 {
+			a.TOTPStep, accepted = step, true
+		} else if rest, ok := useRecovery(a.RecoveryCodes, code); ok {
+			a.RecoveryCodes, accepted = rest, true
+		}
+		return nil
+	})
+	if err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	if !accepted {
+		if _, err := s.cfg.Store.LoginFailed(ctx, []string{key}, []int{buurtloket.LoginFailuresPerKey}); err != nil {
+			s.internal(w, r, q, err)
+			return
+		}
+		s.render(w, q, http.StatusUnauthorized, "code", map[string]any{"Problem": "staff.code.wrong"})
+		return
+	}
+	q.account = a
+	if err := s.startSession(w, r, q, true); err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	http.Redirect(w, r, "/staff/", http.StatusSeeOther)
+}
+
+// twoFactorPage shows a new secret for the authenticator app, as a QR code
+// and as text. An account that has two-factor login already may only
+// replace it from a full session: else a stolen password would be enough
+// to set up a second factor of one's own.
+func (s *Server) twoFactorPage(w http.ResponseWriter, r *http.Request, q *request) {
+	if q.account.TwoFactor() && !q.session.Full {
+		http.Redirect(w, r, s.nextStep(q), http.StatusSeeOther)
+		return
+	}
+	key, err := newTOTP(q.account.Email)
+	if err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	s.renderTwoFactor(w, q, http.StatusOK, key.Secret(), key.URL(), "")
+}
+
+func (s *Server) renderTwoFactor(w http.ResponseWriter, q *request, status int, secret, url, problem string) {
+	data := map[string]any{"Secret": secret, "Problem": problem, "Required": q.account.Role == buurtloket.RoleAdmin}
+	if key, err := otpKey(url); err == nil {
+		if img, err := key.Image(220, 220); err == nil {
+			var buf bytes.Buffer
+			if png.Encode(&buf, img) == nil {
+				// A PNG this server drew: html/template would refuse a data: address.
+				data["QR"] = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()))
+			}
+		}
+	}
+	s.render(w, q, status, "two_factor", data)
+}
+
+// setUpTwoFactor stores the new secret once the app shows a right code
+// for it, and shows the recovery codes, once.
+func (s *Server) setUpTwoFactor(w http.ResponseWriter, r *http.Request, q *request) {
+	if q.account.TwoFactor() && !q.session.Full {
+		http.Redirect(w, r, s.nextStep(q), http.StatusSeeOther)
+		return
+	}
+	secret := strings.TrimSpace(r.PostForm.Get("secret"))
+	if !validSecret(secret) {
+		s.fail(w, r, q, http.StatusBadRequest, "staff.error.form")
+		return
+	}
+	now := s.cfg.Now()
+	step := totpStep(secret, r.PostForm.Get("code"), now, 0)
+	if step == 0 {
+		s.renderTwoFactor(w, q, http.StatusUnprocessableEntity, secret, totpURL(q.account.Email, secret), "staff.code.wrong")
+		return
+	}
+	codes, hashes := recoveryCodes(10)
+	a, err := s.cfg.Store.UpdateAccount(r.Context(), q.account.ID, func(a *buurtloket.Account) error {
+		a.TOTPSecret, a.TOTPStep, a.RecoveryCodes = secret, step, hashes
+		return nil
+	})
+	if err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	q.account = a
+	if !q.session.Full && !a.MustChangePassword {
+		if err := s.startSession(w, r, q, true); err != nil {
+			s.internal(w, r, q, err)
+			return
+		}
+	}
+	s.render(w, q, http.StatusOK, "recovery", map[string]any{"Codes": codes})
+}

@@ -1,0 +1,40 @@
+package staff
+
+// access is who may open a route.
+type access int
+
+const (
+	public    access = iota // the login page
+	loginStep               // a session whose login is not done: a new password, two-factor
+	member                  // a staff member, logged in with every step done
+	admin                   // an admin, logged in with every step done
+)
+
+// route is one entry of the console: every route is in routeTable, so
+// that the security test walks them all (a new route is covered by being
+// registered at all). Every POST checks the form's CSRF token.
+type route struct {
+	pattern string
+	access  access
+	handle  handler
+}
+
+func (s *Server) routeTable() []route {
+	return []route{
+		{"GET /staff/{$}", member, s.inbox},
+		{"GET /staff/login", public, s.loginPage},
+		{"POST /staff/login", public, s.login},
+		{"POST /staff/logout", loginStep, s.logout},
+		{"POST /staff/logout-everywhere", member, s.logoutEverywhere},
+		{"GET /staff/password", loginStep, s.passwordPage},
+		{"POST /staff/password", loginStep, s.changePassword},
+		{"GET /staff/code", loginStep, s.codePage},
+		{"POST /staff/code", loginStep, s.checkCode},
+		{"GET /staff/two-factor", loginStep, s.twoFactorPage},
+		{"POST /staff/two-factor", loginStep, s.setUpTwoFactor},
+		{"GET /staff/accounts", admin, s.accountsPage},
+		{"POST /staff/accounts", admin, s.addAccount},
+		{"POST /staff/accounts/{id}/disable", admin, s.disableAccount},
+		{"POST /staff/accounts/{id}/reset", admin, s.resetAccount},
+	}
+}

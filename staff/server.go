@@ -1,0 +1,146 @@
+// Package staff is the staff console at /staff/: the pages in which
+// housing-corporation and municipal staff log in and answer residents'
+// requests. Pages are rendered on the server (html/template, embedded),
+// with a little plain JavaScript; every route is listed once in
+// routes.go with who may open it, and a test walks that list.
+package staff
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"buurtloket"
+	"buurtloket/dialogs"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config is what the console needs.
+type Config struct {
+	Store buurtloket.RequestStore
+	// Texts are the console's messages (locales/staff): Dutch, and English.
+	Texts  *dialogs.Catalog
+	Logger *slog.Logger
+	// PublicURL is the address staff reach buurtloket at; an https one
+	// makes the cookies Secure behind a proxy that ends TLS.
+	PublicURL string
+	// TrustProxy takes the client's address from X-Real-IP, for the login
+	// throttle per address (docs/deploy.md).
+	TrustProxy bool
+	// Argon2 is the cost of password hashes; zero: DefaultArgon2.
+	Argon2 Argon2Params
+	// Now is the clock; nil: time.Now.
+	Now func() time.Time
+}
+
+// Server serves the console.
+type Server struct {
+	cfg          Config
+	pages        map[string]*template.Template
+	routes       []route
+	mux          *http.ServeMux
+	publicOrigin string
+}
+
+// New returns the console.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Texts == nil {
+		return nil, errors.New("the console needs a store and its texts")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Argon2 == (Argon2Params{}) {
+		cfg.Argon2 = DefaultArgon2
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	if u := strings.TrimSuffix(cfg.PublicURL, "/"); strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
+		if i := strings.Index(u[8:], "/"); i >= 0 {
+			u = u[:8+i]
+		}
+		s.publicOrigin = u
+	}
+	if err := s.parseTemplates(); err != nil {
+		return nil, err
+	}
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.pattern, s.guard(rt))
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	s.mux.Handle("GET /staff/static/", http.StripPrefix("/staff/static/", staticFiles(http.FileServerFS(static))))
+	return s, nil
+}
+
+// Handler serves everything under /staff/.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// staticFiles adds the console's security headers to its static files.
+func staticFiles(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// secure tells whether cookies must be Secure: the request came over TLS,
+// or the public address is https (TLS ends at a proxy in front).
+func (s *Server) secure(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(strings.ToLower(s.publicOrigin), "https://")
+}
+
+// sameOrigin checks a form post's Origin (or, without it, Sec-Fetch-Site):
+// a form posted from another site is refused even before its CSRF token is
+// looked at.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	if origin := r.Header.Get("Origin"); origin != "" {
+		return origin == "http://"+r.Host || origin == "https://"+r.Host || (s.publicOrigin != "" && strings.EqualFold(origin, s.publicOrigin))
+	}
+	site := r.Header.Get("Sec-Fetch-Site")
+	return site == "" || site == "same-origin" || site == "none"
+}
+
+// clientKey names the client's address for the login throttle, hashed:
+// the count needs no address in the clear. An IPv6 client counts per /64.
+func (s *Server) clientKey(r *http.Request) string {
+	host := r.RemoteAddr
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if s.cfg.TrustProxy {
+		if real := strings.TrimSpace(r.Header.Get("X-Real-IP")); real != "" {
+			host = real
+		}
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		a = a.Unmap()
+		if a.Is6() {
+			p, _ := a.Prefix(64)
+			host = p.String()
+		} else {
+			host = a.String()
+		}
+	}
+	sum := sha256.Sum256([]byte("buurtloket login client:" + host))
+	return "client:" + hex.EncodeToString(sum[:12])
+}
+
+func accountKey(id int64) string { return "account:" + buurtloket.ActorOf(id) }

@@ -1,0 +1,196 @@
+package storetest
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"buurtloket"
+)
+
+func newAccount(email string, role buurtloket.Role) *buurtloket.Account {
+	return &buurtloket.Account{Email: email, Name: "Anna de Vries", Role: role, PasswordHash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", MustChangePassword: true}
+}
+
+// testAccounts: an account is stored as given, found by ID and by its
+// address in any case, changed in one write, and its address is unique.
+func testAccounts(t *testing.T, s Store, clock *Clock) {
+	a := newAccount("Anna.de.Vries@Woonplus.nl", buurtloket.RoleAdmin)
+	if err := s.AddAccount(ctx(t), a); err != nil {
+		t.Fatal(err)
+	}
+	if a.ID == 0 || a.Email != "anna.de.vries@woonplus.nl" || !a.CreatedAt.Equal(clock.Now()) {
+		t.Fatalf("added %+v", a)
+	}
+	if err := s.AddAccount(ctx(t), newAccount("anna.de.vries@woonplus.nl", buurtloket.RoleStaff)); code(err) != buurtloket.ECONFLICT {
+		t.Fatalf("a second account for the same address: %v", err)
+	}
+	for _, bad := range []*buurtloket.Account{newAccount("not an address", buurtloket.RoleStaff), newAccount("b@woonplus.nl", "boss"),
+		{Email: "c@woonplus.nl", Name: "", Role: buurtloket.RoleStaff, PasswordHash: "x"}, {Email: "d@woonplus.nl", Name: "D", Role: buurtloket.RoleStaff},
+		{Email: "e@woonplus.nl", Name: "E\x00", Role: buurtloket.RoleStaff, PasswordHash: "x"}} {
+		if err := s.AddAccount(ctx(t), bad); code(err) != buurtloket.EINVALID {
+			t.Errorf("account %+v: %v, want EINVALID", bad, err)
+		}
+	}
+	got, err := s.AccountByEmail(ctx(t), " ANNA.de.vries@woonplus.nl")
+	if err != nil || got.ID != a.ID || got.Role != buurtloket.RoleAdmin || !got.MustChangePassword || got.TwoFactor() || got.PasswordHash != a.PasswordHash {
+		t.Fatalf("by address: %v %+v", err, got)
+	}
+	if _, err := s.AccountByEmail(ctx(t), "nobody@woonplus.nl"); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("no such address: %v", err)
+	}
+	if _, err := s.AccountByEmail(ctx(t), "x\x00@woonplus.nl"); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("a NUL in the address: %v", err)
+	}
+	changed, err := s.UpdateAccount(ctx(t), a.ID, func(a *buurtloket.Account) error {
+		a.TOTPSecret, a.TOTPStep, a.RecoveryCodes, a.MustChangePassword = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 42, []string{"h1", "h2"}, false
+		return nil
+	})
+	if err != nil || !changed.TwoFactor() {
+		t.Fatalf("update: %v %+v", err, changed)
+	}
+	again, _ := s.Account(ctx(t), a.ID)
+	if again.TOTPSecret != "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" || again.TOTPStep != 42 || !slices.Equal(again.RecoveryCodes, []string{"h1", "h2"}) || again.MustChangePassword {
+		t.Fatalf("after the update: %+v", again)
+	}
+	if _, err := s.UpdateAccount(ctx(t), a.ID, func(a *buurtloket.Account) error {
+		a.TOTPStep = 43
+		return buurtloket.Errorf(buurtloket.ECONFLICT, "no")
+	}); code(err) != buurtloket.ECONFLICT {
+		t.Fatalf("a refused change: %v", err)
+	}
+	if again, _ := s.Account(ctx(t), a.ID); again.TOTPStep != 42 {
+		t.Fatalf("a refused change was stored: %+v", again)
+	}
+	if _, err := s.UpdateAccount(ctx(t), a.ID, func(a *buurtloket.Account) error { a.Role = "boss"; return nil }); code(err) != buurtloket.EINVALID {
+		t.Fatalf("an unknown role: %v", err)
+	}
+	if _, err := s.UpdateAccount(ctx(t), 12345, func(*buurtloket.Account) error { return nil }); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("no such account: %v", err)
+	}
+	if err := s.AddAccount(ctx(t), newAccount("bram@woonplus.nl", buurtloket.RoleStaff)); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := s.Accounts(ctx(t)); len(list) != 2 {
+		t.Fatalf("accounts: %+v", list)
+	}
+	if n, err := s.CountAccounts(ctx(t)); err != nil || n != 2 {
+		t.Fatalf("count %d, %v", n, err)
+	}
+}
+
+// testStaffSessions: a session ends after its idle time and at its
+// absolute age, and all of an account's sessions end at once.
+func testStaffSessions(t *testing.T, s Store, clock *Clock) {
+	a := newAccount("anna@woonplus.nl", buurtloket.RoleStaff)
+	if err := s.AddAccount(ctx(t), a); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"h1", "h2", "h3"} {
+		if err := s.AddStaffSession(ctx(t), h, &buurtloket.StaffSession{AccountID: a.ID, CSRF: "c-" + h}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ss, err := s.StaffSession(ctx(t), "h1")
+	if err != nil || ss.AccountID != a.ID || ss.Full || ss.CSRF != "c-h1" {
+		t.Fatalf("session: %v %+v", err, ss)
+	}
+	if err := s.CompleteStaffSession(ctx(t), "h1"); err != nil {
+		t.Fatal(err)
+	}
+	if ss, _ := s.StaffSession(ctx(t), "h1"); !ss.Full {
+		t.Fatal("a completed session is not full")
+	}
+	// Touched every 20 minutes, a session lives on past the idle time,
+	// until its absolute age.
+	start := clock.Now()
+	for clock.Now().Sub(start) < buurtloket.StaffSessionLife+time.Hour {
+		clock.Add(20 * time.Minute)
+		_, err := s.StaffSession(ctx(t), "h1")
+		if age := clock.Now().Sub(start); age < buurtloket.StaffSessionLife && err != nil {
+			t.Fatalf("a session touched every 20 minutes, at %v: %v", age, err)
+		} else if age >= buurtloket.StaffSessionLife && code(err) != buurtloket.ENOTFOUND {
+			t.Fatalf("a session %v old: %v", age, err)
+		}
+	}
+	// h2 was never touched: idle.
+	if _, err := s.StaffSession(ctx(t), "h2"); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("an idle session: %v", err)
+	}
+	if err := s.AddStaffSession(ctx(t), "h4", &buurtloket.StaffSession{AccountID: a.ID, CSRF: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteStaffSessions(ctx(t), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StaffSession(ctx(t), "h4"); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("after logging out everywhere: %v", err)
+	}
+}
+
+// testLoginThrottle: failures lock a key at its limit for the lockout, a
+// good login forgets the failures but not a lock, and failures counted at
+// once are all counted.
+func testLoginThrottle(t *testing.T, s Store, clock *Clock) {
+	keys := []string{"account:staff:1", "client:abc"}
+	for i := 1; i <= 4; i++ {
+		got, err := s.LoginFailed(ctx(t), keys, []int{5, 20})
+		if err != nil || got[0].Failures != i || got[0].Locked(clock.Now()) || got[1].Failures != i {
+			t.Fatalf("failure %d: %v %+v", i, err, got)
+		}
+	}
+	got, _ := s.LoginFailed(ctx(t), keys, []int{5, 20})
+	if !got[0].Locked(clock.Now()) || got[1].Locked(clock.Now()) {
+		t.Fatalf("after 5 failures: %+v", got)
+	}
+	if err := s.ClearLoginFailures(ctx(t), keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	if th, _ := s.LoginThrottles(ctx(t), keys[:1]); !th[0].Locked(clock.Now()) {
+		t.Fatal("a good login lifted a lock")
+	}
+	clock.Add(buurtloket.LoginLockout)
+	if th, _ := s.LoginThrottles(ctx(t), keys); th[0].Locked(clock.Now()) || th[1].Failures != 5 {
+		t.Fatalf("after the lockout: %+v", th)
+	}
+	if th, _ := s.LoginThrottles(ctx(t), []string{"never"}); th[0] != (buurtloket.LoginThrottle{}) {
+		t.Fatalf("a key without failures: %+v", th)
+	}
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.LoginFailed(ctx(t), []string{"client:many"}, []int{100}) }()
+	}
+	wg.Wait()
+	if th, _ := s.LoginThrottles(ctx(t), []string{"client:many"}); th[0].Failures != 10 {
+		t.Fatalf("10 failures at once counted as %d", th[0].Failures)
+	}
+	if err := s.LiftLoginLock(ctx(t), "client:many"); err != nil {
+		t.Fatal(err)
+	}
+	if th, _ := s.LoginThrottles(ctx(t), []string{"client:many"}); th[0].Failures != 0 {
+		t.Fatalf("after lifting: %+v", th)
+	}
+}
+
+// SharedLoginThrottle: wrong passwords tried alternately at two processes
+// on one database lock the account as soon as at one.
+func SharedLoginThrottle(t *testing.T, a, b Store) {
+	key := "account:staff:7"
+	for i := 0; i < buurtloket.LoginFailuresPerKey; i++ {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		if _, err := s.LoginFailed(ctx(t), []string{key}, []int{buurtloket.LoginFailuresPerKey}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range []Store{a, b} {
+		th, err := s.LoginThrottles(ctx(t), []string{key})
+		if err != nil || !th[0].Locked(time.Now()) {
+			t.Fatalf("after %d failures at two processes: %v %+v", buurtloket.LoginFailuresPerKey, err, th)
+		}
+	}
+}
