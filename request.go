@@ -202,12 +202,26 @@ func ResponseTime(p Priority) time.Duration {
 // first (priority, then due time). After continues from the last row of the
 // previous page.
 type InboxQuery struct {
-	Statuses []Status // default: every open status
-	Topic    Topic
-	Wijk     string
-	Assigned string
-	Limit    int // default 50, at most 200
-	After    *InboxCursor
+	Statuses   []Status // default: every open status
+	Topic      Topic
+	Wijk       string
+	Channel    Channel
+	Assigned   string // an actor (ActorOf)
+	Unassigned bool   // only requests assigned to nobody
+	Overdue    bool   // only open requests past their due time, clock not paused
+	Limit      int    // default 50, at most 200
+	After      *InboxCursor
+}
+
+// InboxCounts are the counts beside the inbox's filters: every request
+// the store keeps by status, and the open ones by topic, neighbourhood and
+// channel, assigned to one actor, to nobody, and overdue.
+type InboxCounts struct {
+	Status                    map[Status]int
+	Topic                     map[Topic]int
+	Wijk                      map[string]int
+	Channel                   map[Channel]int
+	Mine, Unassigned, Overdue int
 }
 
 // InboxCursor marks where a page ended.
@@ -230,6 +244,10 @@ type RequestStore interface {
 	PurgeStore
 	KioskStore
 	AccountStore
+
+	// InboxCounts counts requests for the inbox's filters; actor is whose
+	// "mine" is.
+	InboxCounts(ctx context.Context, actor string) (InboxCounts, error)
 
 	// Submit stores a new request durably before it returns a receipt.
 	// A retried submission with the same Key returns the first receipt.
@@ -307,6 +325,12 @@ func (q InboxQuery) Check() error {
 		if len(v) > 100 || !plainWord(v) {
 			return Errorf(EINVALID, "a neighbourhood or staff name is at most 100 bytes of text without control characters")
 		}
+	}
+	if q.Channel != "" && !q.Channel.Valid() {
+		return Errorf(EINVALID, "unknown channel %q", q.Channel)
+	}
+	if q.Unassigned && q.Assigned != "" {
+		return Errorf(EINVALID, "requests assigned to someone and to nobody at once")
 	}
 	if c := q.After; c != nil && (c.DueAt.IsZero() || c.ID <= 0) {
 		return Errorf(EINVALID, "a page starts after a request with a due time and an ID")

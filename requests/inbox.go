@@ -74,12 +74,64 @@ func (s *Store) inboxWhere(q buurtloket.InboxQuery) (string, []any, int, error) 
 	if q.Wijk != "" {
 		conds = append(conds, "wijk = "+arg(q.Wijk))
 	}
+	if q.Channel != "" {
+		conds = append(conds, "channel = "+arg(string(q.Channel)))
+	}
 	if q.Assigned != "" {
 		conds = append(conds, "assigned_to = "+arg(q.Assigned))
+	}
+	if q.Unassigned {
+		conds = append(conds, "assigned_to = ''")
+	}
+	if q.Overdue {
+		conds = append(conds, "open = TRUE AND paused_at IS NULL AND due_at < "+arg(s.t(s.now())))
 	}
 	if c := q.After; c != nil {
 		rank, due, id := arg(c.Rank), arg(s.t(c.DueAt)), arg(c.ID)
 		conds = append(conds, "(priority_rank < "+rank+" OR (priority_rank = "+rank+" AND (due_at > "+due+" OR (due_at = "+due+" AND id > "+id+"))))")
 	}
 	return strings.Join(conds, " AND "), args, limit, nil
+}
+
+// InboxCounts counts requests for the inbox's filters, in one pass over
+// the table; see buurtloket.RequestStore.
+func (s *Store) InboxCounts(ctx context.Context, actor string) (buurtloket.InboxCounts, error) {
+	c := buurtloket.InboxCounts{Status: map[buurtloket.Status]int{}, Topic: map[buurtloket.Topic]int{},
+		Wijk: map[string]int{}, Channel: map[buurtloket.Channel]int{}}
+	rows, err := s.read.Query(ctx, `SELECT status, topic, wijk, channel, open, assigned_to = $1, assigned_to = '',
+		open = TRUE AND paused_at IS NULL AND due_at < $2, count(*)
+		FROM requests GROUP BY status, topic, wijk, channel, open, assigned_to = $1, assigned_to = '',
+		open = TRUE AND paused_at IS NULL AND due_at < $2`, actor, s.t(s.now()))
+	if err != nil {
+		return c, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status buurtloket.Status
+		var topic buurtloket.Topic
+		var wijk string
+		var channel buurtloket.Channel
+		var open, mine, nobody, overdue bool
+		var n int
+		if err := rows.Scan(&status, &topic, &wijk, &channel, &open, &mine, &nobody, &overdue, &n); err != nil {
+			return c, err
+		}
+		c.Status[status] += n
+		if !open {
+			continue
+		}
+		c.Topic[topic] += n
+		c.Wijk[wijk] += n
+		c.Channel[channel] += n
+		if mine {
+			c.Mine += n
+		}
+		if nobody {
+			c.Unassigned += n
+		}
+		if overdue {
+			c.Overdue += n
+		}
+	}
+	return c, rows.Err()
 }

@@ -75,6 +75,7 @@ var contract = []contractTest{
 	{"LoginThrottle", testLoginThrottle},
 	{"AnonymousTimesToTheHour", testAnonymousTimesToTheHour},
 	{"InboxPagesThroughTies", testInboxTies},
+	{"InboxFiltersAndCounts", testInboxFiltersAndCounts},
 }
 
 // Run runs the whole contract against the request store over databases

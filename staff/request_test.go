@@ -1,0 +1,236 @@
+package staff
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"buurtloket"
+	"buurtloket/storetest"
+)
+
+// hostile is what a resident could type to attack the console.
+const hostile = `<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">klik</a>` +
+	"\u202egnirts\u202c zero\u200bwidth"
+
+// submit stores a request as a resident would make it: named or not, in
+// lang, with free text.
+func (c *console) submit(key, lang string, named bool, text string) int64 {
+	c.t.Helper()
+	r := storetest.NewRequest(key)
+	r.Lang = lang
+	r.Answers = []buurtloket.Answer{{Flow: "money", Step: "story", Kind: "text", Value: text, Lang: lang}}
+	r.Summary = "Geld en huur · urgentie: normaal\nTaal van de bewoner: " + lang + "\n· Uw verhaal → \"" + buurtloket.CleanText(text) + "\""
+	if named {
+		r.Contact = &buurtloket.Contact{Name: "Fatima Yılmaz", Phone: "0612345678"}
+	}
+	rec, err := c.store.Submit(context.Background(), r)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return rec.ID
+}
+
+// staffConsole is a console with one staff member, Anna, logged in.
+func staffConsole(t *testing.T) (*console, *browser, *buurtloket.Account) {
+	t.Helper()
+	c := newConsole(t)
+	anna := c.account("anna@woonplus.nl", buurtloket.RoleStaff, "een goed wachtwoord", "")
+	return c, c.loggedIn("anna@woonplus.nl", "een goed wachtwoord", ""), anna
+}
+
+// TestAnsweringARequest: a staff member finds a request in the inbox,
+// claims it, replies, writes a note, changes the status and opens the
+// contact details, which the audit trail records; every change shows on
+// the request page.
+func TestAnsweringARequest(t *testing.T) {
+	c, b, anna := staffConsole(t)
+	id := c.submit("named", "nl", true, "Mijn huur is drie maanden te laat.")
+	page := "/staff/requests/" + itoa(id)
+
+	_, inbox := b.get("/staff/")
+	if !strings.Contains(inbox, `href="`+page+`"`) {
+		t.Fatalf("the inbox does not link the request:\n%s", inbox)
+	}
+	resp, body := b.get(page)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Mijn huur is drie maanden te laat.") || strings.Contains(body, "Fatima") || strings.Contains(body, "0612345678") {
+		t.Fatalf("the request page: %d (contact details must wait for the button)\n%s", resp.StatusCode, body)
+	}
+	for _, step := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/claim", nil},
+		{"/reply", url.Values{"body": {"We bellen u morgen."}}},
+		{"/note", url.Values{"body": {"Huurachterstand 3 maanden, regeling voorstellen."}}},
+		{"/status", url.Values{"status": {"waiting"}}},
+	} {
+		b.get(page)
+		resp, _ := b.post(page+step.path, step.form)
+		wantRedirect(t, resp, page)
+	}
+	_, body = b.get(page)
+	for _, want := range []string{"We bellen u morgen.", "Huurachterstand 3 maanden", c.s.cfg.Texts.Text("nl", "staff.status.waiting"),
+		c.s.cfg.Texts.Text("nl", "staff.request.paused"), c.s.cfg.Texts.Text("nl", "staff.delivery.pending")} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the request page lacks %q", want)
+		}
+	}
+	r, _ := c.store.Request(context.Background(), id)
+	if r.AssignedTo != anna.Actor() || r.Status != buurtloket.StatusWaiting {
+		t.Fatalf("after claim and status: %+v", r)
+	}
+	resp, body = b.post(page+"/contact", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Fatima Yılmaz") || !strings.Contains(body, "0612345678") {
+		t.Fatalf("show contact: %d", resp.StatusCode)
+	}
+	trail, _ := c.store.Audit(context.Background(), id)
+	var actions []string
+	for _, a := range trail {
+		actions = append(actions, a.Actor+" "+a.Action)
+	}
+	if got := strings.Join(actions, ", "); !strings.Contains(got, anna.Actor()+" viewed contact") || !strings.Contains(got, anna.Actor()+" assign") {
+		t.Fatalf("the audit trail: %s", got)
+	}
+	if _, body := b.get(page); !strings.Contains(body, "Anna") || strings.Contains(body, "0612345678") {
+		t.Fatal("the page after viewing the contact: names the staff member, and shows the details only once")
+	}
+	// Bad input changes nothing.
+	for path, form := range map[string]url.Values{"/status": {"status": {"gone"}}, "/reply": {"body": {""}}, "/assign": {"to": {"staff:999"}}} {
+		b.get(page)
+		if resp, _ := b.post(page+path, form); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("%s with %v: %d, want 422", path, form, resp.StatusCode)
+		}
+	}
+	if resp, _ := b.get("/staff/requests/12345"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("no such request: %d", resp.StatusCode)
+	}
+	if resp, _ := b.get("/staff/requests/abc"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a request ID that is no number: %d", resp.StatusCode)
+	}
+}
+
+// TestAnonymousRequestPage: an anonymous request's page shows nothing
+// that identifies the resident and no time finer than the hour, and offers
+// no contact details.
+func TestAnonymousRequestPage(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	id := c.submit("anonymous", "nl", false, "De buren maken elke nacht lawaai.")
+	page := "/staff/requests/" + itoa(id)
+	b.get(page)
+	b.post(page+"/reply", url.Values{"body": {"Dank u, we kijken ernaar."}})
+	_, body := b.get(page)
+	if strings.Contains(body, "/contact") || !strings.Contains(body, c.s.cfg.Texts.Text("nl", "staff.request.anonymous")) {
+		t.Fatal("an anonymous request offers contact details")
+	}
+	for _, m := range regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:(\d{2})`).FindAllStringSubmatch(body, -1) {
+		if m[1] != "00" {
+			t.Errorf("an anonymous request's page shows %s: finer than the hour", m[0])
+		}
+	}
+	if resp, _ := b.post(page+"/contact", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("contact details of an anonymous request: %d", resp.StatusCode)
+	}
+}
+
+// TestReplyToAnotherLanguage: free text to a resident who reads another
+// language is sent only once the staff member has ticked that they know.
+func TestReplyToAnotherLanguage(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	id := c.submit("arabic", "ar", false, "الإيجار متأخر")
+	page := "/staff/requests/" + itoa(id)
+	_, body := b.get(page)
+	if !strings.Contains(body, c.s.cfg.Texts.Format("nl", "staff.request.other_language", map[string]any{"Language": "Arabisch"})) {
+		t.Fatal("the page does not say the resident reads Arabic")
+	}
+	if resp, _ := b.post(page+"/reply", url.Values{"body": {"Wij bellen u."}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("free text without the box ticked: %d", resp.StatusCode)
+	}
+	if thread, _ := c.store.Thread(context.Background(), id); len(thread) != 0 {
+		t.Fatal("a refused reply was sent")
+	}
+	b.get(page)
+	resp, _ := b.post(page+"/reply", url.Values{"body": {"Wij bellen u."}, "language_seen": {"yes"}})
+	wantRedirect(t, resp, page)
+}
+
+// TestHostileTextIsInert: what a resident typed is shown as text: no
+// markup, no script, no link, no reordering; the page has no script at all.
+func TestHostileTextIsInert(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	id := c.submit("hostile", "nl", false, hostile)
+	_, body := b.get("/staff/requests/" + itoa(id))
+	for _, bad := range []string{"<script", "<img", "<a href=\"javascript", "\u202e", "\u200b"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("the page holds %q", bad)
+		}
+	}
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") || !strings.Contains(body, `<bdi dir="auto" class="free">`) {
+		t.Fatalf("the text is not shown escaped and isolated:\n%s", body)
+	}
+}
+
+// TestUnlockIsRecorded: staff unlock a ticket locked after wrong PINs; the
+// audit trail names who did.
+func TestUnlockIsRecorded(t *testing.T) {
+	c, b, anna := staffConsole(t)
+	rec, err := c.store.Submit(context.Background(), storetest.NewRequest("locked"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < buurtloket.FreeWrongPINs; i++ {
+		c.store.RequestByTicket(context.Background(), rec.Ticket, storetest.OtherPIN(rec.PIN))
+	}
+	page := "/staff/requests/" + itoa(rec.ID)
+	if _, body := b.get(page); !strings.Contains(body, page+"/unlock") {
+		t.Fatal("a locked ticket's page offers no unlock")
+	}
+	resp, _ := b.post(page+"/unlock", nil)
+	wantRedirect(t, resp, page)
+	if _, err := c.store.RequestByTicket(context.Background(), rec.Ticket, rec.PIN); err != nil {
+		t.Fatalf("the right PIN after the unlock: %v", err)
+	}
+	trail, _ := c.store.Audit(context.Background(), rec.ID)
+	if last := trail[len(trail)-1]; last.Action != "pin unlocked" || last.Actor != anna.Actor() {
+		t.Fatalf("the last audit entry: %+v", last)
+	}
+}
+
+// TestInboxFilters: filters from the address narrow the list and keep
+// their counts; one that names nothing is refused.
+func TestInboxFilters(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	money := c.submit("money", "nl", false, "huur")
+	r := storetest.NewRequest("worry")
+	r.Topic = buurtloket.TopicWorry
+	worry, err := c.store.Submit(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := b.get("/staff/?topic=worry")
+	if !strings.Contains(body, "/staff/requests/"+itoa(worry.ID)) || strings.Contains(body, "/staff/requests/"+itoa(money)) {
+		t.Fatal("?topic=worry does not list only the worry")
+	}
+	for _, bad := range []string{"?status=gone", "?topic=geld", "?channel=fax", "?show=all", "?after=1.2", "?wijk=%00"} {
+		if resp, _ := b.get("/staff/" + bad); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", bad, resp.StatusCode)
+		}
+	}
+}
+
+func TestSummaryLines(t *testing.T) {
+	got := summaryLines("Geld en huur · urgentie: hoog\nTaal van de bewoner: Arabisch · anoniem\n· Rekening → Huur\n· Uw verhaal → \"eerste regel\ntweede \"regel\"\" (geschreven in het Arabisch)\n· Brief → Geen brief\n")
+	want := []line{{Label: "Geld en huur · urgentie: hoog"}, {Label: "Taal van de bewoner: Arabisch · anoniem"}, {Label: "· Rekening → Huur"},
+		{Label: "· Uw verhaal → ", Free: "eerste regel\ntweede \"regel\"", After: " (geschreven in het Arabisch)"}, {Label: "· Brief → Geen brief"}}
+	if len(got) != len(want) {
+		t.Fatalf("got %q", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("line %d: %q, want %q", i, got[i], want[i])
+		}
+	}
+}
