@@ -93,45 +93,49 @@ func (s *Store) inboxWhere(q buurtloket.InboxQuery) (string, []any, int, error) 
 	return strings.Join(conds, " AND "), args, limit, nil
 }
 
-// InboxCounts counts requests for the inbox's filters, in one pass over
-// the table; see buurtloket.RequestStore.
+// InboxCounts counts requests for the inbox's filters; see
+// buurtloket.RequestStore. Two grouped counts: every request by status,
+// and the open ones by topic, neighbourhood and channel, with the counts
+// of "mine", "nobody's" and "overdue" alongside (FILTER).
 func (s *Store) InboxCounts(ctx context.Context, actor string) (buurtloket.InboxCounts, error) {
 	c := buurtloket.InboxCounts{Status: map[buurtloket.Status]int{}, Topic: map[buurtloket.Topic]int{},
 		Wijk: map[string]int{}, Channel: map[buurtloket.Channel]int{}}
-	rows, err := s.read.Query(ctx, `SELECT status, topic, wijk, channel, open, assigned_to = $1, assigned_to = '',
-		open = TRUE AND paused_at IS NULL AND due_at < $2, count(*)
-		FROM requests GROUP BY status, topic, wijk, channel, open, assigned_to = $1, assigned_to = '',
-		open = TRUE AND paused_at IS NULL AND due_at < $2`, actor, s.t(s.now()))
+	rows, err := s.read.Query(ctx, `SELECT status, count(*) FROM requests GROUP BY status`)
+	if err != nil {
+		return c, err
+	}
+	for rows.Next() {
+		var status buurtloket.Status
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			rows.Close()
+			return c, err
+		}
+		c.Status[status] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return c, err
+	}
+	rows, err = s.read.Query(ctx, `SELECT topic, wijk, channel, count(*), count(*) FILTER (WHERE assigned_to = $1),
+		count(*) FILTER (WHERE assigned_to = ''), count(*) FILTER (WHERE paused_at IS NULL AND due_at < $2)
+		FROM requests WHERE open = TRUE GROUP BY topic, wijk, channel`, actor, s.t(s.now()))
 	if err != nil {
 		return c, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var status buurtloket.Status
 		var topic buurtloket.Topic
 		var wijk string
 		var channel buurtloket.Channel
-		var open, mine, nobody, overdue bool
-		var n int
-		if err := rows.Scan(&status, &topic, &wijk, &channel, &open, &mine, &nobody, &overdue, &n); err != nil {
+		var n, mine, nobody, overdue int
+		if err := rows.Scan(&topic, &wijk, &channel, &n, &mine, &nobody, &overdue); err != nil {
 			return c, err
-		}
-		c.Status[status] += n
-		if !open {
-			continue
 		}
 		c.Topic[topic] += n
 		c.Wijk[wijk] += n
 		c.Channel[channel] += n
-		if mine {
-			c.Mine += n
-		}
-		if nobody {
-			c.Unassigned += n
-		}
-		if overdue {
-			c.Overdue += n
-		}
+		c.Mine, c.Unassigned, c.Overdue = c.Mine+mine, c.Unassigned+nobody, c.Overdue+overdue
 	}
 	return c, rows.Err()
 }
