@@ -213,6 +213,25 @@ type InboxQuery struct {
 	After      *InboxCursor
 }
 
+// Change is what the console hears about as it happens, from every
+// instance on the database: a new request, or a resident's new message.
+// It names the request only.
+type Change struct {
+	Kind      ChangeKind
+	RequestID int64 // 0 with ChangeGap
+}
+
+// ChangeKind says what changed.
+type ChangeKind string
+
+const (
+	ChangeRequest ChangeKind = "request" // a new request
+	ChangeMessage ChangeKind = "message" // a resident wrote in a request's thread
+	// ChangeGap: changes may have been missed (a lost connection to the
+	// database); read the store again.
+	ChangeGap ChangeKind = "gap"
+)
+
 // InboxCounts are the counts beside the inbox's filters: every request
 // the store keeps by status, and the open ones by topic, neighbourhood and
 // channel, assigned to one actor, to nobody, and overdue.
@@ -244,6 +263,10 @@ type RequestStore interface {
 	PurgeStore
 	KioskStore
 	AccountStore
+
+	// Changes calls fn with every change, made by this instance or any
+	// other on the database, from now until ctx ends; fn must be quick.
+	Changes(ctx context.Context, fn func(Change)) error
 
 	// InboxCounts counts requests for the inbox's filters; actor is whose
 	// "mine" is.

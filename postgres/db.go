@@ -26,6 +26,10 @@ var migrations embed.FS
 // DB is a PostgreSQL database as the request store uses it (requests.DB).
 type DB struct {
 	pool *pgxpool.Pool
+
+	notices     chan string   // for the sender (notify.go)
+	closing     chan struct{} // closed by Close
+	noticesDone chan struct{} // closed when the sender has stopped
 }
 
 // Open connects to the database at url (postgres://…) and brings its
@@ -57,19 +61,27 @@ func openUntil(ctx context.Context, url, until string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{pool: pool}
+	db := &DB{pool: pool, notices: make(chan string, 4096), closing: make(chan struct{}), noticesDone: make(chan struct{})}
 	if err := db.migrate(ctx, until); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrating: %w", err)
 	}
+	go db.sendNotices()
 	return db, nil
 }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
 
-// Close closes the connections.
+// Close sends the notices still queued and closes the connections.
 func (db *DB) Close() error {
+	select {
+	case <-db.closing:
+		return nil
+	default:
+	}
+	close(db.closing)
+	<-db.noticesDone
 	db.pool.Close()
 	return nil
 }

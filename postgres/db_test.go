@@ -110,3 +110,10 @@ func TestTwoProcessesCountLoginFailuresTogether(t *testing.T) {
 	a, b := twoProcesses(t)
 	storetest.SharedLoginThrottle(t, a, b)
 }
+
+// TestTwoProcessesHearEachOther: a request made at one buurtloket process
+// reaches a console listening at another (LISTEN/NOTIFY).
+func TestTwoProcessesHearEachOther(t *testing.T) {
+	a, b := twoProcesses(t)
+	storetest.SharedChanges(t, a, b)
+}

@@ -25,6 +25,9 @@ func (s *Store) Submit(ctx context.Context, r buurtloket.NewRequest) (buurtloket
 	if err != nil {
 		return buurtloket.Receipt{}, err
 	}
+	if !rec.Duplicate {
+		s.notify(ctx, buurtloket.ChangeRequest, rec.ID)
+	}
 	return rec, nil
 }
 

@@ -17,6 +17,8 @@ package requests
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"buurtloket"
@@ -69,6 +71,15 @@ type DB interface {
 	Exec(ctx context.Context, query string, args ...any) (int64, error)
 	Ping(ctx context.Context) error
 	Close() error
+
+	// Notify sends notices to every Listen on this database, in this
+	// process and every other. The store calls it after a write that
+	// committed; a process that dies in between sends nothing (listeners
+	// catch up when they read the store again).
+	Notify(ctx context.Context, notices ...string)
+	// Listen calls fn with each notice, from now until ctx ends. After a
+	// gap (a lost connection) it calls fn with "": read the store again.
+	Listen(ctx context.Context, fn func(notice string)) error
 }
 
 // Dialect is all that differs between the databases' SQL.
@@ -165,3 +176,23 @@ func (s *Store) t(t time.Time) any {
 func (s *Store) st(t *time.Time) any { return s.d.ScanTime(t) }
 
 var _ buurtloket.RequestStore = (*Store)(nil)
+
+// notify tells every instance's listeners about a change; called after
+// the write that made it committed.
+func (s *Store) notify(ctx context.Context, kind buurtloket.ChangeKind, id int64) {
+	s.db.Notify(ctx, string(kind)+":"+strconv.FormatInt(id, 10))
+}
+
+// Changes calls fn with every change; see buurtloket.RequestStore.
+func (s *Store) Changes(ctx context.Context, fn func(buurtloket.Change)) error {
+	return s.db.Listen(ctx, func(notice string) {
+		kind, id, _ := strings.Cut(notice, ":")
+		n, err := strconv.ParseInt(id, 10, 64)
+		switch k := buurtloket.ChangeKind(kind); {
+		case notice == "":
+			fn(buurtloket.Change{Kind: buurtloket.ChangeGap})
+		case err == nil && n > 0 && (k == buurtloket.ChangeRequest || k == buurtloket.ChangeMessage):
+			fn(buurtloket.Change{Kind: k, RequestID: n})
+		}
+	})
+}

@@ -96,6 +96,7 @@ func (s *Store) ResidentReply(ctx context.Context, ticket, pin, body string) (*b
 	} else if refusal != nil {
 		return nil, refusal
 	}
+	s.notify(ctx, buurtloket.ChangeMessage, m.RequestID)
 	return m, nil
 }
 

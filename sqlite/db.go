@@ -38,6 +38,8 @@ type DB struct {
 	closed chan struct{}
 	done   chan struct{}
 	stmts  statements // the writer's prepared statements (writetx.go)
+
+	listeners listeners // for Notify (notify.go)
 }
 
 // Open opens (creating if needed) the database at path and brings its

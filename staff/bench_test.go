@@ -1,13 +1,17 @@
 package staff
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"buurtloket"
 	"buurtloket/dialogs"
@@ -104,4 +108,94 @@ func BenchmarkPage(b *testing.B) {
 			}
 		})
 	}
+}
+
+// go test -run '^$' -bench ReachesAnotherInstance -benchtime 200x ./staff/
+//
+// BenchmarkNewRequestReachesAnotherInstance: two buurtloket instances on
+// one PostgreSQL; a request submitted at one, until an inbox open at the
+// other has its event (LISTEN/NOTIFY, then the event stream). The target
+// is 1 s; it reports the median and the 99th percentile.
+func BenchmarkNewRequestReachesAnotherInstance(b *testing.B) {
+	url := pgtest.Shared(b).NewDatabase(b)
+	sealer := storetest.NewSealer(b)
+	var stores [2]buurtloket.RequestStore
+	for i := range stores {
+		s, err := postgres.Open(context.Background(), url, sealer)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	texts, _ := dialogs.LoadCatalog(stafftexts.FS, "locales/staff")
+	console, err := New(Config{Store: stores[1], Texts: texts, Argon2: cheap})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go console.Listen(ctx)
+	srv := httptest.NewServer(console.Handler())
+	defer srv.Close()
+	a := &buurtloket.Account{Email: "anna@woonplus.nl", Name: "Anna", Role: buurtloket.RoleStaff, PasswordHash: HashPassword("x", cheap)}
+	if err := stores[1].AddAccount(ctx, a); err != nil {
+		b.Fatal(err)
+	}
+	token := newToken()
+	if err := stores[1].AddStaffSession(ctx, hashToken(token), &buurtloket.StaffSession{AccountID: a.ID, Full: true, CSRF: "c"}); err != nil {
+		b.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/staff/events", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	heard := make(chan string, 1024)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if l := sc.Text(); strings.HasPrefix(l, "data: ") {
+				heard <- l
+			}
+		}
+	}()
+	// Until the listener at the other instance hears at all.
+	for i := 0; ; i++ {
+		stores[0].Submit(ctx, storetest.NewRequest(fmt.Sprintf("warm-%d", i)))
+		select {
+		case <-heard:
+		case <-time.After(200 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	for len(heard) > 0 {
+		<-heard
+	}
+	var lat []time.Duration
+	n := 0
+	for b.Loop() {
+		n++
+		t0 := time.Now()
+		rec, err := stores[0].Submit(ctx, storetest.NewRequest(fmt.Sprintf("reach-%d", n)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		want := fmt.Sprintf(`"id":%d}`, rec.ID)
+		for got := false; !got; {
+			select {
+			case l := <-heard:
+				got = strings.HasSuffix(l, want)
+			case <-time.After(5 * time.Second):
+				b.Fatalf("request %d not heard at the other instance in 5 s", rec.ID)
+			}
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }

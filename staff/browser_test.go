@@ -2,6 +2,7 @@ package staff
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -160,7 +161,7 @@ func TestBrowserRequestPage(t *testing.T) {
 	run(chromedp.Click(chromedp.CSS("table.inbox a")))
 	run(chromedp.WaitVisible(chromedp.CSS("section#thread, h2#thread")))
 	scan("console-request")
-	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.scripts.length, document.querySelectorAll("main img, main a[href^='javascript'], [onerror]").length,
+	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[[...document.scripts].filter(s => s.getAttribute("src") !== "/staff/static/console.js").length, document.querySelectorAll("main img, main a[href^='javascript'], [onerror]").length,
 		document.querySelector(".free").textContent.includes("<script>alert(1)</script>") ? 1 : 0]`))
 	if err != nil {
 		t.Fatal(err)
@@ -168,4 +169,60 @@ func TestBrowserRequestPage(t *testing.T) {
 	if found[0] != 0 || found[1] != 0 || found[2] != 1 || alerted.Load() {
 		t.Fatalf("scripts %d, elements from the text %d, text shown as written %d, alert %v", found[0], found[1], found[2], alerted.Load())
 	}
+}
+
+// TestBrowserLiveUpdates: a new request appears in an open inbox, and a
+// resident's message in an open request page, without a reload; a screen
+// reader is told.
+func TestBrowserLiveUpdates(t *testing.T) {
+	c := newConsole(t)
+	c.account("anna@woonplus.nl", buurtloket.RoleStaff, "een goed wachtwoord", "")
+	listening, stop := context.WithCancel(context.Background())
+	defer stop()
+	go c.s.Listen(listening)
+	ctx, run, scan, at := chromium(t, c)
+	run(chromedp.Navigate(c.srv.URL + "/staff/login"))
+	at("staff.login.title")
+	run(chromedp.SendKeys(chromedp.CSS("#email"), "anna@woonplus.nl"), chromedp.SendKeys(chromedp.CSS("#password"), "een goed wachtwoord"),
+		chromedp.Click(chromedp.CSS("main button[type=submit]")))
+	at("staff.inbox.title")
+	waitFor := func(what, js string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); ok {
+				return
+			}
+		}
+		t.Fatalf("%s: not within 10 seconds", what)
+	}
+	// The page's event stream may open a moment after the page: the first
+	// request shows that it is listening.
+	var first buurtloket.Receipt
+	for i := 0; ; i++ {
+		rec, err := c.store.Submit(context.Background(), storetest.NewRequest("live-"+itoa(int64(i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(r => setTimeout(() => r(!!document.querySelector('a[href="/staff/requests/`+itoa(rec.ID)+`"]')), 500))`, chromedp.EvalAwaitPromise))
+		if ok {
+			first = rec
+			break
+		}
+		if i == 20 {
+			t.Fatal("the inbox did not show a new request without a reload")
+		}
+	}
+	waitFor("the screen reader is told", `document.getElementById("live").textContent === `+jsString(c.s.cfg.Texts.Text("nl", "staff.live.request")))
+	scan("console-inbox-live")
+	run(chromedp.Navigate(c.srv.URL + "/staff/requests/" + itoa(first.ID)))
+	waitFor("the request page listens", `document.body.dataset.listening === "yes"`)
+	if _, err := c.store.ResidentReply(context.Background(), first.Ticket, first.PIN, "Ik ben er morgen."); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the resident's message in the open thread", `document.querySelector("#thread-items").textContent.includes("Ik ben er morgen.")`)
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

@@ -158,11 +158,17 @@ func TestReplyToAnotherLanguage(t *testing.T) {
 }
 
 // TestHostileTextIsInert: what a resident typed is shown as text: no
-// markup, no script, no link, no reordering; the page has no script at all.
+// markup, no script, no link, no reordering; the page's only script is the
+// console's own file.
 func TestHostileTextIsInert(t *testing.T) {
 	c, b, _ := staffConsole(t)
 	id := c.submit("hostile", "nl", false, hostile)
 	_, body := b.get("/staff/requests/" + itoa(id))
+	own := `<script src="/staff/static/console.js" defer></script>` // the console's own, and no other
+	if strings.Count(body, "<script") != 1 || !strings.Contains(body, own) {
+		t.Errorf("the page holds a script other than the console's own")
+	}
+	body = strings.Replace(body, own, "", 1)
 	for _, bad := range []string{"<script", "<img", "<a href=\"javascript", "\u202e", "\u200b"} {
 		if strings.Contains(body, bad) {
 			t.Errorf("the page holds %q", bad)

@@ -32,6 +32,7 @@ func (s *Server) routeTable() []route {
 		{"POST /staff/code", loginStep, s.checkCode},
 		{"GET /staff/two-factor", loginStep, s.twoFactorPage},
 		{"POST /staff/two-factor", loginStep, s.setUpTwoFactor},
+		{"GET /staff/events", member, s.events},
 		{"GET /staff/requests/{id}", member, s.requestPage},
 		{"POST /staff/requests/{id}/reply", member, s.reply},
 		{"POST /staff/requests/{id}/note", member, s.addNote},

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"buurtloket"
@@ -54,6 +55,9 @@ type Server struct {
 	routes       []route
 	mux          *http.ServeMux
 	publicOrigin string
+	open         pageSet       // the open pages' event streams (events.go)
+	closing      chan struct{} // closed by CloseStreams
+	closeOnce    sync.Once
 }
 
 // New returns the console.
@@ -70,7 +74,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), closing: make(chan struct{})}
 	if u := strings.TrimSuffix(cfg.PublicURL, "/"); strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
 		if i := strings.Index(u[8:], "/"); i >= 0 {
 			u = u[:8+i]

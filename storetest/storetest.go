@@ -76,6 +76,7 @@ var contract = []contractTest{
 	{"AnonymousTimesToTheHour", testAnonymousTimesToTheHour},
 	{"InboxPagesThroughTies", testInboxTies},
 	{"InboxFiltersAndCounts", testInboxFiltersAndCounts},
+	{"ChangesAreHeard", testChanges},
 }
 
 // Run runs the whole contract against the request store over databases

@@ -243,6 +243,15 @@ func (s *Server) Run(ctx context.Context) error {
 	}()
 	defer func() { stopWorker(); <-workerDone }()
 
+	// The console hears new requests and messages from every instance.
+	listenCtx, stopListening := context.WithCancel(context.Background())
+	defer stopListening()
+	go func() {
+		if err := s.console.Listen(listenCtx); err != nil {
+			s.Logger.Error("the console hears no changes", "error", err)
+		}
+	}()
+
 	s.housekeeping(ctx)
 	housekeeping := time.NewTicker(10 * time.Minute)
 	defer housekeeping.Stop()
@@ -316,6 +325,7 @@ func (s *Server) routes() http.Handler {
 		MaxPhonePages: s.phonePages, Sealer: s.sealer, TrustProxy: s.TrustProxy, SharedNetworks: s.SharedNetworks})
 	s.registry.MustRegister(web.Collectors()...)
 	mux.Handle("/staff/", s.console.Handler())
+	s.onShutdown = append(s.onShutdown, s.console.CloseStreams)
 	mux.Handle("/", web.Handler())
 	// Pages reconnect and resume when the server goes away.
 	s.onShutdown = append(s.onShutdown, web.CloseConnections)

@@ -1,0 +1,110 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"buurtloket"
+)
+
+// listen starts listening to from's changes and returns them as they
+// come. It returns once listening works: it submits probe requests to
+// submitTo until one is heard, and drains what the probes made.
+func listen(t *testing.T, from, submitTo Store) <-chan buurtloket.Change {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	got := make(chan buurtloket.Change, 64)
+	go from.Changes(ctx, func(c buurtloket.Change) {
+		select {
+		case got <- c:
+		default:
+		}
+	})
+	for i := 0; ; i++ {
+		if i == 50 {
+			t.Fatal("no change heard in 5 seconds")
+		}
+		mustSubmit(t, submitTo, NewRequest(fmt.Sprintf("probe-%d", i)))
+		select {
+		case <-got:
+		case <-time.After(100 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	for {
+		select {
+		case <-got:
+		case <-time.After(200 * time.Millisecond):
+			return got
+		}
+	}
+}
+
+// next returns the next change, or fails after 5 seconds.
+func next(t *testing.T, got <-chan buurtloket.Change) buurtloket.Change {
+	t.Helper()
+	select {
+	case c := <-got:
+		return c
+	case <-time.After(5 * time.Second):
+		t.Fatal("no change heard in 5 seconds")
+	}
+	return buurtloket.Change{}
+}
+
+// silent checks that no change comes for a moment.
+func silent(t *testing.T, got <-chan buurtloket.Change, after string) {
+	t.Helper()
+	select {
+	case c := <-got:
+		t.Fatalf("after %s, a change: %+v", after, c)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// testChanges: a new request and a resident's message are heard, once
+// committed; a retried submission, a refused write and a staff reply are
+// not.
+func testChanges(t *testing.T, s Store, clock *Clock) {
+	got := listen(t, s, s)
+	rec := mustSubmit(t, s, NewRequest("heard"))
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeRequest, RequestID: rec.ID}) {
+		t.Fatalf("after a new request: %+v", c)
+	}
+	mustSubmit(t, s, NewRequest("heard"))
+	silent(t, got, "a retried submission")
+	if _, err := s.Reply(ctx(t), rec.ID, "staff:anna", "Wij bellen u."); err != nil {
+		t.Fatal(err)
+	}
+	silent(t, got, "a staff reply")
+	if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, "Dank u."); err != nil {
+		t.Fatal(err)
+	}
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeMessage, RequestID: rec.ID}) {
+		t.Fatalf("after a resident's message: %+v", c)
+	}
+	if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, ""); code(err) != buurtloket.EINVALID {
+		t.Fatalf("an empty message: %v", err)
+	}
+	if err := s.SetStatus(ctx(t), rec.ID, "staff:anna", buurtloket.StatusClosed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, "Nog iets."); err == nil {
+		// A closed request takes no message; if it does, it must be heard.
+		next(t, got)
+	}
+	silent(t, got, "refused writes")
+}
+
+// SharedChanges: what one process writes, a listener of the other hears.
+func SharedChanges(t *testing.T, a, b Store) {
+	got := listen(t, b, a)
+	rec := mustSubmit(t, a, NewRequest("across"))
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeRequest, RequestID: rec.ID}) {
+		t.Fatalf("the other process heard %+v", c)
+	}
+}
