@@ -37,6 +37,7 @@ type Message struct {
 	Body      string
 	CreatedAt time.Time
 	Delivery  DeliveryState // staff messages only
+	Canned    string        // the canned reply a staff message is, by ID ("" for free text)
 	Attempts  int
 	LastError string
 }
@@ -122,6 +123,9 @@ type ThreadStore interface {
 	// Reply adds a staff message, and in the same transaction an outbox
 	// entry that brings it to the resident; the request becomes answered.
 	Reply(ctx context.Context, id int64, actor, body string) (*Message, error)
+	// CannedReply is Reply with a canned reply's text, in the resident's
+	// language; canned is its ID, so that staff see which one was sent.
+	CannedReply(ctx context.Context, id int64, actor, canned, body string) (*Message, error)
 	// ResidentReply adds the resident's answer, found by code and PIN as
 	// RequestByTicket finds it (wrong PINs count); the request goes back to
 	// staff (in progress), and the clock runs again. A thread takes at most
@@ -231,4 +235,18 @@ func CheckThreadPage(limit int) error {
 		return Errorf(EINVALID, "a page of a thread has between 1 and %d messages", MaxThreadPage)
 	}
 	return nil
+}
+
+// CannedID reports whether id can name a canned reply ("" for none): at
+// most 40 lower case letters, digits and _, as dialogs.Reply IDs are.
+func CannedID(id string) bool {
+	if len(id) > 40 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
 }

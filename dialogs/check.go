@@ -29,6 +29,7 @@ func check(c *Content, src Source, probs *Problems, broken bool) {
 		f := c.flows[id]
 		checkFlow(c, f, src, probs, used, usedFacts)
 	}
+	checkReplies(c, probs, used, usedFacts)
 	if c.Catalog == nil {
 		return
 	}

@@ -47,6 +47,7 @@ type Content struct {
 	Facts   *Facts
 	flows   map[string]*Flow
 	order   []string
+	replies []*Reply
 	texts   []localized // by language index
 }
 
@@ -85,13 +86,8 @@ func loadFlows(src Source, cat *Catalog, probs Problems) (*Content, Problems) {
 	}
 	for _, name := range names {
 		file := path.Join(src.FlowsDir, name)
-		data, err := fs.ReadFile(src.Flows, name)
-		if err != nil {
-			probs.errorf(file, 0, "cannot read: %v", err)
-			continue
-		}
-		if len(data) > MaxFlowFileSize {
-			probs.errorf(file, 1, "the file is %d bytes; a flow file may be at most %d", len(data), MaxFlowFileSize)
+		data, ok := readContent(src.Flows, name, file, "a flow file", &probs)
+		if !ok {
 			continue
 		}
 		f := parseFlow(file, data, &probs)
@@ -107,6 +103,7 @@ func loadFlows(src Source, cat *Catalog, probs Problems) (*Content, Problems) {
 		c.order = append(c.order, f.ID)
 	}
 	sort.Strings(c.order)
+	c.replies = loadReplies(src, &probs)
 
 	// When a flow file is broken, its messages would all look unused.
 	broken := probs.Errors() > 0
@@ -414,4 +411,19 @@ func parseConditions(y *yamlFile, f *fields, n *yaml.Node) []Condition {
 		conds = append(conds, Condition{Step: k.Value, Values: f.strings(v, "the answers in if")})
 	}
 	return conds
+}
+
+// readContent reads a content file of at most MaxFlowFileSize bytes, and
+// reports why it cannot.
+func readContent(fsys fs.FS, name, file, what string, probs *Problems) ([]byte, bool) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		probs.errorf(file, 0, "cannot read: %v", err)
+		return nil, false
+	}
+	if len(data) > MaxFlowFileSize {
+		probs.errorf(file, 1, "the file is %d bytes; %s may be at most %d", len(data), what, MaxFlowFileSize)
+		return nil, false
+	}
+	return data, true
 }

@@ -1,25 +1,16 @@
 package dialogs
 
 import (
-	"io/fs"
 	"strings"
 	"testing"
-	"testing/fstest"
 )
 
 // editedShipped returns the shipped content with money.yaml edited.
 func editedShipped(t *testing.T, edit func(string) string) *Content {
 	t.Helper()
 	src := shippedSource()
-	m := fstest.MapFS{}
-	names, _ := fs.Glob(src.Flows, "*.yaml")
-	for _, n := range names {
-		data, _ := fs.ReadFile(src.Flows, n)
-		if n == "money.yaml" {
-			data = []byte(edit(string(data)))
-		}
-		m[n] = &fstest.MapFile{Data: data}
-	}
+	m := shippedFlows(t)
+	m["money.yaml"].Data = []byte(edit(string(m["money.yaml"].Data)))
 	src.Flows = m
 	c, probs := Load(src)
 	if c == nil {

@@ -11,10 +11,20 @@ import (
 
 // Reply adds a staff message and its outbox entry; see buurtloket.ThreadStore.
 func (s *Store) Reply(ctx context.Context, id int64, actor, body string) (*buurtloket.Message, error) {
+	return s.CannedReply(ctx, id, actor, "", body)
+}
+
+// CannedReply adds a staff message made from a canned reply; see
+// buurtloket.ThreadStore.
+func (s *Store) CannedReply(ctx context.Context, id int64, actor, canned, body string) (*buurtloket.Message, error) {
 	m, err := buurtloket.NewMessage(id, buurtloket.AuthorStaff, actor, body, s.now())
 	if err != nil {
 		return nil, err
 	}
+	if !buurtloket.CannedID(canned) {
+		return nil, buurtloket.Errorf(buurtloket.EINVALID, "a canned reply's ID is a short name")
+	}
+	m.Canned = canned
 	err = s.db.Write(ctx, func(tx Querier) error {
 		h, err := s.addMessage(ctx, tx, m)
 		if err != nil {
@@ -56,9 +66,9 @@ func (s *Store) addMessage(ctx context.Context, tx Querier, m *buurtloket.Messag
 		return h, err
 	}
 	m.ID, err = s.insertWithID(func(id int64) (int64, error) {
-		return tx.Exec(ctx, `INSERT INTO messages (id, request_id, seq, author, staff, body, created_at, delivery)
-			VALUES ($1, $2, `+nextSeq("messages")+`, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-			id, m.RequestID, m.Author, m.Staff, m.Body, s.t(m.CreatedAt), m.Delivery)
+		return tx.Exec(ctx, `INSERT INTO messages (id, request_id, seq, author, staff, body, created_at, delivery, canned)
+			VALUES ($1, $2, `+nextSeq("messages")+`, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+			id, m.RequestID, m.Author, m.Staff, m.Body, s.t(m.CreatedAt), m.Delivery, m.Canned)
 	})
 	if err != nil || next == h.status {
 		return h, err
@@ -100,11 +110,11 @@ func (s *Store) ResidentReply(ctx context.Context, ticket, pin, body string) (*b
 	return m, nil
 }
 
-const messageColumns = `id, request_id, author, staff, body, created_at, delivery, attempts, last_error`
+const messageColumns = `id, request_id, author, staff, body, created_at, delivery, attempts, last_error, canned`
 
 func (s *Store) scanMessage(row Row) (*buurtloket.Message, error) {
 	var m buurtloket.Message
-	err := row.Scan(&m.ID, &m.RequestID, &m.Author, &m.Staff, &m.Body, s.st(&m.CreatedAt), &m.Delivery, &m.Attempts, &m.LastError)
+	err := row.Scan(&m.ID, &m.RequestID, &m.Author, &m.Staff, &m.Body, s.st(&m.CreatedAt), &m.Delivery, &m.Attempts, &m.LastError, &m.Canned)
 	return &m, err
 }
 

@@ -76,7 +76,7 @@ func BenchmarkPage(b *testing.B) {
 				}
 			}
 			texts, _ := dialogs.LoadCatalog(stafftexts.FS, "locales/staff")
-			s, err := New(Config{Store: store, Texts: texts, Argon2: cheap})
+			s, err := New(Config{Store: store, Texts: texts, Content: shippedContent(b), Argon2: cheap})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -129,7 +129,7 @@ func BenchmarkNewRequestReachesAnotherInstance(b *testing.B) {
 		stores[i] = s
 	}
 	texts, _ := dialogs.LoadCatalog(stafftexts.FS, "locales/staff")
-	console, err := New(Config{Store: stores[1], Texts: texts, Argon2: cheap})
+	console, err := New(Config{Store: stores[1], Texts: texts, Content: shippedContent(b), Argon2: cheap})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,7 +16,11 @@ import (
 
 	"buurtloket"
 	"buurtloket/dialogs"
+	"buurtloket/dialogs/flows"
+	"buurtloket/facts"
+	"buurtloket/locales"
 	stafftexts "buurtloket/locales/staff"
+	"buurtloket/pictograms"
 	"buurtloket/requests"
 	"buurtloket/sqlite"
 	"buurtloket/storetest"
@@ -49,7 +53,7 @@ func newConsole(t *testing.T) *console {
 	if texts == nil {
 		t.Fatalf("the console's texts: %v", probs)
 	}
-	s, err := New(Config{Store: store, Texts: texts, Argon2: cheap, Now: clock.Now})
+	s, err := New(Config{Store: store, Texts: texts, Content: shippedContent(t), Argon2: cheap, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,4 +485,19 @@ func TestCookiesAndHeaders(t *testing.T) {
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
 		t.Errorf("Content-Security-Policy %q", csp)
 	}
+}
+
+// shippedContent is the shipped flows and texts, with their canned replies.
+func shippedContent(t testing.TB) func() *dialogs.Content {
+	t.Helper()
+	c, probs := dialogs.Load(dialogs.Source{
+		Flows: flows.FS, FlowsDir: "dialogs/flows",
+		Locales: locales.FS, LocalesDir: "locales",
+		Facts: facts.FS, FactsFile: facts.Shipped, FactsDir: "facts",
+		Pictograms: pictograms.Names(),
+	})
+	if c == nil {
+		t.Fatalf("the shipped content: %v", probs)
+	}
+	return func() *dialogs.Content { return c }
 }

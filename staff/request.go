@@ -114,8 +114,22 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, q *reques
 			next = append(next, st)
 		}
 	}
+	// Canned replies for this request's topic, in Dutch for staff; the
+	// thread names the one each reply was made from.
+	content := s.cfg.Content()
+	type canned struct{ ID, Title, Text string }
+	var replies []canned
+	titles := map[string]canned{}
+	for _, c := range content.Replies() {
+		dutch := canned{c.ID, content.Catalog.Text("nl", c.Title), content.Catalog.Format("nl", c.Text, nil)}
+		titles[c.ID] = dutch
+		if c.For(req.Topic) {
+			replies = append(replies, dutch)
+		}
+	}
 	now := s.cfg.Now()
 	data := map[string]any{
+		"Replies": replies, "Canned": titles,
 		"Request": req, "Lines": summaryLines(req.Summary), "Thread": msgs, "Notes": ns, "Audit": audit,
 		"Next": next, "Accounts": accounts, "Assignee": names(req.AssignedTo),
 		"Overdue": req.Overdue(now),
@@ -244,3 +258,26 @@ func (s *Server) showContact(w http.ResponseWriter, r *http.Request, q *request)
 	}
 	s.renderRequest(w, r, q, http.StatusOK, req, map[string]any{"Contact": c})
 }
+
+// cannedReply sends a canned reply, in the resident's language, with the
+// facts filled in.
+func (s *Server) cannedReply(w http.ResponseWriter, r *http.Request, q *request) {
+	s.act(w, r, q, func(req *buurtloket.Request) error {
+		content := s.cfg.Content()
+		c := content.Reply(r.PostForm.Get("reply"))
+		if c == nil || !c.For(req.Topic) {
+			return buurtloket.Errorf(buurtloket.EINVALID, "no such canned reply for this request")
+		}
+		text := keepNumbersInOrder.Replace(content.Catalog.Format(req.Lang, c.Text, nil))
+		_, err := s.cfg.Store.CannedReply(r.Context(), req.ID, q.account.Actor(), c.ID, text)
+		return err
+	})
+}
+
+// keepNumbersInOrder turns the left-to-right isolates around a phone
+// number in a right-to-left text (which the message files must have, and
+// which every stored text loses: buurtloket.CleanText) into left-to-right
+// marks, which a stored text keeps. A mark before "010 20 45 100" in
+// Arabic keeps its groups in order; without one they show as
+// "100 45 20 010".
+var keepNumbersInOrder = strings.NewReplacer("\u2066", "\u200e", "\u2069", "\u200e")

@@ -240,3 +240,47 @@ func TestSummaryLines(t *testing.T) {
 		}
 	}
 }
+
+// TestCannedReplyInTheResidentsLanguage: staff choose a canned reply in
+// Dutch, among those for the request's topic; the resident receives it in
+// their own language, with the facts filled in; the thread tells staff
+// which reply it was, in Dutch.
+func TestCannedReplyInTheResidentsLanguage(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	id := c.submit("arabic-money", "ar", false, "الإيجار متأخر")
+	page := "/staff/requests/" + itoa(id)
+	content := c.s.cfg.Content()
+	_, body := b.get(page)
+	for _, r := range content.Replies() {
+		offered := strings.Contains(body, `value="`+r.ID+`"`)
+		if offered != r.For(buurtloket.TopicMoney) {
+			t.Errorf("reply %s offered %v for a money request", r.ID, offered)
+		}
+	}
+	if !strings.Contains(body, content.Catalog.Text("nl", "reply.money.payment_plan.title")) {
+		t.Fatal("the canned replies are not shown in Dutch")
+	}
+	for _, bad := range []string{"nuisance_received", "nowhere", ""} {
+		b.get(page)
+		if resp, _ := b.post(page+"/canned", url.Values{"reply": {bad}}); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("canned reply %q for a money request: %d, want 422", bad, resp.StatusCode)
+		}
+	}
+	b.get(page)
+	resp, _ := b.post(page+"/canned", url.Values{"reply": {"money_payment_plan"}})
+	wantRedirect(t, resp, page)
+	thread, _ := c.store.Thread(context.Background(), id)
+	want := strings.NewReplacer("\u2066", "\u200e", "\u2069", "\u200e").Replace(content.Catalog.Format("ar", "reply.money.payment_plan.text", nil))
+	if len(thread) != 1 || thread[0].Body != want || thread[0].Canned != "money_payment_plan" || strings.Contains(thread[0].Body, "{{") {
+		t.Fatalf("the resident receives %+v, want the Arabic text %q", thread, want)
+	}
+	// The phone number keeps its groups in order in the Arabic text.
+	fact, _ := content.Facts.Get("CorporationPhone")
+	if phone := fact.Value; !strings.Contains(thread[0].Body, "\u200e"+phone+"\u200e") {
+		t.Fatalf("the phone number %q is not kept left to right in %q", phone, thread[0].Body)
+	}
+	_, body = b.get(page)
+	if !strings.Contains(body, c.s.cfg.Texts.Text("nl", "staff.request.canned_was")) || !strings.Contains(body, c.s.cfg.Texts.Text("nl", "staff.request.in_dutch")) {
+		t.Fatal("the thread does not say which canned reply was sent, in Dutch")
+	}
+}

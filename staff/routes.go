@@ -35,6 +35,7 @@ func (s *Server) routeTable() []route {
 		{"GET /staff/events", member, s.events},
 		{"GET /staff/requests/{id}", member, s.requestPage},
 		{"POST /staff/requests/{id}/reply", member, s.reply},
+		{"POST /staff/requests/{id}/canned", member, s.cannedReply},
 		{"POST /staff/requests/{id}/note", member, s.addNote},
 		{"POST /staff/requests/{id}/status", member, s.setStatus},
 		{"POST /staff/requests/{id}/claim", member, s.claim},

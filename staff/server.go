@@ -34,8 +34,11 @@ var staticFS embed.FS
 type Config struct {
 	Store buurtloket.RequestStore
 	// Texts are the console's messages (locales/staff): Dutch, and English.
-	Texts  *dialogs.Catalog
-	Logger *slog.Logger
+	Texts *dialogs.Catalog
+	// Content is the current flow content (it changes on reload): the
+	// canned replies and the residents' texts they are sent in.
+	Content func() *dialogs.Content
+	Logger  *slog.Logger
 	// PublicURL is the address staff reach buurtloket at; an https one
 	// makes the cookies Secure behind a proxy that ends TLS.
 	PublicURL string
@@ -62,8 +65,8 @@ type Server struct {
 
 // New returns the console.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Texts == nil {
-		return nil, errors.New("the console needs a store and its texts")
+	if cfg.Store == nil || cfg.Texts == nil || cfg.Content == nil {
+		return nil, errors.New("the console needs a store, its texts and the content")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -77,6 +77,7 @@ var contract = []contractTest{
 	{"InboxPagesThroughTies", testInboxTies},
 	{"InboxFiltersAndCounts", testInboxFiltersAndCounts},
 	{"ChangesAreHeard", testChanges},
+	{"CannedRepliesAreMarked", testCannedReply},
 }
 
 // Run runs the whole contract against the request store over databases

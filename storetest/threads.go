@@ -453,3 +453,22 @@ func testThreadBounds(t *testing.T, s Store, clock *Clock) {
 		t.Fatalf("a resident message in a full thread: %v", err)
 	}
 }
+
+// testCannedReply: a reply made from a canned reply keeps the reply's ID;
+// a free text has none; a malformed ID stores nothing.
+func testCannedReply(t *testing.T, s Store, clock *Clock) {
+	rec := mustSubmit(t, s, NewRequest("canned"))
+	if _, err := s.CannedReply(ctx(t), rec.ID, "staff:anna", "money_payment_plan", "نص"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CannedReply(ctx(t), rec.ID, "staff:anna", "Geld!", "x"); code(err) != buurtloket.EINVALID {
+		t.Fatalf("a malformed canned ID: %v", err)
+	}
+	if _, err := s.Reply(ctx(t), rec.ID, "staff:anna", "vrij"); err != nil {
+		t.Fatal(err)
+	}
+	thread, err := s.Thread(ctx(t), rec.ID)
+	if err != nil || len(thread) != 2 || thread[0].Canned != "money_payment_plan" || thread[0].Body != "نص" || thread[1].Canned != "" {
+		t.Fatalf("the thread: %v %+v", err, thread)
+	}
+}

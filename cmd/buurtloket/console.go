@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"buurtloket"
+	"buurtloket/dialogs"
 	"buurtloket/staff"
 )
 
@@ -25,7 +26,8 @@ func (s *Server) openConsole() error {
 		return fmt.Errorf("the staff console's texts: %w", probs)
 	}
 	public := s.PublicURL
-	if s.console, err = staff.New(staff.Config{Store: s.store, Texts: texts, Logger: s.Logger, PublicURL: public, TrustProxy: s.TrustProxy}); err != nil {
+	content := func() *dialogs.Content { return s.engine.Load().Content() }
+	if s.console, err = staff.New(staff.Config{Store: s.store, Texts: texts, Content: content, Logger: s.Logger, PublicURL: public, TrustProxy: s.TrustProxy}); err != nil {
 		return err
 	}
 	ctx := context.Background()

@@ -44,22 +44,10 @@ func copyContent(t *testing.T) (flowsDir, localesDir string) {
 	t.Helper()
 	dir := t.TempDir()
 	flowsDir, localesDir = filepath.Join(dir, "dialogs", "flows"), filepath.Join(dir, "locales")
+	// As an editor would: the whole folders, the replies beside the flows too.
 	for from, to := range map[string]string{"../../dialogs/flows": flowsDir, "../../locales": localesDir} {
-		if err := os.MkdirAll(to, 0o755); err != nil {
+		if err := os.CopyFS(to, os.DirFS(from)); err != nil {
 			t.Fatal(err)
-		}
-		files, _ := filepath.Glob(filepath.Join(from, "*.yaml"))
-		if len(files) == 0 {
-			t.Fatalf("no yaml files in %s", from)
-		}
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(to, filepath.Base(f)), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
 		}
 	}
 	return flowsDir, localesDir
