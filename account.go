@@ -170,6 +170,9 @@ type AccountStore interface {
 	// StaffSession returns a session that has not expired and marks it
 	// seen now; ENOTFOUND otherwise (an expired one is deleted).
 	StaffSession(ctx context.Context, tokenHash string) (*StaffSession, error)
+	// StaffSessionLive reports whether a session is there and not expired,
+	// without marking it seen: a page left open is not someone at work.
+	StaffSessionLive(ctx context.Context, tokenHash string) (bool, error)
 	// CompleteStaffSession marks a session's login done.
 	CompleteStaffSession(ctx context.Context, tokenHash string) error
 	DeleteStaffSession(ctx context.Context, tokenHash string) error

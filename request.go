@@ -219,6 +219,9 @@ type InboxQuery struct {
 type Change struct {
 	Kind      ChangeKind
 	RequestID int64 // 0 with ChangeGap
+	// Anonymous is set for an anonymous request: a listener must not date
+	// it more precisely than the hour (the console holds it back).
+	Anonymous bool
 }
 
 // ChangeKind says what changed.

@@ -63,7 +63,9 @@ func (e *Engine) Summary(sub *Submission) string {
 		case st.Kind == KindChoice || st.Kind == KindMulti:
 			ans = answerText(f.content.Catalog, nl, st, &Answer{Value: a.Value})
 		case st.Kind == KindText:
-			ans = `"` + a.Value + `"`
+			// A line of free text is indented, so that no text the resident
+			// wrote can look like a line of the summary ("· Gevaar → ja").
+			ans = `"` + strings.ReplaceAll(a.Value, "\n", "\n  ") + `"`
 			if a.Lang != "" && a.Lang != nl {
 				ans += " (geschreven in het " + languageNL(a.Lang) + ")"
 			}

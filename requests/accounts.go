@@ -263,3 +263,16 @@ func (s *Store) LiftLoginLock(ctx context.Context, key string) error {
 	_, err := s.db.Exec(ctx, `DELETE FROM login_throttle WHERE key = $1`, key)
 	return err
 }
+
+// StaffSessionLive reports whether a session lives, without touching it.
+func (s *Store) StaffSessionLive(ctx context.Context, tokenHash string) (bool, error) {
+	var ss buurtloket.StaffSession
+	err := s.read.QueryRow(ctx, `SELECT created_at, seen_at FROM staff_sessions WHERE id = $1`, tokenHash).
+		Scan(s.st(&ss.CreatedAt), s.st(&ss.SeenAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return !ss.Expired(s.now()), nil
+}

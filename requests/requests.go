@@ -26,7 +26,7 @@ func (s *Store) Submit(ctx context.Context, r buurtloket.NewRequest) (buurtloket
 		return buurtloket.Receipt{}, err
 	}
 	if !rec.Duplicate {
-		s.notify(ctx, buurtloket.ChangeRequest, rec.ID)
+		s.notify(ctx, buurtloket.ChangeRequest, rec.ID, p.Anonymous)
 	}
 	return rec, nil
 }

@@ -179,20 +179,25 @@ var _ buurtloket.RequestStore = (*Store)(nil)
 
 // notify tells every instance's listeners about a change; called after
 // the write that made it committed.
-func (s *Store) notify(ctx context.Context, kind buurtloket.ChangeKind, id int64) {
-	s.db.Notify(ctx, string(kind)+":"+strconv.FormatInt(id, 10))
+func (s *Store) notify(ctx context.Context, kind buurtloket.ChangeKind, id int64, anonymous bool) {
+	notice := string(kind) + ":" + strconv.FormatInt(id, 10)
+	if anonymous {
+		notice += ":a"
+	}
+	s.db.Notify(ctx, notice)
 }
 
 // Changes calls fn with every change; see buurtloket.RequestStore.
 func (s *Store) Changes(ctx context.Context, fn func(buurtloket.Change)) error {
 	return s.db.Listen(ctx, func(notice string) {
-		kind, id, _ := strings.Cut(notice, ":")
+		kind, rest, _ := strings.Cut(notice, ":")
+		id, flag, _ := strings.Cut(rest, ":")
 		n, err := strconv.ParseInt(id, 10, 64)
 		switch k := buurtloket.ChangeKind(kind); {
 		case notice == "":
 			fn(buurtloket.Change{Kind: buurtloket.ChangeGap})
 		case err == nil && n > 0 && (k == buurtloket.ChangeRequest || k == buurtloket.ChangeMessage):
-			fn(buurtloket.Change{Kind: k, RequestID: n})
+			fn(buurtloket.Change{Kind: k, RequestID: n, Anonymous: flag == "a"})
 		}
 	})
 }

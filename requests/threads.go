@@ -88,6 +88,7 @@ func (s *Store) ResidentReply(ctx context.Context, ticket, pin, body string) (*b
 		return nil, buurtloket.NoSuchTicket()
 	}
 	var refusal error
+	anonymous := false
 	err = s.db.Write(ctx, func(tx Querier) error {
 		id, no, err := s.openTicket(ctx, tx, ticket, pin)
 		if err != nil || no != nil {
@@ -99,6 +100,7 @@ func (s *Store) ResidentReply(ctx context.Context, ticket, pin, body string) (*b
 		if err != nil {
 			return err
 		}
+		anonymous = h.anonymous
 		return s.audit(ctx, tx, id, h, m.CreatedAt, "resident", "resident reply", "")
 	})
 	if err != nil {
@@ -106,7 +108,7 @@ func (s *Store) ResidentReply(ctx context.Context, ticket, pin, body string) (*b
 	} else if refusal != nil {
 		return nil, refusal
 	}
-	s.notify(ctx, buurtloket.ChangeMessage, m.RequestID)
+	s.notify(ctx, buurtloket.ChangeMessage, m.RequestID, anonymous)
 	return m, nil
 }
 

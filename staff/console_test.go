@@ -501,3 +501,87 @@ func shippedContent(t testing.TB) func() *dialogs.Content {
 	}
 	return func() *dialogs.Content { return c }
 }
+
+// TestOneTimePasswordComesFirst: with a one-time password, the two-factor
+// steps do not open until it is replaced (else a one-time password could
+// be kept for good, with a second factor of one's own).
+func TestOneTimePasswordComesFirst(t *testing.T) {
+	c := newConsole(t)
+	once := OneTimePassword()
+	if _, err := AddAccount(context.Background(), c.store, "beheer@woonplus.nl", "Beheer", buurtloket.RoleAdmin, once, cheap); err != nil {
+		t.Fatal(err)
+	}
+	b := c.browser()
+	b.login("beheer@woonplus.nl", once)
+	for _, path := range []string{"/staff/two-factor", "/staff/code"} {
+		resp, _ := b.get(path)
+		wantRedirect(t, resp, "/staff/password")
+	}
+	b.get("/staff/password")
+	resp, _ := b.post("/staff/two-factor", url.Values{"secret": {secret}, "code": {c.code(secret)}})
+	wantRedirect(t, resp, "/staff/password")
+	resp, _ = b.post("/staff/code", url.Values{"code": {"123456"}})
+	wantRedirect(t, resp, "/staff/password")
+	if a, _ := c.store.AccountByEmail(context.Background(), "beheer@woonplus.nl"); a.TwoFactor() {
+		t.Fatal("a second factor was set up before the one-time password was replaced")
+	}
+}
+
+// TestWrongCodesLockOut: wrong two-factor codes lock the account, and a
+// right password in between does not start the count again.
+func TestWrongCodesLockOut(t *testing.T) {
+	c := newConsole(t)
+	c.account("beheer@woonplus.nl", buurtloket.RoleAdmin, "een goed wachtwoord", secret)
+	for i := 0; i < buurtloket.LoginFailuresPerKey; i++ {
+		b := c.browser() // a new login for every guess
+		resp, _ := b.login("beheer@woonplus.nl", "een goed wachtwoord")
+		wantRedirect(t, resp, "/staff/code")
+		b.get("/staff/code")
+		if resp, _ := b.post("/staff/code", url.Values{"code": {"000000"}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong code %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	b := c.browser()
+	b.login("beheer@woonplus.nl", "een goed wachtwoord")
+	b.get("/staff/code")
+	if resp, _ := b.post("/staff/code", url.Values{"code": {c.code(secret)}}); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the right code after %d wrong ones: %d, want 429", buurtloket.LoginFailuresPerKey, resp.StatusCode)
+	}
+	c.clock.Add(buurtloket.LoginLockout + 30*time.Second)
+	b = c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
+	// Logging in again while a login step waits works (the login form has
+	// its own token).
+	b2 := c.browser()
+	b2.login("beheer@woonplus.nl", "een goed wachtwoord")
+	if resp, _ := b2.login("beheer@woonplus.nl", "een goed wachtwoord"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a second login during a login step: %d", resp.StatusCode)
+	}
+}
+
+// TestReplacingTwoFactorAsksThePassword: a full session replaces its
+// second factor only with the password, and every other session ends.
+func TestReplacingTwoFactorAsksThePassword(t *testing.T) {
+	c := newConsole(t)
+	c.account("beheer@woonplus.nl", buurtloket.RoleAdmin, "een goed wachtwoord", secret)
+	b := c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
+	c.clock.Add(time.Minute)
+	other := c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
+	const next = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+	b.get("/staff/two-factor")
+	if resp, _ := b.post("/staff/two-factor", url.Values{"secret": {next}, "code": {c.code(next)}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("replacing without the password: %d", resp.StatusCode)
+	}
+	if a, _ := c.store.AccountByEmail(context.Background(), "beheer@woonplus.nl"); a.TOTPSecret != secret {
+		t.Fatal("the second factor was replaced without the password")
+	}
+	b.get("/staff/two-factor")
+	if resp, _ := b.post("/staff/two-factor", url.Values{"secret": {next}, "code": {c.code(next)}, "password": {"een goed wachtwoord"}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("replacing with the password: %d", resp.StatusCode)
+	}
+	if resp, _ := other.get("/staff/"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("another session after the second factor was replaced: %d, want the login page", resp.StatusCode)
+	}
+	if resp, _ := b.get("/staff/"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the session that replaced it: %d", resp.StatusCode)
+	}
+}

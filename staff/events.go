@@ -15,9 +15,24 @@ import (
 // to the open pages as server-sent events, which refresh the inbox or the
 // thread without a reload. An event names the request by ID only.
 
-// Listen passes the store's changes to the open pages until ctx ends.
+// Listen passes the store's changes to the open pages until ctx ends. A
+// change to an anonymous request is held back until the next full hour:
+// an inbox that lit up the moment it came would date it to the second,
+// where staff may see its time to the hour only.
 func (s *Server) Listen(ctx context.Context) error {
-	return s.cfg.Store.Changes(ctx, s.open.publish)
+	return s.cfg.Store.Changes(ctx, func(c buurtloket.Change) {
+		if !c.Anonymous {
+			s.open.publish(c)
+			return
+		}
+		timer := time.AfterFunc(untilTheHour(time.Now()), func() { s.open.publish(c) })
+		context.AfterFunc(ctx, func() { timer.Stop() })
+	})
+}
+
+// untilTheHour is how long until the next full hour after now.
+func untilTheHour(now time.Time) time.Duration {
+	return now.Truncate(time.Hour).Add(time.Hour).Sub(now)
 }
 
 // pageSet is the open pages' event streams.
@@ -70,7 +85,7 @@ func (p *pageSet) publish(c buurtloket.Change) {
 func (s *Server) CloseStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 // heartbeat keeps proxies from closing a quiet stream, and checks that
-// the session still holds.
+// the session still holds (Server.heartbeat; tests shorten it).
 const heartbeat = 20 * time.Second
 
 // events streams the changes to one page, while its session lasts.
@@ -89,7 +104,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, q *request) {
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, "retry: 3000\n\n")
 	rc.Flush()
-	tick := time.NewTicker(heartbeat)
+	tick := time.NewTicker(s.heartbeat)
 	defer tick.Stop()
 	for {
 		select {
@@ -98,7 +113,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, q *request) {
 		case <-s.closing:
 			return
 		case <-tick.C:
-			if _, err := s.cfg.Store.StaffSession(r.Context(), q.token); err != nil {
+			// Not StaffSession: a page left open must not keep its session
+			// from going idle.
+			if live, err := s.cfg.Store.StaffSessionLive(r.Context(), q.token); err != nil || !live {
 				return // logged out, or expired: the page stops listening
 			}
 			fmt.Fprint(w, ": still here\n\n")

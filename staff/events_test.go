@@ -3,11 +3,13 @@ package staff
 import (
 	"bufio"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"buurtloket"
 	"buurtloket/storetest"
 )
 
@@ -42,7 +44,7 @@ func TestEventsStreamChanges(t *testing.T) {
 	deadline := time.After(10 * time.Second)
 wait:
 	for i := 0; ; i++ {
-		c.submit("live-"+itoa(int64(i)), "nl", false, "nieuw")
+		c.submit("live-"+itoa(int64(i)), "nl", true, "nieuw")
 		tick := time.After(200 * time.Millisecond)
 		for {
 			select {
@@ -69,7 +71,18 @@ wait:
 			drained = true
 		}
 	}
-	rec, _ := c.store.Submit(context.Background(), storetest.NewRequest("live-thread"))
+	// A change to an anonymous request is held back to the next full hour.
+	c.submit("live-anonymous", "nl", false, "anoniem")
+	select {
+	case l := <-lines:
+		if strings.HasPrefix(l, "data: ") {
+			t.Fatalf("an anonymous request was told at once: %s", l)
+		}
+	case <-time.After(500 * time.Millisecond):
+	}
+	r := storetest.NewRequest("live-thread")
+	r.Contact = &buurtloket.Contact{Name: "Fatima", Phone: "0612345678"}
+	rec, _ := c.store.Submit(context.Background(), r)
 	for l := range lines {
 		if strings.Contains(l, `"id":`+itoa(rec.ID)) {
 			break
@@ -96,5 +109,48 @@ wait:
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the stream stays open after CloseStreams")
+	}
+}
+
+// TestIdlePageEndsItsStream: an open page's stream does not keep its
+// session alive: once idle, the stream ends.
+func TestIdlePageEndsItsStream(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	c.s.heartbeat = 20 * time.Millisecond
+	req, _ := http.NewRequest("GET", c.srv.URL+"/staff/events", nil)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	done := make(chan struct{})
+	go func() { io.Copy(io.Discard, resp.Body); close(done) }()
+	select {
+	case <-done:
+		t.Fatal("the stream of a live session ended")
+	case <-time.After(200 * time.Millisecond): // heartbeats, which must not touch the session
+	}
+	// Minutes pass with only the open page, heartbeat after heartbeat.
+	for passed := time.Duration(0); passed <= buurtloket.StaffIdleTimeout; passed += 2 * time.Minute {
+		c.clock.Add(2 * time.Minute)
+		time.Sleep(60 * time.Millisecond)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream of an idle session stays open")
+	}
+	if resp, _ := b.get("/staff/"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after the idle time with a page open: %d, want the login page", resp.StatusCode)
+	}
+}
+
+func TestUntilTheHour(t *testing.T) {
+	at := time.Date(2026, 3, 2, 10, 17, 42, 0, time.UTC)
+	if got := untilTheHour(at); got != 42*time.Minute+18*time.Second {
+		t.Fatalf("from 10:17:42: %v", got)
+	}
+	if got := untilTheHour(at.Truncate(time.Hour)); got != time.Hour {
+		t.Fatalf("from 10:00:00: %v", got)
 	}
 }

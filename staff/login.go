@@ -169,7 +169,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, q *reque
 }
 
 func (s *Server) codePage(w http.ResponseWriter, r *http.Request, q *request) {
-	if !q.account.TwoFactor() || q.session.Full {
+	if !q.account.TwoFactor() || q.session.Full || q.account.MustChangePassword {
 		http.Redirect(w, r, s.nextStep(q), http.StatusSeeOther)
 		return
 	}
@@ -181,20 +181,26 @@ func (s *Server) codePage(w http.ResponseWriter, r *http.Request, q *request) {
 // count against the account as wrong passwords do.
 func (s *Server) checkCode(w http.ResponseWriter, r *http.Request, q *request) {
 	ctx := r.Context()
-	if !q.account.TwoFactor() || q.session.Full {
+	if !q.account.TwoFactor() || q.session.Full || q.account.MustChangePassword {
 		http.Redirect(w, r, s.nextStep(q), http.StatusSeeOther)
 		return
 	}
-	key := accountKey(q.account.ID)
+	// Wrong codes count under keys of their own, which a right password
+	// does not clear (else a guesser with the password could log in again
+	// every 4 codes), for the account and for the client's address.
+	keys := []string{codeKey(q.account.ID), s.clientKey(r)}
+	limits := []int{buurtloket.LoginFailuresPerKey, buurtloket.LoginFailuresPerIP}
 	now := s.cfg.Now()
-	throttles, err := s.cfg.Store.LoginThrottles(ctx, []string{key})
+	throttles, err := s.cfg.Store.LoginThrottles(ctx, keys)
 	if err != nil {
 		s.internal(w, r, q, err)
 		return
 	}
-	if throttles[0].Locked(now) {
-		s.render(w, q, http.StatusTooManyRequests, "code", map[string]any{"Problem": "staff.login.locked"})
-		return
+	for _, t := range throttles {
+		if t.Locked(now) {
+			s.render(w, q, http.StatusTooManyRequests, "code", map[string]any{"Problem": "staff.login.locked"})
+			return
+		}
 	}
 	code := r.PostForm.Get("code")
 	accepted := false
@@ -211,11 +217,15 @@ func (s *Server) checkCode(w http.ResponseWriter, r *http.Request, q *request) {
 		return
 	}
 	if !accepted {
-		if _, err := s.cfg.Store.LoginFailed(ctx, []string{key}, []int{buurtloket.LoginFailuresPerKey}); err != nil {
+		if _, err := s.cfg.Store.LoginFailed(ctx, keys, limits); err != nil {
 			s.internal(w, r, q, err)
 			return
 		}
 		s.render(w, q, http.StatusUnauthorized, "code", map[string]any{"Problem": "staff.code.wrong"})
+		return
+	}
+	if err := s.cfg.Store.ClearLoginFailures(ctx, codeKey(a.ID)); err != nil {
+		s.internal(w, r, q, err)
 		return
 	}
 	q.account = a
@@ -231,7 +241,7 @@ func (s *Server) checkCode(w http.ResponseWriter, r *http.Request, q *request) {
 // replace it from a full session: else a stolen password would be enough
 // to set up a second factor of one's own.
 func (s *Server) twoFactorPage(w http.ResponseWriter, r *http.Request, q *request) {
-	if q.account.TwoFactor() && !q.session.Full {
+	if (q.account.TwoFactor() && !q.session.Full) || q.account.MustChangePassword {
 		http.Redirect(w, r, s.nextStep(q), http.StatusSeeOther)
 		return
 	}
@@ -244,7 +254,8 @@ func (s *Server) twoFactorPage(w http.ResponseWriter, r *http.Request, q *reques
 }
 
 func (s *Server) renderTwoFactor(w http.ResponseWriter, q *request, status int, secret, url, problem string) {
-	data := map[string]any{"Secret": secret, "Problem": problem, "Required": q.account.Role == buurtloket.RoleAdmin}
+	data := map[string]any{"Secret": secret, "Problem": problem, "Required": q.account.Role == buurtloket.RoleAdmin,
+		"Replace": q.account.TwoFactor()}
 	if key, err := otpKey(url); err == nil {
 		if img, err := key.Image(220, 220); err == nil {
 			var buf bytes.Buffer
@@ -260,7 +271,7 @@ func (s *Server) renderTwoFactor(w http.ResponseWriter, q *request, status int, 
 // setUpTwoFactor stores the new secret once the app shows a right code
 // for it, and shows the recovery codes, once.
 func (s *Server) setUpTwoFactor(w http.ResponseWriter, r *http.Request, q *request) {
-	if q.account.TwoFactor() && !q.session.Full {
+	if (q.account.TwoFactor() && !q.session.Full) || q.account.MustChangePassword {
 		http.Redirect(w, r, s.nextStep(q), http.StatusSeeOther)
 		return
 	}
@@ -268,6 +279,19 @@ func (s *Server) setUpTwoFactor(w http.ResponseWriter, r *http.Request, q *reque
 	if !validSecret(secret) {
 		s.fail(w, r, q, http.StatusBadRequest, "staff.error.form")
 		return
+	}
+	// Replacing a second factor asks for the password again, so that
+	// someone at a console left open cannot make one of their own.
+	replace := q.account.TwoFactor()
+	if replace {
+		if ok, _ := PasswordMatches(q.account.PasswordHash, r.PostForm.Get("password"), s.cfg.Argon2); !ok {
+			if _, err := s.cfg.Store.LoginFailed(r.Context(), []string{accountKey(q.account.ID)}, []int{buurtloket.LoginFailuresPerKey}); err != nil {
+				s.internal(w, r, q, err)
+				return
+			}
+			s.renderTwoFactor(w, q, http.StatusUnprocessableEntity, secret, totpURL(q.account.Email, secret), "staff.password.current_wrong")
+			return
+		}
 	}
 	now := s.cfg.Now()
 	step := totpStep(secret, r.PostForm.Get("code"), now, 0)
@@ -285,7 +309,16 @@ func (s *Server) setUpTwoFactor(w http.ResponseWriter, r *http.Request, q *reque
 		return
 	}
 	q.account = a
-	if !q.session.Full && !a.MustChangePassword {
+	if replace {
+		// Every other session ends: a second factor set up elsewhere
+		// must not stay logged in.
+		if err := s.cfg.Store.DeleteStaffSessions(r.Context(), a.ID); err != nil {
+			s.internal(w, r, q, err)
+			return
+		}
+		q.token = ""
+	}
+	if replace || !q.session.Full {
 		if err := s.startSession(w, r, q, true); err != nil {
 			s.internal(w, r, q, err)
 			return

@@ -44,13 +44,13 @@ type line struct {
 
 // summaryLines splits a summary into its lines: two about the request,
 // then one per answer, each starting with "· ". Free text stands in
-// quotes and may run over several lines: a line that starts otherwise
-// belongs to the answer before it.
+// quotes and may run over several lines, each after the first indented
+// by two spaces: such a line belongs to the answer before it.
 func summaryLines(summary string) []line {
 	var raw []string
 	for i, l := range strings.Split(strings.TrimRight(summary, "\n"), "\n") {
-		if i >= 2 && len(raw) > 2 && !strings.HasPrefix(l, "· ") {
-			raw[len(raw)-1] += "\n" + l
+		if i >= 2 && len(raw) > 2 && (strings.HasPrefix(l, "  ") || !strings.HasPrefix(l, "· ")) {
+			raw[len(raw)-1] += "\n" + strings.TrimPrefix(l, "  ")
 			continue
 		}
 		raw = append(raw, l)

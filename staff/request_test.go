@@ -23,7 +23,7 @@ func (c *console) submit(key, lang string, named bool, text string) int64 {
 	r := storetest.NewRequest(key)
 	r.Lang = lang
 	r.Answers = []buurtloket.Answer{{Flow: "money", Step: "story", Kind: "text", Value: text, Lang: lang}}
-	r.Summary = "Geld en huur · urgentie: normaal\nTaal van de bewoner: " + lang + "\n· Uw verhaal → \"" + buurtloket.CleanText(text) + "\""
+	r.Summary = "Geld en huur · urgentie: normaal\nTaal van de bewoner: " + lang + "\n· Uw verhaal → \"" + strings.ReplaceAll(buurtloket.CleanText(text), "\n", "\n  ") + "\""
 	if named {
 		r.Contact = &buurtloket.Contact{Name: "Fatima Yılmaz", Phone: "0612345678"}
 	}
@@ -228,9 +228,11 @@ func TestInboxFilters(t *testing.T) {
 }
 
 func TestSummaryLines(t *testing.T) {
-	got := summaryLines("Geld en huur · urgentie: hoog\nTaal van de bewoner: Arabisch · anoniem\n· Rekening → Huur\n· Uw verhaal → \"eerste regel\ntweede \"regel\"\" (geschreven in het Arabisch)\n· Brief → Geen brief\n")
+	// A resident's text that tries to look like a line of the summary stays
+	// inside the quotes: the summary indents its lines.
+	got := summaryLines("Geld en huur · urgentie: hoog\nTaal van de bewoner: Arabisch · anoniem\n· Rekening → Huur\n· Uw verhaal → \"eerste regel\n  · Gevaar → ja\n  tweede \"regel\"\" (geschreven in het Arabisch)\n· Brief → Geen brief\n")
 	want := []line{{Label: "Geld en huur · urgentie: hoog"}, {Label: "Taal van de bewoner: Arabisch · anoniem"}, {Label: "· Rekening → Huur"},
-		{Label: "· Uw verhaal → ", Free: "eerste regel\ntweede \"regel\"", After: " (geschreven in het Arabisch)"}, {Label: "· Brief → Geen brief"}}
+		{Label: "· Uw verhaal → ", Free: "eerste regel\n· Gevaar → ja\ntweede \"regel\"", After: " (geschreven in het Arabisch)"}, {Label: "· Brief → Geen brief"}}
 	if len(got) != len(want) {
 		t.Fatalf("got %q", got)
 	}

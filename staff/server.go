@@ -60,6 +60,7 @@ type Server struct {
 	publicOrigin string
 	open         pageSet       // the open pages' event streams (events.go)
 	closing      chan struct{} // closed by CloseStreams
+	heartbeat    time.Duration // of the event streams
 	closeOnce    sync.Once
 }
 
@@ -77,7 +78,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), closing: make(chan struct{})}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), closing: make(chan struct{}), heartbeat: heartbeat}
 	if u := strings.TrimSuffix(cfg.PublicURL, "/"); strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
 		if i := strings.Index(u[8:], "/"); i >= 0 {
 			u = u[:8+i]
@@ -133,8 +134,10 @@ func (s *Server) clientKey(r *http.Request) string {
 		host = h
 	}
 	if s.cfg.TrustProxy {
-		if real := strings.TrimSpace(r.Header.Get("X-Real-IP")); real != "" {
-			host = real
+		// Only an address counts: any other value would let a client that
+		// gets a header through name a new key for each try.
+		if real, err := netip.ParseAddr(strings.TrimSpace(r.Header.Get("X-Real-IP"))); err == nil {
+			host = real.String()
 		}
 	}
 	if a, err := netip.ParseAddr(host); err == nil {
@@ -151,3 +154,6 @@ func (s *Server) clientKey(r *http.Request) string {
 }
 
 func accountKey(id int64) string { return "account:" + buurtloket.ActorOf(id) }
+
+// codeKey counts an account's wrong second-factor codes.
+func codeKey(id int64) string { return "code:" + buurtloket.ActorOf(id) }

@@ -114,6 +114,10 @@ func testStaffSessions(t *testing.T, s Store, clock *Clock) {
 			t.Fatalf("a session %v old: %v", age, err)
 		}
 	}
+	// Asking whether a session lives does not keep it alive.
+	if live, err := s.StaffSessionLive(ctx(t), "h3"); err != nil || live {
+		t.Fatalf("an idle session lives: %v %v", live, err)
+	}
 	// h2 was never touched: idle.
 	if _, err := s.StaffSession(ctx(t), "h2"); code(err) != buurtloket.ENOTFOUND {
 		t.Fatalf("an idle session: %v", err)

@@ -72,8 +72,12 @@ func silent(t *testing.T, got <-chan buurtloket.Change, after string) {
 func testChanges(t *testing.T, s Store, clock *Clock) {
 	got := listen(t, s, s)
 	rec := mustSubmit(t, s, NewRequest("heard"))
-	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeRequest, RequestID: rec.ID}) {
-		t.Fatalf("after a new request: %+v", c)
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeRequest, RequestID: rec.ID, Anonymous: true}) {
+		t.Fatalf("after a new anonymous request: %+v", c)
+	}
+	named := mustSubmit(t, s, named("heard-named"))
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeRequest, RequestID: named.ID}) {
+		t.Fatalf("after a new named request: %+v", c)
 	}
 	mustSubmit(t, s, NewRequest("heard"))
 	silent(t, got, "a retried submission")
@@ -84,7 +88,7 @@ func testChanges(t *testing.T, s Store, clock *Clock) {
 	if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, "Dank u."); err != nil {
 		t.Fatal(err)
 	}
-	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeMessage, RequestID: rec.ID}) {
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeMessage, RequestID: rec.ID, Anonymous: true}) {
 		t.Fatalf("after a resident's message: %+v", c)
 	}
 	if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, ""); code(err) != buurtloket.EINVALID {
@@ -103,7 +107,7 @@ func testChanges(t *testing.T, s Store, clock *Clock) {
 // SharedChanges: what one process writes, a listener of the other hears.
 func SharedChanges(t *testing.T, a, b Store) {
 	got := listen(t, b, a)
-	rec := mustSubmit(t, a, NewRequest("across"))
+	rec := mustSubmit(t, a, named("across"))
 	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeRequest, RequestID: rec.ID}) {
 		t.Fatalf("the other process heard %+v", c)
 	}
