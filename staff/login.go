@@ -2,6 +2,7 @@ package staff
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"html/template"
 	"image/png"
@@ -45,18 +46,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, q *request) {
 	if a != nil {
 		keys, limits = append(keys, accountKey(a.ID)), append(limits, buurtloket.LoginFailuresPerKey)
 	}
-	now := s.cfg.Now()
-	throttles, err := s.cfg.Store.LoginThrottles(ctx, keys)
-	if err != nil {
+	if locked, err := s.lockedOut(ctx, keys); err != nil {
 		s.internal(w, r, q, err)
 		return
-	}
-	for _, t := range throttles {
-		if t.Locked(now) {
-			PasswordMatches("", password, s.cfg.Argon2)
-			s.renderLogin(w, r, q, http.StatusTooManyRequests, "staff.login.locked", email)
-			return
-		}
+	} else if locked {
+		PasswordMatches("", password, s.cfg.Argon2)
+		s.renderLogin(w, r, q, http.StatusTooManyRequests, "staff.login.locked", email)
+		return
 	}
 	hash := ""
 	if a != nil && !a.Disabled {
@@ -190,18 +186,14 @@ func (s *Server) checkCode(w http.ResponseWriter, r *http.Request, q *request) {
 	// every 4 codes), for the account and for the client's address.
 	keys := []string{codeKey(q.account.ID), s.clientKey(r)}
 	limits := []int{buurtloket.LoginFailuresPerKey, buurtloket.LoginFailuresPerIP}
-	now := s.cfg.Now()
-	throttles, err := s.cfg.Store.LoginThrottles(ctx, keys)
-	if err != nil {
+	if locked, err := s.lockedOut(ctx, keys); err != nil {
 		s.internal(w, r, q, err)
 		return
+	} else if locked {
+		s.render(w, q, http.StatusTooManyRequests, "code", map[string]any{"Problem": "staff.login.locked"})
+		return
 	}
-	for _, t := range throttles {
-		if t.Locked(now) {
-			s.render(w, q, http.StatusTooManyRequests, "code", map[string]any{"Problem": "staff.login.locked"})
-			return
-		}
-	}
+	now := s.cfg.Now()
 	code := r.PostForm.Get("code")
 	accepted := false
 	a, err := s.cfg.Store.UpdateAccount(ctx, q.account.ID, func(a *buurtloket.Account) error {
@@ -325,4 +317,19 @@ func (s *Server) setUpTwoFactor(w http.ResponseWriter, r *http.Request, q *reque
 		}
 	}
 	s.render(w, q, http.StatusOK, "recovery", map[string]any{"Codes": codes})
+}
+
+// lockedOut reports whether any of the keys is locked by failed logins now.
+func (s *Server) lockedOut(ctx context.Context, keys []string) (bool, error) {
+	throttles, err := s.cfg.Store.LoginThrottles(ctx, keys)
+	if err != nil {
+		return false, err
+	}
+	now := s.cfg.Now()
+	for _, t := range throttles {
+		if t.Locked(now) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
