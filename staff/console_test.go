@@ -585,3 +585,31 @@ func TestReplacingTwoFactorAsksThePassword(t *testing.T) {
 		t.Fatalf("the session that replaced it: %d", resp.StatusCode)
 	}
 }
+
+// TestEveryLogoutButtonWorks: every page with a logout button logs out
+// with it, during a login step too; the login page has none.
+func TestEveryLogoutButtonWorks(t *testing.T) {
+	c := newConsole(t)
+	c.account("beheer@woonplus.nl", buurtloket.RoleAdmin, "een goed wachtwoord", secret)
+	for _, path := range []string{"/staff/code", "/staff/login", "/staff/"} {
+		b := c.browser()
+		if path == "/staff/" {
+			b = c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
+		} else {
+			b.login("beheer@woonplus.nl", "een goed wachtwoord") // a login step waits
+		}
+		_, body := b.get(path)
+		has := strings.Contains(body, `action="/staff/logout"`)
+		if path == "/staff/login" {
+			if has {
+				t.Errorf("the login page has a logout button")
+			}
+			continue
+		}
+		if !has {
+			t.Fatalf("%s has no logout button", path)
+		}
+		resp, _ := b.post("/staff/logout", nil)
+		wantRedirect(t, resp, "/staff/login")
+	}
+}
