@@ -213,9 +213,10 @@ type InboxQuery struct {
 	After      *InboxCursor
 }
 
-// Change is what the console hears about as it happens, from every
-// instance on the database: a new request, or a resident's new message.
-// It names the request only.
+// Change is what the console and the follow-up pages hear about as it
+// happens, from every instance on the database: a new request, a new
+// message in a thread, a new status, a reply's way to the resident. It
+// names the request only.
 type Change struct {
 	Kind      ChangeKind
 	RequestID int64 // 0 with ChangeGap
@@ -230,10 +231,24 @@ type ChangeKind string
 const (
 	ChangeRequest ChangeKind = "request" // a new request
 	ChangeMessage ChangeKind = "message" // a resident wrote in a request's thread
+	ChangeReply   ChangeKind = "reply"   // staff wrote in a request's thread
+	ChangeStatus  ChangeKind = "status"  // a request's status changed
+	// ChangeDelivery: a staff message's delivery state changed (sent,
+	// held, retrying, or shown on the resident's follow-up page).
+	ChangeDelivery ChangeKind = "delivery"
 	// ChangeGap: changes may have been missed (a lost connection to the
 	// database); read the store again.
 	ChangeGap ChangeKind = "gap"
 )
+
+// Valid tells whether k is a kind a listener hears (ChangeGap is not sent).
+func (k ChangeKind) Valid() bool {
+	switch k {
+	case ChangeRequest, ChangeMessage, ChangeReply, ChangeStatus, ChangeDelivery:
+		return true
+	}
+	return false
+}
 
 // InboxCounts are the counts beside the inbox's filters: every request
 // the store keeps by status, and the open ones by topic, neighbourhood and

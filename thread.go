@@ -154,6 +154,13 @@ type ThreadStore interface {
 	DeliveryDone(ctx context.Context, outboxID int64, held bool) error
 	// DeliveryFailed records a failed try and when to try again.
 	DeliveryFailed(ctx context.Context, outboxID int64, reason string, retryAt time.Time) error
+	// ShownToResident records that the resident's follow-up page was sent
+	// these staff messages of request id: a held one, and one still in the
+	// outbox of a request without a route (the delivery worker would only
+	// hold it), counts as delivered, and its outbox entry goes. Others
+	// (on their way to a chat) are left to the delivery worker. It
+	// returns how many it marked.
+	ShownToResident(ctx context.Context, id int64, messageIDs []int64) (int, error)
 }
 
 // DeliveryReason bounds why a delivery failed, as shown in the console. A

@@ -92,7 +92,13 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, d := range batch {
-		if err := w.deliver(ctx, d); err != nil {
+		err := w.deliver(ctx, d)
+		if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
+			// Done meanwhile: the resident's follow-up page showed it (or
+			// the request was purged). Nothing is left to record.
+			continue
+		}
+		if err != nil {
 			return 0, err
 		}
 	}

@@ -128,6 +128,37 @@ func TestDeliveryHeldWithoutAWay(t *testing.T) {
 	}
 }
 
+// shownMeanwhile is a store whose follow-up page shows every claimed
+// reply before the worker records what it did with it.
+type shownMeanwhile struct{ *requests.Store }
+
+func (s shownMeanwhile) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]*buurtloket.Delivery, error) {
+	got, err := s.Store.ClaimDeliveries(ctx, limit, lease)
+	for _, d := range got {
+		if _, err := s.ShownToResident(ctx, d.RequestID, []int64{d.MessageID}); err != nil {
+			return nil, err
+		}
+	}
+	return got, err
+}
+
+func TestDeliveryShownMeanwhile(t *testing.T) {
+	db, _ := setup(t)
+	ctx := context.Background()
+	w := &Worker{Store: shownMeanwhile{db}}
+	first := reply(t, db, storetest.NewRequest("shown-1"), "Kom langs.")
+	second := reply(t, db, storetest.NewRequest("shown-2"), "Wij bellen u.")
+	// The batch goes on past an entry the page delivered first.
+	if n, err := w.RunOnce(ctx); err != nil || n != 2 {
+		t.Fatal(n, err)
+	}
+	for _, id := range []int64{first, second} {
+		if m := delivery(t, db, id); m.Delivery != buurtloket.DeliverySent {
+			t.Fatalf("request %d: %s, want sent: the page showed it", id, m.Delivery)
+		}
+	}
+}
+
 func TestBackoff(t *testing.T) {
 	for attempts, want := range map[int]time.Duration{0: 15 * time.Second, 1: 30 * time.Second, 3: 2 * time.Minute, 20: time.Hour} {
 		for i := 0; i < 50; i++ {

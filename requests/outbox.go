@@ -53,14 +53,23 @@ func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Durat
 	return out, err
 }
 
-// outboxMessage locks an outbox entry and returns its message.
-func (s *Store) outboxMessage(ctx context.Context, tx Querier, outboxID int64) (int64, error) {
-	var messageID int64
-	err := tx.QueryRow(ctx, s.sql.outboxMessage, outboxID).Scan(&messageID)
+// outboxMessage locks an outbox entry and returns its message and request.
+func (s *Store) outboxMessage(ctx context.Context, tx Querier, outboxID int64) (messageID, requestID int64, err error) {
+	err = tx.QueryRow(ctx, s.sql.outboxMessage, outboxID).Scan(&messageID, &requestID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, buurtloket.Errorf(buurtloket.ENOTFOUND, "no such delivery (already done, or the request was purged)")
+		err = buurtloket.Errorf(buurtloket.ENOTFOUND, "no such delivery (already done, shown on the resident's page, or the request was purged)")
 	}
-	return messageID, err
+	return messageID, requestID, err
+}
+
+// deliveryChanged tells the listeners that a reply of request id moved on
+// its way; after the write committed.
+func (s *Store) deliveryChanged(ctx context.Context, id int64) {
+	var anonymous bool
+	if err := s.read.QueryRow(ctx, `SELECT anonymous FROM requests WHERE id = $1`, id).Scan(&anonymous); err != nil {
+		return // purged meanwhile: nobody needs to hear of it
+	}
+	s.notify(ctx, buurtloket.ChangeDelivery, id, anonymous)
 }
 
 // DeliveryDone records a sent (or held) message and clears its outbox entry.
@@ -69,17 +78,23 @@ func (s *Store) DeliveryDone(ctx context.Context, outboxID int64, held bool) err
 	if held {
 		state = buurtloket.DeliveryHeld
 	}
-	return s.db.Write(ctx, func(tx Querier) error {
-		messageID, err := s.outboxMessage(ctx, tx, outboxID)
+	var requestID int64
+	err := s.db.Write(ctx, func(tx Querier) error {
+		messageID, id, err := s.outboxMessage(ctx, tx, outboxID)
 		if err != nil {
 			return err
 		}
+		requestID = id
 		if _, err := tx.Exec(ctx, `UPDATE messages SET delivery = $1, attempts = attempts + 1, last_error = '' WHERE id = $2`, state, messageID); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM outbox WHERE id = $1`, outboxID)
 		return err
 	})
+	if err == nil {
+		s.deliveryChanged(ctx, requestID)
+	}
+	return err
 }
 
 // DeliveryFailed records a failed try and when to try again.
@@ -88,11 +103,13 @@ func (s *Store) DeliveryFailed(ctx context.Context, outboxID int64, reason strin
 	if retryAt.IsZero() {
 		return buurtloket.Errorf(buurtloket.EINVALID, "a failed delivery needs the time to try again")
 	}
-	return s.db.Write(ctx, func(tx Querier) error {
-		messageID, err := s.outboxMessage(ctx, tx, outboxID)
+	var requestID int64
+	err := s.db.Write(ctx, func(tx Querier) error {
+		messageID, id, err := s.outboxMessage(ctx, tx, outboxID)
 		if err != nil {
 			return err
 		}
+		requestID = id
 		if _, err := tx.Exec(ctx, `UPDATE messages SET delivery = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3`,
 			buurtloket.DeliveryRetrying, reason, messageID); err != nil {
 			return err
@@ -100,6 +117,48 @@ func (s *Store) DeliveryFailed(ctx context.Context, outboxID int64, reason strin
 		_, err = tx.Exec(ctx, `UPDATE outbox SET due_at = $1, attempts = attempts + 1 WHERE id = $2`, s.t(retryAt), outboxID)
 		return err
 	})
+	if err == nil {
+		s.deliveryChanged(ctx, requestID)
+	}
+	return err
+}
+
+// ShownToResident records staff messages sent to the resident's follow-up
+// page; see buurtloket.ThreadStore.
+func (s *Store) ShownToResident(ctx context.Context, id int64, messageIDs []int64) (int, error) {
+	if len(messageIDs) == 0 {
+		return 0, nil
+	}
+	if len(messageIDs) > buurtloket.MaxThreadPage {
+		return 0, buurtloket.Errorf(buurtloket.EINVALID, "at most %d messages at once", buurtloket.MaxThreadPage)
+	}
+	n := 0
+	err := s.db.Write(ctx, func(tx Querier) error {
+		rows, err := tx.Query(ctx, s.sql.shown, id, s.d.IDs(messageIDs))
+		if err != nil {
+			return err
+		}
+		var marked []int64
+		for rows.Next() {
+			var m int64
+			if err := rows.Scan(&m); err != nil {
+				rows.Close()
+				return err
+			}
+			marked = append(marked, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(marked) == 0 {
+			return err
+		}
+		n = len(marked)
+		_, err = tx.Exec(ctx, s.sql.shownOutbox, id, s.d.IDs(marked))
+		return err
+	})
+	if err == nil && n > 0 {
+		s.deliveryChanged(ctx, id)
+	}
+	return n, err
 }
 
 // Purge removes closed requests past their retention, keeping a count per

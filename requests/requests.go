@@ -133,8 +133,10 @@ func (s *Store) SetStatus(ctx context.Context, id int64, actor string, next buur
 	if !next.Valid() {
 		return buurtloket.Errorf(buurtloket.EINVALID, "unknown status %q", next)
 	}
-	return s.writeRequest(ctx, id, actor, func(tx Querier, h held) error {
+	anonymous := false
+	err := s.writeRequest(ctx, id, actor, func(tx Querier, h held) error {
 		cur := h.status
+		anonymous = h.anonymous
 		if !cur.CanBecome(next) {
 			return buurtloket.Errorf(buurtloket.ECONFLICT, "a request that is %s cannot become %s", cur, next)
 		}
@@ -150,4 +152,8 @@ func (s *Store) SetStatus(ctx context.Context, id int64, actor string, next buur
 		}
 		return s.audit(ctx, tx, id, h, now, actor, "status", string(cur)+" -> "+string(next))
 	})
+	if err == nil {
+		s.notify(ctx, buurtloket.ChangeStatus, id, anonymous)
+	}
+	return err
 }

@@ -120,6 +120,7 @@ type Store struct {
 type statements struct {
 	lockRequest, openTicket, outboxMessage, claim, lease, stats string
 	lockAccount, lockThrottle, purgeable                        string
+	shown, shownOutbox                                          string
 }
 
 // New returns the store over db; sealer seals what must not be readable at rest.
@@ -131,12 +132,19 @@ func New(db DB, sealer *buurtloket.Sealer) *Store {
 		lockRequest: `SELECT ticket, status, due_at, paused_at, anonymous FROM requests WHERE id = $1` + d.Lock,
 		openTicket: `SELECT id, pin_hash, anonymous, pin_wrong, pin_wrong_total, pin_locked_until, pin_staff_only
 			FROM requests WHERE ticket = $1` + d.Lock,
-		outboxMessage: `SELECT message_id FROM outbox WHERE id = $1` + d.Lock,
+		outboxMessage: `SELECT message_id, request_id FROM outbox WHERE id = $1` + d.Lock,
 		claim: `SELECT o.id, o.request_id, o.message_id, o.attempts, q.ticket, q.channel, q.lang, m.body, r.sealed
 			FROM outbox o JOIN requests q ON q.id = o.request_id JOIN messages m ON m.id = o.message_id
 			LEFT JOIN routes r ON r.request_id = o.request_id
 			WHERE o.due_at <= $1 ORDER BY o.due_at, o.id LIMIT $2` + d.SkipLocked("o"),
-		lease:        `UPDATE outbox SET due_at = $1 WHERE ` + d.InIDs("id", 2),
+		lease: `UPDATE outbox SET due_at = $1 WHERE ` + d.InIDs("id", 2),
+		// A held message was waiting for the resident to read it; one in the
+		// outbox of a request without a route would only be held.
+		shown: `UPDATE messages SET delivery = 'sent', last_error = ''
+			WHERE request_id = $1 AND author = 'staff' AND ` + d.InIDs("id", 2) + `
+			AND (delivery = 'held' OR (delivery IN ('pending', 'retrying') AND NOT EXISTS (SELECT 1 FROM routes WHERE request_id = $1)))
+			RETURNING id`,
+		shownOutbox:  `DELETE FROM outbox WHERE request_id = $1 AND ` + d.InIDs("message_id", 2),
 		lockAccount:  `SELECT ` + accountColumns + ` FROM staff_accounts WHERE id = $1` + d.Lock,
 		lockThrottle: `SELECT failures, since, locked_until FROM login_throttle WHERE key = $1` + d.Lock,
 		purgeable:    `SELECT id FROM requests WHERE status = 'closed' AND topic = $1 AND updated_at <= $2` + d.Lock,
@@ -196,7 +204,7 @@ func (s *Store) Changes(ctx context.Context, fn func(buurtloket.Change)) error {
 		switch k := buurtloket.ChangeKind(kind); {
 		case notice == "":
 			fn(buurtloket.Change{Kind: buurtloket.ChangeGap})
-		case err == nil && n > 0 && (k == buurtloket.ChangeRequest || k == buurtloket.ChangeMessage):
+		case err == nil && n > 0 && k.Valid():
 			fn(buurtloket.Change{Kind: k, RequestID: n, Anonymous: flag == "a"})
 		}
 	})

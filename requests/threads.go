@@ -25,11 +25,13 @@ func (s *Store) CannedReply(ctx context.Context, id int64, actor, canned, body s
 		return nil, buurtloket.Errorf(buurtloket.EINVALID, "a canned reply's ID is a short name")
 	}
 	m.Canned = canned
+	anonymous := false
 	err = s.db.Write(ctx, func(tx Querier) error {
 		h, err := s.addMessage(ctx, tx, m)
 		if err != nil {
 			return err
 		}
+		anonymous = h.anonymous
 		// Due now, exactly: staff never see an outbox entry's time.
 		if _, err := tx.Exec(ctx, `INSERT INTO outbox (request_id, message_id, due_at) VALUES ($1, $2, $3)`, id, m.ID, s.t(s.now())); err != nil {
 			return err
@@ -39,6 +41,7 @@ func (s *Store) CannedReply(ctx context.Context, id int64, actor, canned, body s
 	if err != nil {
 		return nil, err
 	}
+	s.notify(ctx, buurtloket.ChangeReply, id, anonymous)
 	return m, nil
 }
 

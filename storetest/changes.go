@@ -66,9 +66,9 @@ func silent(t *testing.T, got <-chan buurtloket.Change, after string) {
 	}
 }
 
-// testChanges: a new request and a resident's message are heard, once
-// committed; a retried submission, a refused write and a staff reply are
-// not.
+// testChanges: a new request, a resident's message, a staff reply, a new
+// status and a reply's delivery are heard, once committed; a retried
+// submission and a refused write are not.
 func testChanges(t *testing.T, s Store, clock *Clock) {
 	got := listen(t, s, s)
 	rec := mustSubmit(t, s, NewRequest("heard"))
@@ -84,7 +84,20 @@ func testChanges(t *testing.T, s Store, clock *Clock) {
 	if _, err := s.Reply(ctx(t), rec.ID, "staff:anna", "Wij bellen u."); err != nil {
 		t.Fatal(err)
 	}
-	silent(t, got, "a staff reply")
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeReply, RequestID: rec.ID, Anonymous: true}) {
+		t.Fatalf("after a staff reply: %+v", c)
+	}
+	claimed, err := s.ClaimDeliveries(ctx(t), 10, time.Minute)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v, %d", err, len(claimed))
+	}
+	if err := s.DeliveryDone(ctx(t), claimed[0].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeDelivery, RequestID: rec.ID, Anonymous: true}) {
+		t.Fatalf("after a delivery: %+v", c)
+	}
+	silent(t, got, "a delivery")
 	if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, "Dank u."); err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +109,12 @@ func testChanges(t *testing.T, s Store, clock *Clock) {
 	}
 	if err := s.SetStatus(ctx(t), rec.ID, "staff:anna", buurtloket.StatusClosed); err != nil {
 		t.Fatal(err)
+	}
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeStatus, RequestID: rec.ID, Anonymous: true}) {
+		t.Fatalf("after a new status: %+v", c)
+	}
+	if err := s.SetStatus(ctx(t), rec.ID, "staff:anna", buurtloket.StatusClosed); err == nil {
+		t.Fatal("closed twice")
 	}
 	if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, "Nog iets."); err == nil {
 		// A closed request takes no message; if it does, it must be heard.

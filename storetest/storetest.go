@@ -56,6 +56,7 @@ var contract = []contractTest{
 	{"ContactViewingIsRecorded", testContactView},
 	{"OutboxDeliveryStates", testOutbox},
 	{"ConcurrentClaimsDeliverOnce", testConcurrentClaims},
+	{"ShownToResidentDelivers", testShownToResident},
 	{"PurgeAfterRetention", testPurge},
 	{"ConcurrentPurgesCountOnce", testConcurrentPurges},
 	{"Kiosks", testKiosks},

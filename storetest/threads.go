@@ -188,6 +188,93 @@ func testOutbox(t *testing.T, s Store, clock *Clock) {
 	}
 }
 
+// testShownToResident: a reply shown on the follow-up page is delivered,
+// before or after the delivery worker held it, and leaves the outbox; a
+// reply on its way to a chat is left to the worker; the worker's late
+// word finds nothing to do.
+func testShownToResident(t *testing.T, s Store, clock *Clock) {
+	kiosk := mustSubmit(t, s, NewRequest("shown-kiosk"))
+	chat := mustSubmit(t, s, named("shown-chat"))
+	early, err := s.Reply(ctx(t), kiosk.ID, "staff:anna", "Voor de pagina")
+	if err != nil {
+		t.Fatal(err)
+	}
+	toChat, err := s.Reply(ctx(t), chat.ID, "staff:anna", "Voor de chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := s.ClaimDeliveries(ctx(t), 10, time.Minute)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claim: %v, %d", err, len(claimed))
+	}
+	// Shown while the worker holds its claim: delivered, and the worker's
+	// word comes too late.
+	if n, err := s.ShownToResident(ctx(t), kiosk.ID, []int64{early.ID}); err != nil || n != 1 {
+		t.Fatalf("shown: %d, %v", n, err)
+	}
+	for _, d := range claimed {
+		if d.RequestID == kiosk.ID {
+			if err := s.DeliveryDone(ctx(t), d.ID, true); code(err) != buurtloket.ENOTFOUND {
+				t.Fatalf("the worker's late word: %v", err)
+			}
+		}
+	}
+	if m := last(t, s, kiosk.ID); m.Delivery != buurtloket.DeliverySent {
+		t.Fatalf("shown on the page: %s", m.Delivery)
+	}
+	// On its way to a chat: left to the worker.
+	if n, err := s.ShownToResident(ctx(t), chat.ID, []int64{toChat.ID}); err != nil || n != 0 {
+		t.Fatalf("a reply on its way to a chat: %d, %v", n, err)
+	}
+	if m := last(t, s, chat.ID); m.Delivery != buurtloket.DeliveryPending {
+		t.Fatalf("on its way to a chat: %s", m.Delivery)
+	}
+	// Held by the worker first (no route), then shown.
+	held, err := s.Reply(ctx(t), kiosk.ID, "staff:anna", "Later")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(2 * time.Minute)
+	again, _ := s.ClaimDeliveries(ctx(t), 10, time.Minute)
+	for _, d := range again {
+		if d.MessageID == held.ID {
+			if err := s.DeliveryDone(ctx(t), d.ID, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if m := last(t, s, kiosk.ID); m.Delivery != buurtloket.DeliveryHeld {
+		t.Fatalf("before it is shown: %s", m.Delivery)
+	}
+	// A message of another request, and one shown before, are not marked.
+	if n, err := s.ShownToResident(ctx(t), chat.ID, []int64{held.ID}); err != nil || n != 0 {
+		t.Fatalf("another request's message: %d, %v", n, err)
+	}
+	if n, err := s.ShownToResident(ctx(t), kiosk.ID, []int64{early.ID, held.ID}); err != nil || n != 1 {
+		t.Fatalf("shown after it was held: %d, %v", n, err)
+	}
+	if m := last(t, s, kiosk.ID); m.Delivery != buurtloket.DeliverySent {
+		t.Fatalf("shown after it was held: %s", m.Delivery)
+	}
+	if n, err := s.ShownToResident(ctx(t), kiosk.ID, nil); err != nil || n != 0 {
+		t.Fatalf("nothing shown: %d, %v", n, err)
+	}
+	many := make([]int64, buurtloket.MaxThreadPage+1)
+	if _, err := s.ShownToResident(ctx(t), kiosk.ID, many); code(err) != buurtloket.EINVALID {
+		t.Fatalf("too many at once: %v", err)
+	}
+}
+
+// last returns the newest message of a request's thread.
+func last(t *testing.T, s Store, id int64) *buurtloket.Message {
+	t.Helper()
+	thread, err := s.Thread(ctx(t), id)
+	if err != nil || len(thread) == 0 {
+		t.Fatalf("thread: %v, %d", err, len(thread))
+	}
+	return thread[len(thread)-1]
+}
+
 func testConcurrentClaims(t *testing.T, s Store, clock *Clock) {
 	for i := 0; i < 20; i++ {
 		rec := mustSubmit(t, s, named("claims-"+string(rune('a'+i))))
