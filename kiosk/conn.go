@@ -42,8 +42,10 @@ type conn struct {
 	closeCode    int         // the close frame's code, when not a plain close (set before closing)
 	ping         *time.Timer // the next ping
 
-	// The rest belongs to the read pump, and to the worker while it
-	// handles one of this connection's frames.
+	// The rest is the conversation: held by mu, which the worker takes to
+	// handle one of this connection's frames, and a push (push.go) to
+	// send the thread it follows.
+	mu       sync.Mutex
 	sess     dialogs.Session
 	receipt  *receiptDTO
 	sentLang string // the language of the page's words last sent
@@ -114,6 +116,11 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 	case "more":
 		c.more(ctx, req.before)
 		return
+	case "leave":
+		// Back from the follow-up screen: the request is no longer open
+		// here, and nothing more is pushed to the page.
+		c.setFollowed(nil)
+		return
 	case "still":
 		// Touched, or "I am still here": the stored session lives on (a
 		// kiosk's only as long as its page would keep it). Touches come
@@ -150,7 +157,8 @@ func (c *conn) apply(ctx context.Context, e *dialogs.Engine, view dialogs.View, 
 			c.s.metrics.emergency.Inc()
 		case dialogs.EffectForget:
 			wipe = true
-			c.receipt, c.followed = nil, nil
+			c.receipt = nil
+			c.setFollowed(nil)
 			if err := c.s.cfg.Store.DeleteSession(ctx, c.key); err != nil {
 				c.s.cfg.Logger.Error("deleting a session", "error", err)
 			}

@@ -74,8 +74,8 @@ func (c *conn) follow(ctx context.Context, ticket, pin string) {
 		c.sendError(err)
 		return
 	}
-	c.followed = &following{id: r.ID, ticket: r.Ticket, pin: pin, at: now}
-	c.showFollow(ctx, r, 0)
+	c.setFollowed(&following{id: r.ID, ticket: r.Ticket, pin: pin, at: now})
+	c.showFollow(ctx, r, 0, false)
 }
 
 // opened returns the request this connection follows, or nil after
@@ -84,7 +84,8 @@ func (c *conn) follow(ctx context.Context, ticket, pin string) {
 func (c *conn) opened() *following {
 	f := c.followed
 	if f != nil && time.Since(f.at) > c.mode.Sessions {
-		c.followed, f = nil, nil
+		c.setFollowed(nil)
+		f = nil
 	}
 	if f == nil {
 		c.sendError(buurtloket.Errorf(buurtloket.EINVALID, "open a request with its code first"))
@@ -115,7 +116,7 @@ func (c *conn) reply(ctx context.Context, text string) {
 		return
 	case buurtloket.ELOCKED, buurtloket.ENOTFOUND:
 		// Locked by wrong PINs elsewhere since it was opened, or purged.
-		c.followed = nil
+		c.setFollowed(nil)
 		if buurtloket.ErrorCode(err) == buurtloket.ELOCKED {
 			c.sayLocked(err)
 		} else {
@@ -131,7 +132,7 @@ func (c *conn) reply(ctx context.Context, text string) {
 		c.sendError(err)
 		return
 	}
-	c.showFollow(ctx, r, 0)
+	c.showFollow(ctx, r, 0, false)
 }
 
 // more sends the messages before the one with ID before.
@@ -145,27 +146,38 @@ func (c *conn) more(ctx context.Context, before int64) {
 		c.sendError(err)
 		return
 	}
-	c.showFollow(ctx, r, before)
+	c.showFollow(ctx, r, before, false)
 }
 
 // showFollow sends a page of the thread: the newest messages, or with
-// before the ones older than that message.
-func (c *conn) showFollow(ctx context.Context, r *buurtloket.Request, before int64) {
+// before the ones older than that message. An update is pushed, not asked
+// for (push.go): the page shows it only while it shows this request. The
+// staff messages sent count as delivered.
+func (c *conn) showFollow(ctx context.Context, r *buurtloket.Request, before int64, update bool) {
 	thread, older, err := c.s.cfg.Store.ThreadPage(ctx, r.ID, before, threadPage)
 	if err != nil {
-		c.sendError(err)
+		if !update {
+			c.sendError(err)
+		}
 		return
 	}
 	e := c.s.cfg.Engine()
 	lang := c.sess.Lang
 	cat := e.Content().Catalog
 	f := followFrame{Type: "follow", Ticket: r.Ticket, Status: cat.Text(lang, r.Status.MessageID()),
-		CanReply: r.Status != buurtloket.StatusClosed, Messages: []messageDTO{}, Older: older, Before: before != 0, UI: followWords(e, lang)}
+		CanReply: r.Status != buurtloket.StatusClosed, Messages: []messageDTO{}, Older: older, Before: before != 0, Update: update, UI: followWords(e, lang)}
+	var undelivered []int64
 	for _, m := range thread {
 		// Staff names stay inside: the resident sees "staff member".
 		f.Messages = append(f.Messages, messageDTO{ID: m.ID, FromStaff: m.Author == buurtloket.AuthorStaff, Body: m.Body, When: m.CreatedAt.Format("2006-01-02")})
+		if m.Author == buurtloket.AuthorStaff && m.Delivery != buurtloket.DeliverySent {
+			undelivered = append(undelivered, m.ID)
+		}
 	}
 	c.queue(f)
+	if _, err := c.s.cfg.Store.ShownToResident(ctx, r.ID, undelivered); err != nil {
+		c.s.cfg.Logger.Error("recording replies shown on a follow-up page", "error", err)
+	}
 }
 
 // sayLocked tells the resident how long a locked code must wait, or that

@@ -15,6 +15,7 @@ type metrics struct {
 
 	wrongPINs     prometheus.Counter
 	followRefused *prometheus.CounterVec
+	pushed        prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -28,11 +29,12 @@ func newMetrics() *metrics {
 
 		wrongPINs:     prometheus.NewCounter(prometheus.CounterOpts{Name: "buurtloket_follow_wrong_total", Help: "Wrong ticket codes or PINs tried on the follow-up screen."}),
 		followRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "buurtloket_follow_refused_total", Help: "Follow-up tries refused without looking, by reason (locked: the ticket is locked after wrong PINs; client: this client tried too many wrong ones)."}, []string{"reason"}),
+		pushed:        prometheus.NewCounter(prometheus.CounterOpts{Name: "buurtloket_follow_pushed_total", Help: "Threads pushed to an open follow-up page after a staff reply or a new status."}),
 	}
 }
 
 // Collectors returns the channel's metrics, for the registry of serve.
 func (s *Server) Collectors() []prometheus.Collector {
 	m := s.metrics
-	return []prometheus.Collector{m.connections, m.inputs, m.refused, m.submitted, m.emergency, m.turnedAway, m.wrongPINs, m.followRefused}
+	return []prometheus.Collector{m.connections, m.inputs, m.refused, m.submitted, m.emergency, m.turnedAway, m.wrongPINs, m.followRefused, m.pushed}
 }

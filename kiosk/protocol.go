@@ -16,6 +16,7 @@ import (
 //	{"type":"follow","ticket":"K7QM-3XHD","pin":"1234"}   (I have a ticket code)
 //	{"type":"reply","text":"..."}                         (answer staff, while following)
 //	{"type":"more","before":123}                          (older messages, while following)
+//	{"type":"leave"}                                      (back from the follow-up screen)
 //	{"type":"still"}                                      (the resident is still there)
 //
 // with an input of the engine's types (choose, text, contact, skip, back,
@@ -26,6 +27,9 @@ import (
 //
 // (ui, strip and langs only when the language changed since the last view)
 //	{"type":"follow","ticket":"K7QM-3XHD","status":"...","messages":[...],"canReply":true}
+//
+// (also pushed when staff reply or the status changes, with "update":true:
+// the newest messages, for the page to put in place)
 //	{"type":"error","code":"invalid","message":"..."}
 
 // maxFrame bounds one frame from the page: far above a full contact form.
@@ -43,7 +47,7 @@ type clientFrame struct {
 // request is what a frame asks: an input for the dialog, following a
 // request with its code and PIN, or answering staff on it.
 type request struct {
-	kind   string // "input", "follow", "reply", "more" or "still"
+	kind   string // "input", "follow", "reply", "more", "leave" or "still"
 	input  dialogs.Input
 	ticket string
 	pin    string
@@ -107,8 +111,8 @@ func parseFrame(data []byte) (request, error) {
 			return request{}, buurtloket.Errorf(buurtloket.EINVALID, "more needs the ID of the oldest message shown")
 		}
 		return request{kind: "more", before: f.Before}, nil
-	case "still":
-		return request{kind: "still"}, nil
+	case "still", "leave":
+		return request{kind: f.Type}, nil
 	case "input":
 	default:
 		return request{}, buurtloket.Errorf(buurtloket.EINVALID, "unknown frame type")
@@ -130,7 +134,8 @@ func parseFrame(data []byte) (request, error) {
 // followFrame shows a followed request: its status in plain words and a
 // page of the thread (staff names never shown), in the resident's language.
 // Older says that older messages remain; Before, that these messages come
-// before the ones the page shows (an answer to "more").
+// before the ones the page shows (an answer to "more"); Update, that the
+// server pushed it (a staff reply, a new status).
 type followFrame struct {
 	Type     string       `json:"type"`
 	Ticket   string       `json:"ticket"`
@@ -138,6 +143,7 @@ type followFrame struct {
 	Messages []messageDTO `json:"messages"`
 	Older    bool         `json:"older,omitempty"`
 	Before   bool         `json:"before,omitempty"`
+	Update   bool         `json:"update,omitempty"`
 	CanReply bool         `json:"canReply"`
 	UI       *followTexts `json:"ui"`
 }

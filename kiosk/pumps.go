@@ -83,6 +83,9 @@ func (s *Server) serveWebSocket(mode *Mode) http.HandlerFunc {
 
 func (c *conn) readPump(lang string) {
 	defer func() {
+		c.mu.Lock()
+		c.setFollowed(nil) // nothing more is pushed to it
+		c.mu.Unlock()
 		c.s.track(c, false)
 		c.s.leave(c.kiosk)
 		c.shut()
@@ -188,7 +191,9 @@ func (c *conn) flooding() bool {
 func (c *conn) onWorker(f func(context.Context)) bool {
 	work := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeWait)
+		c.mu.Lock()
 		f(ctx)
+		c.mu.Unlock()
 		cancel()
 		c.done <- struct{}{}
 	}

@@ -118,6 +118,8 @@ type Server struct {
 	conns  map[*conn]struct{}
 	phones int           // phone pages admitted and not yet gone
 	kiosks map[int64]int // pages open per kiosk
+	// followers are the pages following each request (push.go).
+	followers map[int64]map[*conn]struct{}
 
 	guards     *guards
 	proxyNoted sync.Once
@@ -155,7 +157,7 @@ func New(cfg Config) *Server {
 		cfg.MaxKioskPages = 3
 	}
 	s := &Server{cfg: cfg, page: template.Must(template.New("page").Parse(pageTemplate)), conns: map[*conn]struct{}{},
-		kiosks: map[int64]int{}, guards: newGuards(), work: make(chan func()), stop: make(chan struct{}), metrics: newMetrics()}
+		kiosks: map[int64]int{}, followers: map[int64]map[*conn]struct{}{}, guards: newGuards(), work: make(chan func()), stop: make(chan struct{}), metrics: newMetrics()}
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
 		s.publicOrigin = u.Scheme + "://" + u.Host
 	}

@@ -59,6 +59,7 @@ type Server struct {
 
 	engine     atomic.Pointer[dialogs.Engine]
 	console    *staff.Server
+	web        *kiosk.Server
 	firstLogin string // the one-time admin login to print at start, on a first start
 	store      buurtloket.RequestStore
 	sealer     *buurtloket.Sealer
@@ -214,6 +215,11 @@ func (s *Server) Run(ctx context.Context) error {
 	if addr, ok := s.listener.Addr().(*net.TCPAddr); ok && addr.IP.IsLoopback() {
 		fmt.Fprintf(s.Stdout, "Only this computer can open it. For kiosks and phones on the network, listen on every address:\n  buurtloket serve --addr :%d   (a kiosk: docs/kiosk.md; on a server, behind nginx with TLS: docs/deploy.md)\n", addr.Port)
 	}
+	if addr, ok := s.listener.Addr().(*net.TCPAddr); ok && !addr.IP.IsLoopback() && !strings.HasPrefix(strings.ToLower(s.PublicURL), "https://") {
+		// buurtloket itself speaks plain HTTP: TLS ends at a proxy in
+		// front, which only the public address tells it of.
+		s.Logger.Warn("open to the network without an https --public-url: the staff console's and the pages' cookies are not marked Secure; serve behind TLS and set --public-url https://… (docs/deploy.md)")
+	}
 	s.Logger.Info("serving", "addr", s.listener.Addr().String())
 	defer s.store.Close()
 	errc := make(chan error, 1)
@@ -232,9 +238,10 @@ func (s *Server) Run(ctx context.Context) error {
 		}()
 	}
 
-	// Replies go out through the delivery worker; the channels register
-	// their senders as they come (the bot, connected pages). Without a
-	// sender a reply is held for the resident to read with the code.
+	// Replies go out through the delivery worker, to the senders of the
+	// channels that push (the bot). Without one a reply is held for the
+	// resident to read with the code; an open follow-up page is sent it at
+	// once (kiosk.Server.Listen below), which counts as delivered.
 	workerCtx, stopWorker := context.WithCancel(context.Background())
 	workerDone := make(chan struct{})
 	go func() {
@@ -243,12 +250,18 @@ func (s *Server) Run(ctx context.Context) error {
 	}()
 	defer func() { stopWorker(); <-workerDone }()
 
-	// The console hears new requests and messages from every instance.
+	// The console hears new requests and messages from every instance, and
+	// open follow-up pages hear staff replies and new statuses.
 	listenCtx, stopListening := context.WithCancel(context.Background())
 	defer stopListening()
 	go func() {
 		if err := s.console.Listen(listenCtx); err != nil {
 			s.Logger.Error("the console hears no changes", "error", err)
+		}
+	}()
+	go func() {
+		if err := s.web.Listen(listenCtx); err != nil {
+			s.Logger.Error("follow-up pages hear no staff replies", "error", err)
 		}
 	}()
 
@@ -323,6 +336,7 @@ func (s *Server) routes() http.Handler {
 	}
 	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger, PublicURL: public,
 		MaxPhonePages: s.phonePages, Sealer: s.sealer, TrustProxy: s.TrustProxy, SharedNetworks: s.SharedNetworks})
+	s.web = web
 	s.registry.MustRegister(web.Collectors()...)
 	mux.Handle("/staff/", s.console.Handler())
 	s.onShutdown = append(s.onShutdown, s.console.CloseStreams)

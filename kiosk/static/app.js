@@ -125,32 +125,66 @@
 
   // The thread comes a page at a time, newest last; "more" asks for the
   // page before the oldest message shown.
-  let thread = [], threadOlder = false;
+  let thread = [], threadOlder = false, threadTicket = "";
+
+  // messageItem is one message of the thread.
+  function messageItem(t, m) {
+    return el("li", { class: m.fromStaff ? "staff" : "resident", "data-id": String(m.id) },
+      el("span", { class: "who", text: (m.fromStaff ? t.staff : t.you) + " · " + m.when }),
+      el("p", { class: "body", dir: "auto", text: m.body }));
+  }
+
+  // updateFollow puts a pushed thread (a staff reply, a new status) in
+  // place on the follow-up screen: what the resident is typing, the older
+  // messages they opened and the idle time stay as they are, and a screen
+  // reader hears the new message. Away from that screen it is ignored.
+  function updateFollow(f) {
+    if (screen.dataset.step !== "follow/thread" || f.ticket !== threadTicket) return;
+    const list = document.getElementById("follow-thread");
+    if (!list) return;
+    const t = f.ui;
+    const first = f.messages.length ? thread.findIndex((m) => m.id === f.messages[0].id) : -1;
+    thread = first >= 0 ? thread.slice(0, first).concat(f.messages) : f.messages;
+    if (first < 0) threadOlder = !!f.older;
+    const have = new Set(Array.from(list.children, (li) => li.dataset.id));
+    for (const m of thread) {
+      if (!have.has(String(m.id))) list.append(messageItem(t, m));
+    }
+    document.getElementById("follow-status").textContent = f.status;
+    const none = document.getElementById("follow-none");
+    if (none && thread.length) none.remove();
+    const form = document.getElementById("follow-answer");
+    if (form && !f.canReply) {
+      hideKeyboard();
+      form.replaceWith(el("p", { class: "notice", text: t.closed }));
+    }
+  }
 
   function renderFollow(f) {
+    if (f.update) { updateFollow(f); return; }
     const t = f.ui;
     thread = f.before ? f.messages.concat(thread) : f.messages;
     threadOlder = !!f.older;
+    threadTicket = f.ticket;
     const parts = [el("h1", { id: "prompt", text: t.title }),
       el("p", {}, el("span", { text: t.status + ": " }), el("strong", { id: "follow-status", text: f.status })),
       el("p", { class: "code", dir: "ltr", text: f.ticket })];
-    if (thread.length === 0) parts.push(el("p", { class: "notice", text: t.none }));
+    if (thread.length === 0) parts.push(el("p", { class: "notice", id: "follow-none", text: t.none }));
     if (threadOlder && thread.length > 0) {
       parts.push(el("button", { type: "button", id: "follow-more", onclick: () => ws && ws.send(JSON.stringify({ type: "more", before: thread[0].id })) }, t.more));
     }
-    parts.push(el("ol", { class: "thread" }, ...thread.map((m) => el("li", { class: m.fromStaff ? "staff" : "resident" },
-      el("span", { class: "who", text: (m.fromStaff ? t.staff : t.you) + " · " + m.when }),
-      el("p", { class: "body", dir: "auto", text: m.body })))));
+    parts.push(el("ol", { class: "thread", id: "follow-thread", "aria-live": "polite" }, ...thread.map((m) => messageItem(t, m))));
     if (f.canReply) {
       const answer = el("textarea", { id: "f-reply", name: "reply", "aria-label": t.reply, maxlength: "4000", autocomplete: "off" });
       attachKeyboard(answer, lastFrame ? lastFrame.view.lang : "nl");
-      parts.push(el("form", { class: "answer", onsubmit: (e) => { e.preventDefault(); ws && ws.send(JSON.stringify({ type: "reply", text: answer.value })); } },
+      parts.push(el("form", { class: "answer", id: "follow-answer", onsubmit: (e) => { e.preventDefault(); ws && ws.send(JSON.stringify({ type: "reply", text: answer.value })); } },
         el("label", { for: "f-reply", text: t.reply }), answer,
         el("button", { type: "submit", class: "primary" }, t.send)));
     } else {
       parts.push(el("p", { class: "notice", text: t.closed }));
     }
-    parts.push(el("button", { type: "button", onclick: () => render(lastFrame) }, icon("back"), t.back));
+    // Back: the request is closed here, and nothing more is pushed.
+    parts.push(el("button", { type: "button", onclick: () => { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "leave" })); render(lastFrame); } }, icon("back"), t.back));
     screen.replaceChildren(...parts);
     screen.dataset.step = "follow/thread";
     resetIdle();

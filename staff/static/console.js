@@ -1,7 +1,8 @@
 // Live updates of the console: the server sends an event when a request
-// comes in or a resident writes (from any buurtloket instance); the inbox
-// and the thread on a request page then refresh in place, and a screen
-// reader hears it. Without JavaScript the pages work as they are; a reload
+// comes in, a resident or a colleague writes, a status changes or a reply
+// reaches the resident (from any buurtloket instance); the inbox, and the
+// thread and facts on a request page, then refresh in place, and a screen
+// reader hears of new requests and messages. Without JavaScript the pages work as they are; a reload
 // shows the same.
 (function () {
   "use strict";
@@ -10,26 +11,32 @@
     return;
   }
   var live = document.getElementById("live");
-  var busy = false, again = false;
+  var busy = false, wanted = {}, saying = "";
 
-  // refresh reads this page again and puts its fresh part in place.
-  function refresh(selector, said) {
-    if (busy) { again = true; return; }
+  // refresh reads this page again and puts its fresh parts (selectors) in
+  // place; asked again while it reads, it reads once more after.
+  function refresh(selectors, said) {
+    selectors.forEach(function (sel) { wanted[sel] = true; });
+    if (said) saying = said;
+    if (busy) return;
+    var now = Object.keys(wanted), say = saying;
+    wanted = {};
+    saying = "";
     busy = true;
     fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(selector);
-        var old = document.querySelector(selector);
-        if (fresh && old) {
-          old.replaceWith(fresh);
-          live.textContent = said;
-        }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        now.forEach(function (sel) {
+          var fresh = doc.querySelector(sel), old = document.querySelector(sel);
+          if (fresh && old) old.replaceWith(fresh);
+        });
+        if (say) live.textContent = say;
       })
       .catch(function () {})
       .finally(function () {
         busy = false;
-        if (again) { again = false; refresh(selector, said); }
+        if (Object.keys(wanted).length) refresh([], "");
       });
   }
 
@@ -37,10 +44,14 @@
   events.onopen = function () { body.dataset.listening = "yes"; };
   events.addEventListener("change", function (e) {
     var c = JSON.parse(e.data);
+    var said = c.kind === "message" ? body.dataset.liveMessage : c.kind === "request" ? body.dataset.liveRequest : "";
     if (body.dataset.page === "inbox") {
-      refresh(".inbox-layout", c.kind === "message" ? body.dataset.liveMessage : body.dataset.liveRequest);
-    } else if (body.dataset.page === "request" && (c.kind === "gap" || (c.kind === "message" && String(c.id) === body.dataset.request))) {
-      refresh("#thread-items", body.dataset.liveMessage);
+      // A reply's way to the resident does not change the inbox.
+      if (c.kind !== "delivery") refresh([".inbox-layout"], said);
+    } else if (body.dataset.page === "request" && (c.kind === "gap" || String(c.id) === body.dataset.request)) {
+      // The thread with each reply's delivery, and the facts with the
+      // status; the forms stay as the staff member left them.
+      if (c.kind !== "request") refresh(["#thread-items", "#facts"], said);
     }
   });
 })();
