@@ -40,18 +40,26 @@
       });
   }
 
+  // What this page refreshes; a request page keeps its forms as they are.
+  var parts = body.dataset.page === "inbox" ? [".inbox-layout"] : ["#thread-items", "#facts"];
+
   var events = new EventSource("/staff/events");
-  events.onopen = function () { body.dataset.listening = "yes"; };
+  // Whatever changed between the page's rendering and its stream's
+  // opening (after a form was sent, or a lost connection) is read once.
+  events.onopen = function () {
+    refresh(parts, "");
+    body.dataset.listening = "yes";
+  };
   events.addEventListener("change", function (e) {
     var c = JSON.parse(e.data);
     var said = c.kind === "message" ? body.dataset.liveMessage : c.kind === "request" ? body.dataset.liveRequest : "";
     if (body.dataset.page === "inbox") {
       // A reply's way to the resident does not change the inbox.
-      if (c.kind !== "delivery") refresh([".inbox-layout"], said);
+      if (c.kind !== "delivery") refresh(parts, said);
     } else if (body.dataset.page === "request" && (c.kind === "gap" || String(c.id) === body.dataset.request)) {
       // The thread with each reply's delivery, and the facts with the
-      // status; the forms stay as the staff member left them.
-      if (c.kind !== "request") refresh(["#thread-items", "#facts"], said);
+      // status.
+      if (c.kind !== "request") refresh(parts, said);
     }
   });
 })();
