@@ -33,6 +33,10 @@ type Account struct {
 	// MustChangePassword is set for a one-time password (a new account, a
 	// reset): the first login asks for a new one before anything else.
 	MustChangePassword bool
+	// OneTimeUntil is when the one-time password stops working: the store
+	// sets it to OneTimePasswordLife after one is given, and clears it
+	// when the password is changed (zero: none, or no limit).
+	OneTimeUntil time.Time
 	// TOTPSecret is the base32 secret of the account's authenticator app
 	// ("" until two-factor login is set up); the store keeps it sealed.
 	TOTPSecret string
@@ -43,6 +47,44 @@ type Account struct {
 	RecoveryCodes []string
 	Disabled      bool
 	CreatedAt     time.Time
+}
+
+// AccountChange is what was done to an account, for the audit trail.
+type AccountChange string
+
+const (
+	AccountAdded     AccountChange = "added"
+	AccountDisabled  AccountChange = "disabled"
+	AccountReset     AccountChange = "reset"      // a new one-time password, two-step login off
+	AccountPassword  AccountChange = "password"   // the account's own new password
+	AccountTwoFactor AccountChange = "two_factor" // two-step login set up or replaced
+)
+
+// Valid reports whether c is a known account change.
+func (c AccountChange) Valid() bool {
+	switch c {
+	case AccountAdded, AccountDisabled, AccountReset, AccountPassword, AccountTwoFactor:
+		return true
+	}
+	return false
+}
+
+// Actors that are not staff accounts, for account changes made outside
+// the console.
+const (
+	ActorCommandLine = "cli"    // buurtloket staff …, by whoever runs the server
+	ActorSystem      = "system" // buurtloket itself (the first start)
+)
+
+// OneTimePasswordLife is how long a one-time password works: long enough
+// to pass it on in person, short enough that one forgotten in a log or a
+// drawer does not stay a way in.
+const OneTimePasswordLife = 72 * time.Hour
+
+// OneTimeExpired reports whether the account's one-time password no
+// longer works at now.
+func (a *Account) OneTimeExpired(now time.Time) bool {
+	return a.MustChangePassword && !a.OneTimeUntil.IsZero() && !now.Before(a.OneTimeUntil)
 }
 
 // Actor is how the account is named in the audit trail, in assignments
@@ -164,6 +206,12 @@ type AccountStore interface {
 	UpdateAccount(ctx context.Context, id int64, change func(a *Account) error) (*Account, error)
 	// CountAccounts says how many accounts there are, disabled ones too.
 	CountAccounts(ctx context.Context) (int, error)
+	// RecordAccountChange records in the audit trail that actor did
+	// action (an AccountChange) to an account.
+	RecordAccountChange(ctx context.Context, actor string, action AccountChange, accountID int64) error
+	// AccountChanges returns the latest limit account changes, newest
+	// first; an entry's Detail is the account's actor name.
+	AccountChanges(ctx context.Context, limit int) ([]*AuditEntry, error)
 
 	// Sessions, by the hash of their token.
 	AddStaffSession(ctx context.Context, tokenHash string, s *StaffSession) error

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"buurtloket"
@@ -15,13 +16,13 @@ import (
 // (buurtloket.AccountStore). The TOTP secret is sealed, bound to its
 // account; passwords and recovery codes arrive hashed.
 
-const accountColumns = `id, email, name, role, password_hash, must_change, totp_sealed, totp_step, recovery_codes, disabled, created_at`
+const accountColumns = `id, email, name, role, password_hash, must_change, totp_sealed, totp_step, recovery_codes, disabled, created_at, one_time_until`
 
 func (s *Store) scanAccount(row Row) (*buurtloket.Account, error) {
 	var a buurtloket.Account
 	var sealed []byte
 	var codes string
-	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.MustChangePassword, &sealed, &a.TOTPStep, &codes, &a.Disabled, s.st(&a.CreatedAt))
+	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.PasswordHash, &a.MustChangePassword, &sealed, &a.TOTPStep, &codes, &a.Disabled, s.st(&a.CreatedAt), s.st(&a.OneTimeUntil))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "there is no such account")
 	} else if err != nil {
@@ -64,6 +65,10 @@ func (s *Store) AddAccount(ctx context.Context, a *buurtloket.Account) error {
 		return buurtloket.Errorf(buurtloket.EINVALID, "an account needs a password")
 	}
 	a.Email, a.Name, a.CreatedAt = email, name, s.now()
+	a.OneTimeUntil = time.Time{}
+	if a.MustChangePassword {
+		a.OneTimeUntil = a.CreatedAt.Add(buurtloket.OneTimePasswordLife)
+	}
 	return s.db.Write(ctx, func(tx Querier) error {
 		for attempt := 0; attempt < 5; attempt++ {
 			a.ID = s.newID()
@@ -71,8 +76,8 @@ func (s *Store) AddAccount(ctx context.Context, a *buurtloket.Account) error {
 			if err != nil {
 				return err
 			}
-			n, err := tx.Exec(ctx, `INSERT INTO staff_accounts (`+accountColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-				ON CONFLICT DO NOTHING`, a.ID, a.Email, a.Name, a.Role, a.PasswordHash, a.MustChangePassword, sealed, a.TOTPStep, codes, a.Disabled, s.t(a.CreatedAt))
+			n, err := tx.Exec(ctx, `INSERT INTO staff_accounts (`+accountColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+				ON CONFLICT DO NOTHING`, a.ID, a.Email, a.Name, a.Role, a.PasswordHash, a.MustChangePassword, sealed, a.TOTPStep, codes, a.Disabled, s.t(a.CreatedAt), s.t(a.OneTimeUntil))
 			if err != nil || n == 1 {
 				return err
 			}
@@ -127,8 +132,19 @@ func (s *Store) UpdateAccount(ctx context.Context, id int64, change func(a *buur
 		if err != nil {
 			return err
 		}
+		before := *a
 		if err := change(a); err != nil {
 			return err
+		}
+		// A new one-time password works for OneTimePasswordLife; a
+		// password of one's own has no such limit.
+		switch {
+		case !a.MustChangePassword:
+			a.OneTimeUntil = time.Time{}
+		case !before.MustChangePassword || a.PasswordHash != before.PasswordHash:
+			a.OneTimeUntil = s.now().Add(buurtloket.OneTimePasswordLife)
+		default:
+			a.OneTimeUntil = before.OneTimeUntil
 		}
 		if _, name, err := buurtloket.CheckAccount(a.Email, a.Name, a.Role); err != nil {
 			return err
@@ -140,8 +156,8 @@ func (s *Store) UpdateAccount(ctx context.Context, id int64, change func(a *buur
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE staff_accounts SET name = $2, role = $3, password_hash = $4, must_change = $5,
-			totp_sealed = $6, totp_step = $7, recovery_codes = $8, disabled = $9 WHERE id = $1`,
-			id, a.Name, a.Role, a.PasswordHash, a.MustChangePassword, sealed, a.TOTPStep, codes, a.Disabled); err != nil {
+			totp_sealed = $6, totp_step = $7, recovery_codes = $8, disabled = $9, one_time_until = $10 WHERE id = $1`,
+			id, a.Name, a.Role, a.PasswordHash, a.MustChangePassword, sealed, a.TOTPStep, codes, a.Disabled, s.t(a.OneTimeUntil)); err != nil {
 			return err
 		}
 		out = a
@@ -275,4 +291,38 @@ func (s *Store) StaffSessionLive(ctx context.Context, tokenHash string) (bool, e
 		return false, err
 	}
 	return !ss.Expired(s.now()), nil
+}
+
+// RecordAccountChange records a change to an account in the audit trail;
+// see buurtloket.AccountStore.
+func (s *Store) RecordAccountChange(ctx context.Context, actor string, action buurtloket.AccountChange, accountID int64) error {
+	if err := buurtloket.CheckActor(actor); err != nil {
+		return err
+	}
+	if !action.Valid() || accountID <= 0 {
+		return buurtloket.Errorf(buurtloket.EINVALID, "an account change needs what was done, and to which account")
+	}
+	return s.db.Write(ctx, func(tx Querier) error {
+		return s.audit(ctx, tx, 0, held{}, s.now(), actor, accountAction(action), buurtloket.ActorOf(accountID))
+	})
+}
+
+func accountAction(c buurtloket.AccountChange) string { return "account " + string(c) }
+
+// AccountChanges returns the latest account changes; see buurtloket.AccountStore.
+func (s *Store) AccountChanges(ctx context.Context, limit int) ([]*buurtloket.AuditEntry, error) {
+	if limit <= 0 || limit > 1000 {
+		return nil, buurtloket.Errorf(buurtloket.EINVALID, "between 1 and 1000 account changes")
+	}
+	rows, err := s.read.Query(ctx, `SELECT id, 0, actor, action, detail, at FROM audit
+		WHERE request_id IS NULL AND action LIKE 'account %' ORDER BY at DESC, id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(row Row) (*buurtloket.AuditEntry, error) {
+		var e buurtloket.AuditEntry
+		err := row.Scan(&e.ID, &e.RequestID, &e.Actor, &e.Action, &e.Detail, s.st(&e.At))
+		e.Action = strings.TrimPrefix(e.Action, "account ")
+		return &e, err
+	})
 }

@@ -54,6 +54,20 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 
 // PurgeSessions deletes expired sessions and says how many.
 func (s *Store) PurgeSessions(ctx context.Context) (int, error) {
-	n, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, s.t(s.now()))
-	return int(n), err
+	now := s.now()
+	n, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, s.t(now))
+	if err != nil {
+		return int(n), err
+	}
+	// Staff sessions that have ended, and login failures that no longer
+	// count and lock nothing: what every address and e-mail tried would
+	// otherwise stay for good.
+	staff, err := s.db.Exec(ctx, `DELETE FROM staff_sessions WHERE seen_at <= $1 OR created_at <= $2`,
+		s.t(now.Add(-buurtloket.StaffIdleTimeout)), s.t(now.Add(-buurtloket.StaffSessionLife)))
+	if err != nil {
+		return int(n + staff), err
+	}
+	throttles, err := s.db.Exec(ctx, `DELETE FROM login_throttle WHERE (locked_until IS NULL OR locked_until <= $1) AND (since IS NULL OR since <= $2)`,
+		s.t(now), s.t(now.Add(-buurtloket.LoginWindow)))
+	return int(n + staff + throttles), err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"buurtloket"
 )
@@ -21,16 +22,35 @@ func (s *Server) renderAccounts(w http.ResponseWriter, r *http.Request, q *reque
 		s.internal(w, r, q, err)
 		return
 	}
+	changes, err := s.cfg.Store.AccountChanges(r.Context(), 50)
+	if err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
 	if data == nil {
 		data = map[string]any{}
 	}
 	data["Accounts"] = list
+	// Who did what to whom, by name: the trail keeps actor names.
+	names := map[string]string{buurtloket.ActorCommandLine: s.cfg.Texts.Text(q.lang, "staff.accounts.by_cli"), buurtloket.ActorSystem: s.cfg.Texts.Text(q.lang, "staff.accounts.by_system")}
+	for _, a := range list {
+		names[a.Actor()] = a.Name
+	}
+	type change struct {
+		At              time.Time
+		Who, Action, To string
+	}
+	var rows []change
+	for _, c := range changes {
+		rows = append(rows, change{At: c.At, Who: or(names[c.Actor], c.Actor), Action: c.Action, To: or(names[c.Detail], c.Detail)})
+	}
+	data["Changes"] = rows
 	s.render(w, q, status, "accounts", data)
 }
 
 func (s *Server) addAccount(w http.ResponseWriter, r *http.Request, q *request) {
 	password := OneTimePassword()
-	a, err := AddAccount(r.Context(), s.cfg.Store, r.PostForm.Get("email"), r.PostForm.Get("name"),
+	a, err := AddAccount(r.Context(), s.cfg.Store, q.account.Actor(), r.PostForm.Get("email"), r.PostForm.Get("name"),
 		buurtloket.Role(r.PostForm.Get("role")), password, s.cfg.Argon2)
 	switch buurtloket.ErrorCode(err) {
 	case "":
@@ -67,7 +87,7 @@ func (s *Server) disableAccount(w http.ResponseWriter, r *http.Request, q *reque
 		s.renderAccounts(w, r, q, http.StatusConflict, map[string]any{"Problem": "staff.accounts.not_yourself"})
 		return
 	}
-	a, err := DisableAccount(r.Context(), s.cfg.Store, id)
+	a, err := DisableAccount(r.Context(), s.cfg.Store, q.account.Actor(), id)
 	if err != nil {
 		s.storeFailed(w, r, q, err)
 		return
@@ -82,13 +102,20 @@ func (s *Server) resetAccount(w http.ResponseWriter, r *http.Request, q *request
 		return
 	}
 	password := OneTimePassword()
-	a, err := ResetAccount(r.Context(), s.cfg.Store, id, password, s.cfg.Argon2)
+	a, err := ResetAccount(r.Context(), s.cfg.Store, q.account.Actor(), id, password, s.cfg.Argon2)
 	if err != nil {
 		s.storeFailed(w, r, q, err)
 		return
 	}
 	s.cfg.Logger.Info("staff account reset", "by", q.account.Actor(), "account", a.Actor())
 	s.renderAccounts(w, r, q, http.StatusOK, map[string]any{"OneTime": password, "For": a})
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // storeFailed answers a store error: not found, or internal.
@@ -100,29 +127,37 @@ func (s *Server) storeFailed(w http.ResponseWriter, r *http.Request, q *request,
 	s.internal(w, r, q, err)
 }
 
+// The helpers below are what the console's admin pages and the command
+// line do to accounts; each records who did it (by: an account's actor
+// name, buurtloket.ActorCommandLine or buurtloket.ActorSystem) in the
+// audit trail.
+
 // AddAccount makes an account with a one-time password, which must be
-// changed at the first login; for the console and the command line.
-func AddAccount(ctx context.Context, store buurtloket.AccountStore, email, name string, role buurtloket.Role, password string, p Argon2Params) (*buurtloket.Account, error) {
+// changed at the first login.
+func AddAccount(ctx context.Context, store buurtloket.AccountStore, by, email, name string, role buurtloket.Role, password string, p Argon2Params) (*buurtloket.Account, error) {
 	a := &buurtloket.Account{Email: email, Name: name, Role: role, PasswordHash: HashPassword(password, p), MustChangePassword: true}
 	if err := store.AddAccount(ctx, a); err != nil {
 		return nil, err
 	}
-	return a, nil
+	return a, store.RecordAccountChange(ctx, by, buurtloket.AccountAdded, a.ID)
 }
 
 // DisableAccount stops an account from logging in and ends its sessions.
-func DisableAccount(ctx context.Context, store buurtloket.AccountStore, id int64) (*buurtloket.Account, error) {
+func DisableAccount(ctx context.Context, store buurtloket.AccountStore, by string, id int64) (*buurtloket.Account, error) {
 	a, err := store.UpdateAccount(ctx, id, func(a *buurtloket.Account) error { a.Disabled = true; return nil })
 	if err != nil {
 		return nil, err
 	}
-	return a, store.DeleteStaffSessions(ctx, id)
+	if err := store.DeleteStaffSessions(ctx, id); err != nil {
+		return nil, err
+	}
+	return a, store.RecordAccountChange(ctx, by, buurtloket.AccountDisabled, id)
 }
 
 // ResetAccount gives an account a new one-time password and removes its
 // two-factor login (a lost phone), ends its sessions and lifts a login
 // lock; the account is enabled again.
-func ResetAccount(ctx context.Context, store buurtloket.AccountStore, id int64, password string, p Argon2Params) (*buurtloket.Account, error) {
+func ResetAccount(ctx context.Context, store buurtloket.AccountStore, by string, id int64, password string, p Argon2Params) (*buurtloket.Account, error) {
 	hash := HashPassword(password, p)
 	a, err := store.UpdateAccount(ctx, id, func(a *buurtloket.Account) error {
 		a.PasswordHash, a.MustChangePassword, a.Disabled = hash, true, false
@@ -135,5 +170,8 @@ func ResetAccount(ctx context.Context, store buurtloket.AccountStore, id int64, 
 	if err := store.DeleteStaffSessions(ctx, id); err != nil {
 		return nil, err
 	}
-	return a, store.LiftLoginLock(ctx, accountKey(id))
+	if err := store.LiftLoginLock(ctx, accountKey(id)); err != nil {
+		return nil, err
+	}
+	return a, store.RecordAccountChange(ctx, by, buurtloket.AccountReset, id)
 }

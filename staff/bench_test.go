@@ -80,7 +80,7 @@ func BenchmarkPage(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := AddAccount(context.Background(), store, "anna@woonplus.nl", "Anna", buurtloket.RoleStaff, "een goed wachtwoord", cheap); err != nil {
+			if _, err := AddAccount(context.Background(), store, buurtloket.ActorCommandLine, "anna@woonplus.nl", "Anna", buurtloket.RoleStaff, "een goed wachtwoord", cheap); err != nil {
 				b.Fatal(err)
 			}
 			a, _ := store.AccountByEmail(context.Background(), "anna@woonplus.nl")

@@ -33,7 +33,7 @@ func TestBrowserConsoleLogin(t *testing.T) {
 		}
 	}
 	once := OneTimePassword()
-	if _, err := AddAccount(context.Background(), c.store, "beheer@woonplus.nl", "Fatima Yılmaz", buurtloket.RoleAdmin, once, cheap); err != nil {
+	if _, err := AddAccount(context.Background(), c.store, buurtloket.ActorCommandLine, "beheer@woonplus.nl", "Fatima Yılmaz", buurtloket.RoleAdmin, once, cheap); err != nil {
 		t.Fatal(err)
 	}
 	run(chromedp.Navigate(c.srv.URL + "/staff/"))

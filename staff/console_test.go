@@ -66,7 +66,7 @@ func newConsole(t *testing.T) *console {
 // password), with two-factor login when secret is not "".
 func (c *console) account(email string, role buurtloket.Role, password, secret string) *buurtloket.Account {
 	c.t.Helper()
-	a, err := AddAccount(context.Background(), c.store, email, "Anna", role, password, cheap)
+	a, err := AddAccount(context.Background(), c.store, buurtloket.ActorCommandLine, email, "Anna", role, password, cheap)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestFirstLoginOfAnAdmin(t *testing.T) {
 	c := newConsole(t)
 	ctx := context.Background()
 	once := OneTimePassword()
-	if _, err := AddAccount(ctx, c.store, "beheer@woonplus.nl", "Beheer", buurtloket.RoleAdmin, once, cheap); err != nil {
+	if _, err := AddAccount(ctx, c.store, buurtloket.ActorCommandLine, "beheer@woonplus.nl", "Beheer", buurtloket.RoleAdmin, once, cheap); err != nil {
 		t.Fatal(err)
 	}
 	b := c.browser()
@@ -415,6 +415,70 @@ func TestWrongPasswordsLockOut(t *testing.T) {
 	}
 }
 
+// TestLockingTellsNoAccounts: wrong passwords for an address without an
+// account lock it as they lock an account, with the same answer: a
+// guesser cannot tell which addresses have accounts.
+func TestLockingTellsNoAccounts(t *testing.T) {
+	c := newConsole(t)
+	c.account("anna@woonplus.nl", buurtloket.RoleStaff, "een goed wachtwoord", "")
+	answers := map[string][]string{}
+	for _, email := range []string{"anna@woonplus.nl", "niemand@woonplus.nl"} {
+		b := c.browser()
+		for i := 0; i <= buurtloket.LoginFailuresPerKey; i++ {
+			resp, body := b.login(email, "fout")
+			answers[email] = append(answers[email], strconv.Itoa(resp.StatusCode)+" "+problem(body))
+		}
+	}
+	known, unknown := answers["anna@woonplus.nl"], answers["niemand@woonplus.nl"]
+	if strings.Join(known, ", ") != strings.Join(unknown, ", ") {
+		t.Fatalf("an account answers\n  %v\nwhere no account answers\n  %v", known, unknown)
+	}
+	if last := known[len(known)-1]; !strings.HasPrefix(last, "429 ") {
+		t.Fatalf("after %d wrong passwords: %s", buurtloket.LoginFailuresPerKey, last)
+	}
+	// The throttle keeps no typed address.
+	th, err := c.store.LoginThrottles(context.Background(), []string{"email:niemand@woonplus.nl", emailKey("niemand@woonplus.nl")})
+	if err != nil || th[0].Failures != 0 || !th[1].Locked(c.clock.Now()) {
+		t.Fatalf("throttles: %v %+v", err, th)
+	}
+}
+
+// TestOneTimePasswordsExpire: a one-time password works for
+// OneTimePasswordLife, then is refused, also when right; a reset gives
+// one that works again.
+func TestOneTimePasswordsExpire(t *testing.T) {
+	c := newConsole(t)
+	once := OneTimePassword()
+	a, err := AddAccount(context.Background(), c.store, buurtloket.ActorCommandLine, "anna@woonplus.nl", "Anna", buurtloket.RoleStaff, once, cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.clock.Add(buurtloket.OneTimePasswordLife - time.Minute)
+	if resp, _ := c.browser().login("anna@woonplus.nl", once); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a one-time password just in time: %d", resp.StatusCode)
+	}
+	c.clock.Add(time.Minute)
+	resp, body := c.browser().login("anna@woonplus.nl", once)
+	if resp.StatusCode != http.StatusUnauthorized || problem(body) != c.s.cfg.Texts.Text("nl", "staff.login.expired") {
+		t.Fatalf("an expired one-time password: %d %q", resp.StatusCode, problem(body))
+	}
+	again := OneTimePassword()
+	if _, err := ResetAccount(context.Background(), c.store, buurtloket.ActorCommandLine, a.ID, again, cheap); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ = c.browser().login("anna@woonplus.nl", again)
+	wantRedirect(t, resp, "/staff/password")
+}
+
+// problem is the problem a page reports, if any.
+func problem(body string) string {
+	m := regexp.MustCompile(`class="problem"[^>]*>([^<]*)<`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
 // TestSessionsEnd: a session ends when idle, at its absolute age, at
 // logout, and everywhere when asked.
 func TestSessionsEnd(t *testing.T) {
@@ -508,7 +572,7 @@ func shippedContent(t testing.TB) func() *dialogs.Content {
 func TestOneTimePasswordComesFirst(t *testing.T) {
 	c := newConsole(t)
 	once := OneTimePassword()
-	if _, err := AddAccount(context.Background(), c.store, "beheer@woonplus.nl", "Beheer", buurtloket.RoleAdmin, once, cheap); err != nil {
+	if _, err := AddAccount(context.Background(), c.store, buurtloket.ActorCommandLine, "beheer@woonplus.nl", "Beheer", buurtloket.RoleAdmin, once, cheap); err != nil {
 		t.Fatal(err)
 	}
 	b := c.browser()
@@ -583,6 +647,105 @@ func TestReplacingTwoFactorAsksThePassword(t *testing.T) {
 	}
 	if resp, _ := b.get("/staff/"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the session that replaced it: %d", resp.StatusCode)
+	}
+}
+
+// TestOpenConsoleIsNoWayToGuessThePassword: wrong current passwords, to
+// change the password or to replace the second factor, lock the account
+// as wrong logins do; locked, not even the right one is taken.
+func TestOpenConsoleIsNoWayToGuessThePassword(t *testing.T) {
+	c := newConsole(t)
+	c.account("beheer@woonplus.nl", buurtloket.RoleAdmin, "een goed wachtwoord", secret)
+	b := c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
+	const next = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+	for i := 0; i < buurtloket.LoginFailuresPerKey; i++ {
+		b.get("/staff/password")
+		form := url.Values{"current": {"fout"}, "new": {"vier lange woorden nu"}, "again": {"vier lange woorden nu"}}
+		path := "/staff/password"
+		if i%2 == 1 {
+			b.get("/staff/two-factor")
+			form, path = url.Values{"secret": {next}, "code": {c.code(next)}, "password": {"fout"}}, "/staff/two-factor"
+		}
+		if resp, _ := b.post(path, form); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong current password %d at %s: %d", i+1, path, resp.StatusCode)
+		}
+	}
+	b.get("/staff/password")
+	resp, body := b.post("/staff/password", url.Values{"current": {"een goed wachtwoord"}, "new": {"vier lange woorden nu"}, "again": {"vier lange woorden nu"}})
+	if resp.StatusCode != http.StatusTooManyRequests || problem(body) != c.s.cfg.Texts.Text("nl", "staff.login.locked") {
+		t.Fatalf("the right password on a locked account: %d %q", resp.StatusCode, problem(body))
+	}
+	b.get("/staff/two-factor")
+	if resp, _ := b.post("/staff/two-factor", url.Values{"secret": {next}, "code": {c.code(next)}, "password": {"een goed wachtwoord"}}); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("replacing the second factor on a locked account: %d", resp.StatusCode)
+	}
+	a, _ := c.store.AccountByEmail(context.Background(), "beheer@woonplus.nl")
+	if ok, _ := PasswordMatches(a.PasswordHash, "een goed wachtwoord", cheap); !ok || a.TOTPSecret != secret {
+		t.Fatal("a locked account was changed")
+	}
+	if resp, _ := c.browser().login("beheer@woonplus.nl", "een goed wachtwoord"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("logging in on the locked account: %d", resp.StatusCode)
+	}
+}
+
+// TestAccountChangesAreRecorded: what admins, the command line and the
+// staff members themselves do to accounts is in the audit trail, shown by
+// name on the Accounts page, newest first.
+func TestAccountChangesAreRecorded(t *testing.T) {
+	c := newConsole(t)
+	admin := c.account("beheer@woonplus.nl", buurtloket.RoleAdmin, "een goed wachtwoord", secret)
+	b := c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
+	b.get("/staff/accounts")
+	if resp, _ := b.post("/staff/accounts", url.Values{"name": {"Bram Jansen"}, "email": {"bram@woonplus.nl"}, "role": {"staff"}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("adding: %d", resp.StatusCode)
+	}
+	bram, err := c.store.AccountByEmail(context.Background(), "bram@woonplus.nl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.clock.Add(time.Minute)
+	b.get("/staff/accounts")
+	if resp, _ := b.post("/staff/accounts/"+itoa(bram.ID)+"/reset", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("resetting: %d", resp.StatusCode)
+	}
+	c.clock.Add(time.Minute)
+	b.get("/staff/accounts")
+	resp, _ := b.post("/staff/accounts/"+itoa(bram.ID)+"/disable", nil)
+	wantRedirect(t, resp, "/staff/accounts")
+	got, err := c.store.AccountChanges(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trail []string
+	for _, e := range got {
+		trail = append(trail, e.Actor+" "+e.Action+" "+e.Detail)
+	}
+	// newest first; the first, by account(), came from the command line
+	want := []string{admin.Actor() + " disabled " + bram.Actor(), admin.Actor() + " reset " + bram.Actor(), admin.Actor() + " added " + bram.Actor(),
+		buurtloket.ActorCommandLine + " added " + admin.Actor()}
+	if strings.Join(trail, "; ") != strings.Join(want, "; ") {
+		t.Fatalf("the trail:\n  %v\nwant\n  %v", trail, want)
+	}
+	_, page := b.get("/staff/accounts")
+	for _, says := range []string{"<td><bdi>Anna</bdi></td><td>" + c.s.cfg.Texts.Text("nl", "staff.accounts.change.disabled") + "</td><td><bdi>Bram Jansen</bdi></td>",
+		"<td><bdi>" + c.s.cfg.Texts.Text("nl", "staff.accounts.by_cli") + "</bdi></td>"} {
+		if !strings.Contains(page, says) {
+			t.Errorf("the Accounts page does not show %q", says)
+		}
+	}
+	// Staff members' own changes: a password of their own.
+	once := OneTimePassword()
+	cara, err := AddAccount(context.Background(), c.store, buurtloket.ActorCommandLine, "cara@woonplus.nl", "Cara", buurtloket.RoleStaff, once, cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := c.browser()
+	cb.login("cara@woonplus.nl", once)
+	cb.get("/staff/password")
+	resp, _ = cb.post("/staff/password", url.Values{"new": {"vier lange woorden nu"}, "again": {"vier lange woorden nu"}})
+	wantRedirect(t, resp, "/staff/")
+	if got, _ := c.store.AccountChanges(context.Background(), 1); len(got) != 1 || got[0].Actor != cara.Actor() || got[0].Action != string(buurtloket.AccountPassword) {
+		t.Fatalf("a new password of one's own: %+v", got[0])
 	}
 }
 

@@ -43,9 +43,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, q *request) {
 		s.internal(w, r, q, err)
 		return
 	}
+	// An address without an account locks like one with: "locked" must
+	// not tell a guesser which addresses have accounts.
+	key := emailKey(email)
 	if a != nil {
-		keys, limits = append(keys, accountKey(a.ID)), append(limits, buurtloket.LoginFailuresPerKey)
+		key = accountKey(a.ID)
 	}
+	keys, limits = append(keys, key), append(limits, buurtloket.LoginFailuresPerKey)
 	if locked, err := s.lockedOut(ctx, keys); err != nil {
 		s.internal(w, r, q, err)
 		return
@@ -66,6 +70,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, q *request) {
 		}
 		s.cfg.Logger.Info("staff login failed")
 		s.renderLogin(w, r, q, http.StatusUnauthorized, "staff.login.wrong", email)
+		return
+	}
+	if a.OneTimeExpired(s.cfg.Now()) {
+		// Right, but too old: an admin gives a new one (staff reset).
+		s.cfg.Logger.Info("staff login refused: the one-time password has expired", "account", a.Actor())
+		s.renderLogin(w, r, q, http.StatusUnauthorized, "staff.login.expired", email)
 		return
 	}
 	if err := s.cfg.Store.ClearLoginFailures(ctx, accountKey(a.ID)); err != nil {
@@ -122,8 +132,16 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, q *reque
 	}
 	problem := ""
 	next, again := r.PostForm.Get("new"), r.PostForm.Get("again")
+	status := http.StatusUnprocessableEntity
 	if !forced {
-		if ok, _ := PasswordMatches(q.account.PasswordHash, r.PostForm.Get("current"), s.cfg.Argon2); !ok {
+		ok, locked, err := s.currentPassword(ctx, q, r.PostForm.Get("current"))
+		if err != nil {
+			s.internal(w, r, q, err)
+			return
+		}
+		if locked {
+			problem, status = "staff.login.locked", http.StatusTooManyRequests
+		} else if !ok {
 			problem = "staff.password.current_wrong"
 		}
 	}
@@ -139,7 +157,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, q *reque
 		}
 	}
 	if problem != "" {
-		s.render(w, q, http.StatusUnprocessableEntity, "password", map[string]any{"Forced": forced, "Problem": problem})
+		s.render(w, q, status, "password", map[string]any{"Forced": forced, "Problem": problem})
 		return
 	}
 	hash := HashPassword(next, s.cfg.Argon2)
@@ -148,6 +166,10 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, q *reque
 		return nil
 	})
 	if err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	if err := s.cfg.Store.RecordAccountChange(ctx, a.Actor(), buurtloket.AccountPassword, a.ID); err != nil {
 		s.internal(w, r, q, err)
 		return
 	}
@@ -276,11 +298,15 @@ func (s *Server) setUpTwoFactor(w http.ResponseWriter, r *http.Request, q *reque
 	// someone at a console left open cannot make one of their own.
 	replace := q.account.TwoFactor()
 	if replace {
-		if ok, _ := PasswordMatches(q.account.PasswordHash, r.PostForm.Get("password"), s.cfg.Argon2); !ok {
-			if _, err := s.cfg.Store.LoginFailed(r.Context(), []string{accountKey(q.account.ID)}, []int{buurtloket.LoginFailuresPerKey}); err != nil {
-				s.internal(w, r, q, err)
-				return
-			}
+		ok, locked, err := s.currentPassword(r.Context(), q, r.PostForm.Get("password"))
+		if err != nil {
+			s.internal(w, r, q, err)
+			return
+		}
+		if locked {
+			s.renderTwoFactor(w, q, http.StatusTooManyRequests, secret, totpURL(q.account.Email, secret), "staff.login.locked")
+			return
+		} else if !ok {
 			s.renderTwoFactor(w, q, http.StatusUnprocessableEntity, secret, totpURL(q.account.Email, secret), "staff.password.current_wrong")
 			return
 		}
@@ -301,6 +327,10 @@ func (s *Server) setUpTwoFactor(w http.ResponseWriter, r *http.Request, q *reque
 		return
 	}
 	q.account = a
+	if err := s.cfg.Store.RecordAccountChange(r.Context(), a.Actor(), buurtloket.AccountTwoFactor, a.ID); err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
 	if replace {
 		// Every other session ends: a second factor set up elsewhere
 		// must not stay logged in.
@@ -320,6 +350,25 @@ func (s *Server) setUpTwoFactor(w http.ResponseWriter, r *http.Request, q *reque
 }
 
 // lockedOut reports whether any of the keys is locked by failed logins now.
+// currentPassword checks the password a logged-in staff member types to
+// confirm a change (a new password, a new second factor). Wrong ones count
+// against the account as wrong logins do, and a locked account's is not
+// even compared: a console left open is no way to guess the password.
+func (s *Server) currentPassword(ctx context.Context, q *request, password string) (ok, locked bool, err error) {
+	key := accountKey(q.account.ID)
+	if locked, err := s.lockedOut(ctx, []string{key}); err != nil || locked {
+		if locked {
+			PasswordMatches("", password, s.cfg.Argon2) // the same time as a comparison
+		}
+		return false, locked, err
+	}
+	if ok, _ := PasswordMatches(q.account.PasswordHash, password, s.cfg.Argon2); ok {
+		return true, false, nil
+	}
+	_, err = s.cfg.Store.LoginFailed(ctx, []string{key}, []int{buurtloket.LoginFailuresPerKey})
+	return false, false, err
+}
+
 func (s *Server) lockedOut(ctx context.Context, keys []string) (bool, error) {
 	throttles, err := s.cfg.Store.LoginThrottles(ctx, keys)
 	if err != nil {

@@ -37,6 +37,10 @@ func testAccounts(t *testing.T, s Store, clock *Clock) {
 	if err != nil || got.ID != a.ID || got.Role != buurtloket.RoleAdmin || !got.MustChangePassword || got.TwoFactor() || got.PasswordHash != a.PasswordHash {
 		t.Fatalf("by address: %v %+v", err, got)
 	}
+	// A one-time password works for OneTimePasswordLife.
+	if want := clock.Now().Add(buurtloket.OneTimePasswordLife); !got.OneTimeUntil.Equal(want) || got.OneTimeExpired(want.Add(-time.Second)) || !got.OneTimeExpired(want) {
+		t.Fatalf("a one-time password works until %v, want %v", got.OneTimeUntil, want)
+	}
 	if _, err := s.AccountByEmail(ctx(t), "nobody@woonplus.nl"); code(err) != buurtloket.ENOTFOUND {
 		t.Fatalf("no such address: %v", err)
 	}
@@ -51,8 +55,23 @@ func testAccounts(t *testing.T, s Store, clock *Clock) {
 		t.Fatalf("update: %v %+v", err, changed)
 	}
 	again, _ := s.Account(ctx(t), a.ID)
-	if again.TOTPSecret != "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" || again.TOTPStep != 42 || !slices.Equal(again.RecoveryCodes, []string{"h1", "h2"}) || again.MustChangePassword {
+	if again.TOTPSecret != "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" || again.TOTPStep != 42 || !slices.Equal(again.RecoveryCodes, []string{"h1", "h2"}) || again.MustChangePassword ||
+		!again.OneTimeUntil.IsZero() {
 		t.Fatalf("after the update: %+v", again)
+	}
+	// A reset gives a new one-time password its own days; another change
+	// leaves them.
+	clock.Add(time.Hour)
+	reset, err := s.UpdateAccount(ctx(t), a.ID, func(a *buurtloket.Account) error { a.PasswordHash, a.MustChangePassword = "reset", true; return nil })
+	if want := clock.Now().Add(buurtloket.OneTimePasswordLife); err != nil || !reset.OneTimeUntil.Equal(want) {
+		t.Fatalf("after a reset: %v, until %v, want %v", err, reset.OneTimeUntil, want)
+	}
+	clock.Add(time.Hour)
+	if other, err := s.UpdateAccount(ctx(t), a.ID, func(a *buurtloket.Account) error { a.Name = "Anna"; return nil }); err != nil || !other.OneTimeUntil.Equal(reset.OneTimeUntil) {
+		t.Fatalf("another change moved the one-time password's end: %v %+v", err, other)
+	}
+	if again, _ := s.Account(ctx(t), a.ID); !again.OneTimeUntil.Equal(reset.OneTimeUntil) {
+		t.Fatalf("stored until %v, want %v", again.OneTimeUntil, reset.OneTimeUntil)
 	}
 	if _, err := s.UpdateAccount(ctx(t), a.ID, func(a *buurtloket.Account) error {
 		a.TOTPStep = 43
@@ -77,6 +96,31 @@ func testAccounts(t *testing.T, s Store, clock *Clock) {
 	}
 	if n, err := s.CountAccounts(ctx(t)); err != nil || n != 2 {
 		t.Fatalf("count %d, %v", n, err)
+	}
+	// Changes to accounts, newest first, apart from every request's trail.
+	if err := s.RecordAccountChange(ctx(t), buurtloket.ActorCommandLine, buurtloket.AccountAdded, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(time.Minute)
+	if err := s.RecordAccountChange(ctx(t), a.Actor(), buurtloket.AccountPassword, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []struct {
+		actor  string
+		action buurtloket.AccountChange
+		id     int64
+	}{{"", buurtloket.AccountAdded, a.ID}, {"cli", "promoted", a.ID}, {"cli", buurtloket.AccountAdded, 0}} {
+		if err := s.RecordAccountChange(ctx(t), bad.actor, bad.action, bad.id); code(err) != buurtloket.EINVALID {
+			t.Errorf("account change %+v: %v, want EINVALID", bad, err)
+		}
+	}
+	changes, err := s.AccountChanges(ctx(t), 10)
+	if err != nil || len(changes) != 2 || changes[0].Action != "password" || changes[0].Actor != a.Actor() || changes[0].Detail != a.Actor() ||
+		changes[1].Action != "added" || changes[1].Actor != "cli" || !changes[0].At.Equal(clock.Now()) {
+		t.Fatalf("account changes: %v %+v", err, changes)
+	}
+	if _, err := s.AccountChanges(ctx(t), 0); code(err) != buurtloket.EINVALID {
+		t.Fatalf("no limit: %v", err)
 	}
 }
 
@@ -121,6 +165,17 @@ func testStaffSessions(t *testing.T, s Store, clock *Clock) {
 	// h2 was never touched: idle.
 	if _, err := s.StaffSession(ctx(t), "h2"); code(err) != buurtloket.ENOTFOUND {
 		t.Fatalf("an idle session: %v", err)
+	}
+	// Housekeeping removes the ended sessions, and only those: h3 (h1
+	// and h2 went when they were read after their end).
+	if err := s.AddStaffSession(ctx(t), "h5", &buurtloket.StaffSession{AccountID: a.ID, CSRF: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PurgeSessions(ctx(t)); err != nil || n != 1 {
+		t.Fatalf("purged %d sessions (%v), want the 1 that ended", n, err)
+	}
+	if live, err := s.StaffSessionLive(ctx(t), "h5"); err != nil || !live {
+		t.Fatalf("a new session after housekeeping: %v %v", live, err)
 	}
 	if err := s.AddStaffSession(ctx(t), "h4", &buurtloket.StaffSession{AccountID: a.ID, CSRF: "c"}); err != nil {
 		t.Fatal(err)
@@ -175,6 +230,24 @@ func testLoginThrottle(t *testing.T, s Store, clock *Clock) {
 	}
 	if th, _ := s.LoginThrottles(ctx(t), []string{"client:many"}); th[0].Failures != 0 {
 		t.Fatalf("after lifting: %+v", th)
+	}
+	// Housekeeping forgets failures that no longer count, never a lock in
+	// force nor failures that still count.
+	if _, err := s.LoginFailed(ctx(t), []string{"client:old"}, []int{20}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(buurtloket.LoginWindow)
+	for range 5 {
+		if _, err := s.LoginFailed(ctx(t), []string{"email:locked", "client:recent"}, []int{5, 20}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.PurgeSessions(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	th, _ := s.LoginThrottles(ctx(t), []string{"client:old", "email:locked", "client:recent"})
+	if th[0].Failures != 0 || !th[1].Locked(clock.Now()) || th[2].Failures != 5 {
+		t.Fatalf("after housekeeping: %+v", th)
 	}
 }
 

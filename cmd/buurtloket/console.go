@@ -36,11 +36,11 @@ func (s *Server) openConsole() error {
 		return err
 	}
 	password := staff.OneTimePassword()
-	_, err = staff.AddAccount(ctx, s.store, firstAdmin, "Beheerder", buurtloket.RoleAdmin, password, staff.DefaultArgon2)
+	_, err = staff.AddAccount(ctx, s.store, buurtloket.ActorSystem, firstAdmin, "Beheerder", buurtloket.RoleAdmin, password, staff.DefaultArgon2)
 	switch buurtloket.ErrorCode(err) {
 	case "":
 		s.Logger.Warn("no staff accounts yet: added " + firstAdmin + " with a one-time password, printed once at start")
-		s.firstLogin = fmt.Sprintf("\nFirst start: log in to the staff console once with\n  e-mail:   %s\n  password: %s   (one time only)\nthen choose your own password and set up two-step login. Add colleagues there or with: buurtloket staff add --email E --name N --role staff\n\n", firstAdmin, password)
+		s.firstLogin = fmt.Sprintf("\nFirst start: log in to the staff console once with\n  e-mail:   %s\n  password: %s   (one time only, for 3 days)\nthen choose your own password and set up two-step login. Add colleagues there or with: buurtloket staff add --email E --name N --role staff\n\n", firstAdmin, password)
 		return nil
 	case buurtloket.ECONFLICT:
 		return nil // another instance added it just now

@@ -318,3 +318,21 @@ func TestServeSaysHowToOpenItToTheNetwork(t *testing.T) {
 		}
 	}
 }
+
+// TestServeWarnsOfCookiesWithoutTLS: open to the network, serve says
+// loudly that cookies are not Secure unless the public address is https.
+func TestServeWarnsOfCookiesWithoutTLS(t *testing.T) {
+	for _, tt := range []struct {
+		addr, public string
+		warn         bool
+	}{{"127.0.0.1:0", "", false}, {":0", "", true}, {":0", "http://buurtloket.example.nl", true}, {":0", "https://buurtloket.example.nl", false}} {
+		var logs syncBuffer
+		stop := startServer(t, &Server{Addr: tt.addr, PublicURL: tt.public, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(logs.String(), "not marked Secure"); got != tt.warn {
+			t.Errorf("--addr %s --public-url %q: warning %v, want %v:\n%s", tt.addr, tt.public, got, tt.warn, logs.String())
+		}
+	}
+}

@@ -48,11 +48,11 @@ func runStaff(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch args[0] {
 	case "add":
 		password := staff.OneTimePassword()
-		a, err := staff.AddAccount(ctx, store, email, name, buurtloket.Role(role), password, staff.DefaultArgon2)
+		a, err := staff.AddAccount(ctx, store, buurtloket.ActorCommandLine, email, name, buurtloket.Role(role), password, staff.DefaultArgon2)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Account added: %s <%s>, %s.\n  one-time password: %s\nPass it on in person; it must be changed at the first login.\n", a.Name, a.Email, a.Role, password)
+		fmt.Fprintf(stdout, "Account added: %s <%s>, %s.\n  one-time password: %s\nPass it on in person; it works for 3 days and must be changed at the first login.\n", a.Name, a.Email, a.Role, password)
 	case "list":
 		list, err := store.Accounts(ctx)
 		if err != nil {
@@ -79,17 +79,17 @@ func runStaff(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		if args[0] == "disable" {
-			if _, err := staff.DisableAccount(ctx, store, a.ID); err != nil {
+			if _, err := staff.DisableAccount(ctx, store, buurtloket.ActorCommandLine, a.ID); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "Account %s disabled; its sessions have ended.\n", a.Email)
 			return nil
 		}
 		password := staff.OneTimePassword()
-		if _, err := staff.ResetAccount(ctx, store, a.ID, password, staff.DefaultArgon2); err != nil {
+		if _, err := staff.ResetAccount(ctx, store, buurtloket.ActorCommandLine, a.ID, password, staff.DefaultArgon2); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Account %s reset: its sessions have ended and two-factor login is off until it is set up again.\n  one-time password: %s\nIt must be changed at the first login.\n", a.Email, password)
+		fmt.Fprintf(stdout, "Account %s reset: its sessions have ended and two-factor login is off until it is set up again.\n  one-time password: %s\nIt works for 3 days and must be changed at the first login.\n", a.Email, password)
 	}
 	return nil
 }
