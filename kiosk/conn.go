@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"buurtloket"
@@ -46,6 +47,7 @@ type conn struct {
 	// handle one of this connection's frames, and a push (push.go) to
 	// send the thread it follows.
 	mu       sync.Mutex
+	queued   atomic.Bool // a push waits for this connection (push.go)
 	sess     dialogs.Session
 	receipt  *receiptDTO
 	sentLang string // the language of the page's words last sent
@@ -121,6 +123,9 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		// here, and nothing more is pushed to the page.
 		c.setFollowed(nil)
 		return
+	case "seen":
+		c.seen(ctx, req.seen)
+		return
 	case "still":
 		// Touched, or "I am still here": the stored session lives on (a
 		// kiosk's only as long as its page would keep it). Touches come
@@ -134,6 +139,9 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		return
 	}
 	in := req.input
+	// The page is on a screen of the conversation (every global action
+	// works from the follow-up screen too): it no longer shows the request.
+	c.setFollowed(nil)
 	c.s.metrics.inputs.WithLabelValues(c.mode.Name).Inc()
 	e := c.s.cfg.Engine()
 	sess, view, effects, err := e.Step(c.sess, in)

@@ -152,7 +152,8 @@ func (c *conn) more(ctx context.Context, before int64) {
 // showFollow sends a page of the thread: the newest messages, or with
 // before the ones older than that message. An update is pushed, not asked
 // for (push.go): the page shows it only while it shows this request. The
-// staff messages sent count as delivered.
+// page says which staff messages it drew ("seen"): those count as
+// delivered.
 func (c *conn) showFollow(ctx context.Context, r *buurtloket.Request, before int64, update bool) {
 	thread, older, err := c.s.cfg.Store.ThreadPage(ctx, r.ID, before, threadPage)
 	if err != nil {
@@ -166,18 +167,11 @@ func (c *conn) showFollow(ctx context.Context, r *buurtloket.Request, before int
 	cat := e.Content().Catalog
 	f := followFrame{Type: "follow", Ticket: r.Ticket, Status: cat.Text(lang, r.Status.MessageID()),
 		CanReply: r.Status != buurtloket.StatusClosed, Messages: []messageDTO{}, Older: older, Before: before != 0, Update: update, UI: followWords(e, lang)}
-	var undelivered []int64
 	for _, m := range thread {
 		// Staff names stay inside: the resident sees "staff member".
 		f.Messages = append(f.Messages, messageDTO{ID: m.ID, FromStaff: m.Author == buurtloket.AuthorStaff, Body: m.Body, When: m.CreatedAt.Format("2006-01-02")})
-		if m.Author == buurtloket.AuthorStaff && m.Delivery != buurtloket.DeliverySent {
-			undelivered = append(undelivered, m.ID)
-		}
 	}
 	c.queue(f)
-	if _, err := c.s.cfg.Store.ShownToResident(ctx, r.ID, undelivered); err != nil {
-		c.s.cfg.Logger.Error("recording replies shown on a follow-up page", "error", err)
-	}
 }
 
 // sayLocked tells the resident how long a locked code must wait, or that

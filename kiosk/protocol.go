@@ -17,6 +17,7 @@ import (
 //	{"type":"reply","text":"..."}                         (answer staff, while following)
 //	{"type":"more","before":123}                          (older messages, while following)
 //	{"type":"leave"}                                      (back from the follow-up screen)
+//	{"type":"seen","messages":[123,124]}                  (the staff messages the page drew)
 //	{"type":"still"}                                      (the resident is still there)
 //
 // with an input of the engine's types (choose, text, contact, skip, back,
@@ -38,21 +39,23 @@ const maxFrame = 16 << 10
 type clientFrame struct {
 	Type   string      `json:"type"`
 	Input  clientInput `json:"input"`
-	Ticket string      `json:"ticket,omitempty"` // follow
-	PIN    string      `json:"pin,omitempty"`    // follow
-	Text   string      `json:"text,omitempty"`   // reply
-	Before int64       `json:"before,omitempty"` // more
+	Ticket string      `json:"ticket,omitempty"`   // follow
+	PIN    string      `json:"pin,omitempty"`      // follow
+	Text   string      `json:"text,omitempty"`     // reply
+	Before int64       `json:"before,omitempty"`   // more
+	Seen   []int64     `json:"messages,omitempty"` // seen
 }
 
 // request is what a frame asks: an input for the dialog, following a
 // request with its code and PIN, or answering staff on it.
 type request struct {
-	kind   string // "input", "follow", "reply", "more", "leave" or "still"
+	kind   string // "input", "follow", "reply", "more", "leave", "seen" or "still"
 	input  dialogs.Input
 	ticket string
 	pin    string
 	text   string
 	before int64
+	seen   []int64
 }
 
 type clientInput struct {
@@ -113,6 +116,16 @@ func parseFrame(data []byte) (request, error) {
 		return request{kind: "more", before: f.Before}, nil
 	case "still", "leave":
 		return request{kind: f.Type}, nil
+	case "seen":
+		if len(f.Seen) == 0 || len(f.Seen) > threadPage {
+			return request{}, buurtloket.Errorf(buurtloket.EINVALID, "seen names 1 to %d messages", threadPage)
+		}
+		for _, id := range f.Seen {
+			if id <= 0 {
+				return request{}, buurtloket.Errorf(buurtloket.EINVALID, "seen names messages by their IDs")
+			}
+		}
+		return request{kind: "seen", seen: f.Seen}, nil
 	case "input":
 	default:
 		return request{}, buurtloket.Errorf(buurtloket.EINVALID, "unknown frame type")

@@ -190,11 +190,11 @@ func (c *conn) flooding() bool {
 // storeWait at most.
 func (c *conn) onWorker(f func(context.Context)) bool {
 	work := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), storeWait)
 		c.mu.Lock()
+		ctx, cancel := context.WithTimeout(context.Background(), storeWait) // once the conversation is this frame's
 		f(ctx)
-		c.mu.Unlock()
 		cancel()
+		c.mu.Unlock()
 		c.done <- struct{}{}
 	}
 	select {

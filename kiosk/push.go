@@ -12,8 +12,9 @@ import (
 // a new status, a message from the resident's other page); the instance
 // whose page follows that request sends the page its thread again, and
 // the page puts the new messages in place without losing what the
-// resident is typing. What the page was sent counts as delivered
-// (buurtloket.ThreadStore.ShownToResident), so the console tells the truth.
+// resident is typing. What the page says it drew ("seen") counts as
+// delivered (buurtloket.ThreadStore.ShownToResident), so the console
+// tells the truth.
 
 // Listen pushes the store's changes to the follow-up pages open on this
 // server until ctx ends.
@@ -67,10 +68,16 @@ func (s *Server) push(id int64) {
 	}
 	s.mu.Unlock()
 	for _, c := range to {
+		// One push at most waits per connection: it reads the newest
+		// thread anyway, however many changes came meanwhile.
+		if !c.queued.CompareAndSwap(false, true) {
+			continue
+		}
 		go func() {
 			select {
-			case s.work <- func() { c.refresh(id) }:
+			case s.work <- func() { c.refresh() }:
 			case <-s.stop:
+				c.queued.Store(false)
 			}
 		}()
 	}
@@ -78,24 +85,50 @@ func (s *Server) push(id int64) {
 
 // refresh sends the followed request's newest messages, marked as an
 // update: the page shows them only while it shows that request.
-func (c *conn) refresh(id int64) {
+func (c *conn) refresh() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.queued.Store(false)
 	f := c.followed
+	if f == nil {
+		return
+	}
 	// A page left still for as long as a stored session lives has
 	// forgotten it; a push is not the resident doing something.
-	if f == nil || (id != 0 && f.id != id) || time.Since(f.at) > c.mode.Sessions {
+	if time.Since(f.at) > c.mode.Sessions {
+		c.setFollowed(nil)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeWait)
 	defer cancel()
 	r, err := c.s.cfg.Store.Request(ctx, f.id)
 	if err != nil {
-		if buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+		if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
+			c.setFollowed(nil) // purged
+		} else {
 			c.s.cfg.Logger.Error("pushing a reply to a follow-up page", "error", err)
 		}
 		return
 	}
+	if r.PINLock.Locked(time.Now()) {
+		// Locked by wrong PINs elsewhere since it was opened: as a reply
+		// from this page would be refused, nothing more is shown.
+		c.setFollowed(nil)
+		return
+	}
 	c.showFollow(ctx, r, 0, true)
 	c.s.metrics.pushed.Inc()
+}
+
+// seen records that the page drew these staff messages of the request it
+// follows: they count as delivered (buurtloket.ThreadStore.ShownToResident
+// takes only that request's staff messages).
+func (c *conn) seen(ctx context.Context, ids []int64) {
+	f := c.followed
+	if f == nil || len(ids) == 0 {
+		return // left meanwhile: what it drew then was not recorded
+	}
+	if _, err := c.s.cfg.Store.ShownToResident(ctx, f.id, ids); err != nil {
+		c.s.cfg.Logger.Error("recording replies shown on a follow-up page", "error", err)
+	}
 }

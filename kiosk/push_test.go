@@ -140,6 +140,13 @@ func staffReplyReachesThePage(t *testing.T, env *testEnv, staff *requests.Store)
 	if ui, _ := pushed["ui"].(map[string]any); ui == nil || ui["staff"] != env.web.cfg.Engine().Content().Catalog.Text("ar", "ui.follow.staff") {
 		t.Fatalf("the pushed words are not in Arabic: %v", pushed["ui"])
 	}
+	// Delivered once the page says it drew it, not before.
+	if thread, _ := staff.Thread(ctx, rec.ID); thread[len(thread)-1].Delivery == buurtloket.DeliverySent {
+		t.Fatal("a reply counts as delivered before the page drew it")
+	}
+	msgs := pushed["messages"].([]any)
+	drawn := int64(msgs[len(msgs)-1].(map[string]any)["id"].(float64))
+	c.sendRaw(fmt.Sprintf(`{"type":"seen","messages":[%d]}`, drawn))
 	waitDelivery(t, staff, rec.ID, buurtloket.DeliverySent)
 
 	// A new status is pushed too: closed, the page can no longer answer.
@@ -152,6 +159,17 @@ func staffReplyReachesThePage(t *testing.T, env *testEnv, staff *requests.Store)
 		t.Fatalf("after closing: %v", f)
 	}
 
+	// A dialog input (any global action of the follow-up screen) leaves
+	// the request: nothing more is pushed, and what it says it saw of
+	// another request counts for nothing.
+	if f := c.sendJSON(map[string]any{"type": "follow", "ticket": other.Ticket, "pin": other.PIN}); f["type"] != "follow" {
+		t.Fatalf("follow: %v", f)
+	}
+	c.do(map[string]any{"type": "restart"})
+	if f := c.sendJSON(map[string]any{"type": "reply", "text": "x"}); f["type"] != "error" {
+		t.Fatalf("a reply after a dialog input: %v", f)
+	}
+
 	// Back from the follow-up screen, the page hears nothing more, and a
 	// reply waits for the code.
 	if f := c.sendJSON(map[string]any{"type": "follow", "ticket": other.Ticket, "pin": other.PIN}); f["type"] != "follow" {
@@ -161,9 +179,11 @@ func staffReplyReachesThePage(t *testing.T, env *testEnv, staff *requests.Store)
 	if f := c.sendJSON(map[string]any{"type": "reply", "text": "x"}); f["type"] != "error" {
 		t.Fatalf("a reply after leaving: %v", f)
 	}
-	if _, err := staff.Reply(ctx, other.ID, "staff:anna.de.vries", "شكرا"); err != nil {
+	toOther, err := staff.Reply(ctx, other.ID, "staff:anna.de.vries", "شكرا")
+	if err != nil {
 		t.Fatal(err)
 	}
+	c.sendRaw(fmt.Sprintf(`{"type":"seen","messages":[%d]}`, toOther.ID))
 	if f := c.readWithin(500 * time.Millisecond); f != nil {
 		t.Fatalf("pushed after leaving: %v", f)
 	}

@@ -259,6 +259,9 @@ func TestHostileFrames(t *testing.T) {
 		"two messages":        `{"type":"input","input":{"type":"back"}}{"type":"input","input":{"type":"back"}}`,
 		"oversized option id": `{"type":"input","input":{"type":"choose","choice":"` + strings.Repeat("x", 100) + `"}}`,
 		"unknown language":    `{"type":"input","input":{"type":"language","lang":"xx"}}`,
+		"seen nothing":        `{"type":"seen"}`,
+		"seen too many":       `{"type":"seen","messages":[` + strings.Repeat("1,", threadPage) + `1]}`,
+		"seen no ID":          `{"type":"seen","messages":[0]}`,
 	} {
 		c.sendRaw(data)
 		if f := c.read(); f.Type != "error" || f.Code == "" || f.Message == "" {

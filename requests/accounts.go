@@ -3,6 +3,7 @@ package requests
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -136,15 +137,14 @@ func (s *Store) UpdateAccount(ctx context.Context, id int64, change func(a *buur
 		if err := change(a); err != nil {
 			return err
 		}
-		// A new one-time password works for OneTimePasswordLife; a
-		// password of one's own has no such limit.
+		// A new one-time password (a reset clears OneTimeUntil) works for
+		// OneTimePasswordLife; a rehash of one keeps its days; a password
+		// of one's own has no such limit.
 		switch {
 		case !a.MustChangePassword:
 			a.OneTimeUntil = time.Time{}
-		case !before.MustChangePassword || a.PasswordHash != before.PasswordHash:
+		case a.OneTimeUntil.IsZero() || !before.MustChangePassword:
 			a.OneTimeUntil = s.now().Add(buurtloket.OneTimePasswordLife)
-		default:
-			a.OneTimeUntil = before.OneTimeUntil
 		}
 		if _, name, err := buurtloket.CheckAccount(a.Email, a.Name, a.Role); err != nil {
 			return err
@@ -224,6 +224,12 @@ func (s *Store) DeleteStaffSessions(ctx context.Context, accountID int64) error 
 	return err
 }
 
+// throttleKey is how a throttle's key is kept: a keyed hash, so that a
+// copy of the database shows no address or e-mail address someone tried.
+func (s *Store) throttleKey(key string) string {
+	return hex.EncodeToString(s.sealer.Sign("login-throttle", []byte(key))[:16])
+}
+
 // LoginFailed counts a failed login against each key; see buurtloket.AccountStore.
 func (s *Store) LoginFailed(ctx context.Context, keys []string, limits []int) ([]buurtloket.LoginThrottle, error) {
 	if len(keys) != len(limits) {
@@ -235,16 +241,16 @@ func (s *Store) LoginFailed(ctx context.Context, keys []string, limits []int) ([
 		for i, key := range keys {
 			// The row is made first, so that it can be locked: failures
 			// counted at the same moment by two processes follow each other.
-			if _, err := tx.Exec(ctx, `INSERT INTO login_throttle (key, failures) VALUES ($1, 0) ON CONFLICT DO NOTHING`, key); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO login_throttle (key, failures) VALUES ($1, 0) ON CONFLICT DO NOTHING`, s.throttleKey(key)); err != nil {
 				return err
 			}
 			var t buurtloket.LoginThrottle
-			if err := tx.QueryRow(ctx, s.sql.lockThrottle, key).Scan(&t.Failures, s.st(&t.Since), s.st(&t.LockedUntil)); err != nil {
+			if err := tx.QueryRow(ctx, s.sql.lockThrottle, s.throttleKey(key)).Scan(&t.Failures, s.st(&t.Since), s.st(&t.LockedUntil)); err != nil {
 				return err
 			}
 			t = t.Fail(now, limits[i])
 			if _, err := tx.Exec(ctx, `UPDATE login_throttle SET failures = $2, since = $3, locked_until = $4 WHERE key = $1`,
-				key, t.Failures, s.t(t.Since), s.t(t.LockedUntil)); err != nil {
+				s.throttleKey(key), t.Failures, s.t(t.Since), s.t(t.LockedUntil)); err != nil {
 				return err
 			}
 			out[i] = t
@@ -259,7 +265,7 @@ func (s *Store) LoginFailed(ctx context.Context, keys []string, limits []int) ([
 func (s *Store) LoginThrottles(ctx context.Context, keys []string) ([]buurtloket.LoginThrottle, error) {
 	out := make([]buurtloket.LoginThrottle, len(keys))
 	for i, key := range keys {
-		err := s.read.QueryRow(ctx, `SELECT failures, since, locked_until FROM login_throttle WHERE key = $1`, key).
+		err := s.read.QueryRow(ctx, `SELECT failures, since, locked_until FROM login_throttle WHERE key = $1`, s.throttleKey(key)).
 			Scan(&out[i].Failures, s.st(&out[i].Since), s.st(&out[i].LockedUntil))
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
@@ -270,13 +276,13 @@ func (s *Store) LoginThrottles(ctx context.Context, keys []string) ([]buurtloket
 
 // ClearLoginFailures forgets a key's failures; a lock in force stays.
 func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
-	_, err := s.db.Exec(ctx, `UPDATE login_throttle SET failures = 0, since = NULL WHERE key = $1`, key)
+	_, err := s.db.Exec(ctx, `UPDATE login_throttle SET failures = 0, since = NULL WHERE key = $1`, s.throttleKey(key))
 	return err
 }
 
 // LiftLoginLock forgets a key's failures and its lock.
 func (s *Store) LiftLoginLock(ctx context.Context, key string) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM login_throttle WHERE key = $1`, key)
+	_, err := s.db.Exec(ctx, `DELETE FROM login_throttle WHERE key = $1`, s.throttleKey(key))
 	return err
 }
 

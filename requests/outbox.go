@@ -134,6 +134,16 @@ func (s *Store) ShownToResident(ctx context.Context, id int64, messageIDs []int6
 	}
 	n := 0
 	err := s.db.Write(ctx, func(tx Querier) error {
+		locked, err := tx.Query(ctx, s.sql.shownLock, id, s.d.IDs(messageIDs))
+		if err != nil {
+			return err
+		}
+		for locked.Next() {
+		}
+		locked.Close()
+		if err := locked.Err(); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, s.sql.shown, id, s.d.IDs(messageIDs))
 		if err != nil {
 			return err

@@ -2,6 +2,8 @@ package staff
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -52,6 +54,7 @@ func (s *Server) addAccount(w http.ResponseWriter, r *http.Request, q *request) 
 	password := OneTimePassword()
 	a, err := AddAccount(r.Context(), s.cfg.Store, q.account.Actor(), r.PostForm.Get("email"), r.PostForm.Get("name"),
 		buurtloket.Role(r.PostForm.Get("role")), password, s.cfg.Argon2)
+	err = s.notRecorded(err)
 	switch buurtloket.ErrorCode(err) {
 	case "":
 	case buurtloket.EINVALID:
@@ -88,7 +91,7 @@ func (s *Server) disableAccount(w http.ResponseWriter, r *http.Request, q *reque
 		return
 	}
 	a, err := DisableAccount(r.Context(), s.cfg.Store, q.account.Actor(), id)
-	if err != nil {
+	if err = s.notRecorded(err); err != nil {
 		s.storeFailed(w, r, q, err)
 		return
 	}
@@ -103,12 +106,22 @@ func (s *Server) resetAccount(w http.ResponseWriter, r *http.Request, q *request
 	}
 	password := OneTimePassword()
 	a, err := ResetAccount(r.Context(), s.cfg.Store, q.account.Actor(), id, password, s.cfg.Argon2)
-	if err != nil {
+	if err = s.notRecorded(err); err != nil {
 		s.storeFailed(w, r, q, err)
 		return
 	}
 	s.cfg.Logger.Info("staff account reset", "by", q.account.Actor(), "account", a.Actor())
 	s.renderAccounts(w, r, q, http.StatusOK, map[string]any{"OneTime": password, "For": a})
+}
+
+// notRecorded logs an account change that is not in the audit trail,
+// and returns any other error.
+func (s *Server) notRecorded(err error) error {
+	if errors.Is(err, ErrNotRecorded) {
+		s.cfg.Logger.Error("an account change is not in the audit trail", "error", err)
+		return nil
+	}
+	return err
 }
 
 func or(a, b string) string {
@@ -130,7 +143,20 @@ func (s *Server) storeFailed(w http.ResponseWriter, r *http.Request, q *request,
 // The helpers below are what the console's admin pages and the command
 // line do to accounts; each records who did it (by: an account's actor
 // name, buurtloket.ActorCommandLine or buurtloket.ActorSystem) in the
-// audit trail.
+// audit trail, after the change is done. When only the record failed,
+// they return the account and an error that wraps ErrNotRecorded: the
+// change stands, and the caller logs it.
+
+// ErrNotRecorded: the account change was made, but the audit trail could
+// not be written.
+var ErrNotRecorded = errors.New("the change was made, but not recorded in the audit trail")
+
+func record(ctx context.Context, store buurtloket.AccountStore, by string, c buurtloket.AccountChange, id int64) error {
+	if err := store.RecordAccountChange(ctx, by, c, id); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotRecorded, err)
+	}
+	return nil
+}
 
 // AddAccount makes an account with a one-time password, which must be
 // changed at the first login.
@@ -139,7 +165,7 @@ func AddAccount(ctx context.Context, store buurtloket.AccountStore, by, email, n
 	if err := store.AddAccount(ctx, a); err != nil {
 		return nil, err
 	}
-	return a, store.RecordAccountChange(ctx, by, buurtloket.AccountAdded, a.ID)
+	return a, record(ctx, store, by, buurtloket.AccountAdded, a.ID)
 }
 
 // DisableAccount stops an account from logging in and ends its sessions.
@@ -151,7 +177,7 @@ func DisableAccount(ctx context.Context, store buurtloket.AccountStore, by strin
 	if err := store.DeleteStaffSessions(ctx, id); err != nil {
 		return nil, err
 	}
-	return a, store.RecordAccountChange(ctx, by, buurtloket.AccountDisabled, id)
+	return a, record(ctx, store, by, buurtloket.AccountDisabled, id)
 }
 
 // ResetAccount gives an account a new one-time password and removes its
@@ -161,6 +187,7 @@ func ResetAccount(ctx context.Context, store buurtloket.AccountStore, by string,
 	hash := HashPassword(password, p)
 	a, err := store.UpdateAccount(ctx, id, func(a *buurtloket.Account) error {
 		a.PasswordHash, a.MustChangePassword, a.Disabled = hash, true, false
+		a.OneTimeUntil = time.Time{} // the store gives the new one its days
 		a.TOTPSecret, a.RecoveryCodes = "", nil
 		return nil
 	})
@@ -173,5 +200,5 @@ func ResetAccount(ctx context.Context, store buurtloket.AccountStore, by string,
 	if err := store.LiftLoginLock(ctx, accountKey(id)); err != nil {
 		return nil, err
 	}
-	return a, store.RecordAccountChange(ctx, by, buurtloket.AccountReset, id)
+	return a, record(ctx, store, by, buurtloket.AccountReset, id)
 }

@@ -195,8 +195,10 @@ func TestBrowserLiveUpdates(t *testing.T) {
 		}
 		t.Fatalf("%s: not within 10 seconds", what)
 	}
-	// The page's event stream may open a moment after the page: the first
-	// request shows that it is listening.
+	// The page's event stream opens a moment after the page (what came
+	// before it opened, the page reads once, without a word): the first
+	// request shows that the server hears it.
+	waitFor("the inbox listens", `document.body.dataset.listening === "yes"`)
 	var first buurtloket.Receipt
 	for i := 0; ; i++ {
 		r := storetest.NewRequest("live-" + itoa(int64(i)))

@@ -436,11 +436,6 @@ func TestLockingTellsNoAccounts(t *testing.T) {
 	if last := known[len(known)-1]; !strings.HasPrefix(last, "429 ") {
 		t.Fatalf("after %d wrong passwords: %s", buurtloket.LoginFailuresPerKey, last)
 	}
-	// The throttle keeps no typed address.
-	th, err := c.store.LoginThrottles(context.Background(), []string{"email:niemand@woonplus.nl", emailKey("niemand@woonplus.nl")})
-	if err != nil || th[0].Failures != 0 || !th[1].Locked(c.clock.Now()) {
-		t.Fatalf("throttles: %v %+v", err, th)
-	}
 }
 
 // TestOneTimePasswordsExpire: a one-time password works for
@@ -694,6 +689,7 @@ func TestOpenConsoleIsNoWayToGuessThePassword(t *testing.T) {
 func TestAccountChangesAreRecorded(t *testing.T) {
 	c := newConsole(t)
 	admin := c.account("beheer@woonplus.nl", buurtloket.RoleAdmin, "een goed wachtwoord", secret)
+	c.clock.Add(time.Minute) // the trail is in time order
 	b := c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
 	b.get("/staff/accounts")
 	if resp, _ := b.post("/staff/accounts", url.Values{"name": {"Bram Jansen"}, "email": {"bram@woonplus.nl"}, "role": {"staff"}}); resp.StatusCode != http.StatusOK {
@@ -739,6 +735,7 @@ func TestAccountChangesAreRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.clock.Add(time.Minute)
 	cb := c.browser()
 	cb.login("cara@woonplus.nl", once)
 	cb.get("/staff/password")

@@ -169,10 +169,6 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, q *reque
 		s.internal(w, r, q, err)
 		return
 	}
-	if err := s.cfg.Store.RecordAccountChange(ctx, a.Actor(), buurtloket.AccountPassword, a.ID); err != nil {
-		s.internal(w, r, q, err)
-		return
-	}
 	full := q.session.Full
 	if err := s.cfg.Store.DeleteStaffSessions(ctx, a.ID); err != nil {
 		s.internal(w, r, q, err)
@@ -183,6 +179,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, q *reque
 		s.internal(w, r, q, err)
 		return
 	}
+	s.recordChange(ctx, a.Actor(), buurtloket.AccountPassword, a.ID)
 	s.continueLogin(w, r, q)
 }
 
@@ -327,10 +324,6 @@ func (s *Server) setUpTwoFactor(w http.ResponseWriter, r *http.Request, q *reque
 		return
 	}
 	q.account = a
-	if err := s.cfg.Store.RecordAccountChange(r.Context(), a.Actor(), buurtloket.AccountTwoFactor, a.ID); err != nil {
-		s.internal(w, r, q, err)
-		return
-	}
 	if replace {
 		// Every other session ends: a second factor set up elsewhere
 		// must not stay logged in.
@@ -346,10 +339,19 @@ func (s *Server) setUpTwoFactor(w http.ResponseWriter, r *http.Request, q *reque
 			return
 		}
 	}
+	s.recordChange(r.Context(), a.Actor(), buurtloket.AccountTwoFactor, a.ID)
 	s.render(w, q, http.StatusOK, "recovery", map[string]any{"Codes": codes})
 }
 
-// lockedOut reports whether any of the keys is locked by failed logins now.
+// recordChange records a change a staff member made to their own account,
+// after it is done (the other sessions ended): a trail that cannot be
+// written is logged, and undoes nothing.
+func (s *Server) recordChange(ctx context.Context, by string, c buurtloket.AccountChange, id int64) {
+	if err := s.cfg.Store.RecordAccountChange(ctx, by, c, id); err != nil {
+		s.cfg.Logger.Error("an account change is not in the audit trail", "account", buurtloket.ActorOf(id), "change", string(c), "error", err)
+	}
+}
+
 // currentPassword checks the password a logged-in staff member types to
 // confirm a change (a new password, a new second factor). Wrong ones count
 // against the account as wrong logins do, and a locked account's is not
@@ -369,6 +371,7 @@ func (s *Server) currentPassword(ctx context.Context, q *request, password strin
 	return false, false, err
 }
 
+// lockedOut reports whether any of the keys is locked by failed logins now.
 func (s *Server) lockedOut(ctx context.Context, keys []string) (bool, error) {
 	throttles, err := s.cfg.Store.LoginThrottles(ctx, keys)
 	if err != nil {

@@ -155,12 +155,9 @@ func (s *Server) clientKey(r *http.Request) string {
 
 func accountKey(id int64) string { return "account:" + buurtloket.ActorOf(id) }
 
-// emailKey counts the failures for an e-mail address without an account,
-// by a hash: the throttle keeps no address that someone typed.
-func emailKey(email string) string {
-	sum := sha256.Sum256([]byte(strings.ToLower(email)))
-	return "email:" + hex.EncodeToString(sum[:16])
-}
+// emailKey counts the failures for an e-mail address without an account
+// (the store keeps every throttle key as a keyed hash).
+func emailKey(email string) string { return "email:" + strings.ToLower(email) }
 
 // codeKey counts an account's wrong second-factor codes.
 func codeKey(id int64) string { return "code:" + buurtloket.ActorOf(id) }

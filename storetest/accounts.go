@@ -73,6 +73,18 @@ func testAccounts(t *testing.T, s Store, clock *Clock) {
 	if again, _ := s.Account(ctx(t), a.ID); !again.OneTimeUntil.Equal(reset.OneTimeUntil) {
 		t.Fatalf("stored until %v, want %v", again.OneTimeUntil, reset.OneTimeUntil)
 	}
+	// A rehash of the one-time password (at its login) keeps its days; a
+	// second reset (OneTimeUntil cleared) gets new ones.
+	if rehashed, err := s.UpdateAccount(ctx(t), a.ID, func(a *buurtloket.Account) error { a.PasswordHash = "rehashed"; return nil }); err != nil || !rehashed.OneTimeUntil.Equal(reset.OneTimeUntil) {
+		t.Fatalf("a rehash moved the one-time password's end: %v %+v", err, rehashed)
+	}
+	again2, err := s.UpdateAccount(ctx(t), a.ID, func(a *buurtloket.Account) error {
+		a.PasswordHash, a.OneTimeUntil = "reset again", time.Time{}
+		return nil
+	})
+	if want := clock.Now().Add(buurtloket.OneTimePasswordLife); err != nil || !again2.OneTimeUntil.Equal(want) {
+		t.Fatalf("a second reset: %v, until %v, want %v", err, again2.OneTimeUntil, want)
+	}
 	if _, err := s.UpdateAccount(ctx(t), a.ID, func(a *buurtloket.Account) error {
 		a.TOTPStep = 43
 		return buurtloket.Errorf(buurtloket.ECONFLICT, "no")

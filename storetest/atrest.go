@@ -67,6 +67,17 @@ func AtRest(t *testing.T, s Store, raw Raw) {
 	if _, err := s.LoadSession(ctx, "other-session"); buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
 		t.Errorf("a session moved to another name opens: %v", err)
 	}
+	// The login throttle keeps no address anyone typed.
+	if _, err := s.LoginFailed(ctx, []string{"email:niemand@woonplus.nl", "client:203.0.113.7"}, []int{5, 20}); err != nil {
+		t.Fatal(err)
+	}
+	var keys string
+	if err := raw.QueryRow(ctx, `SELECT min(key) || max(key) FROM login_throttle`, &keys); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(keys, "niemand") || strings.Contains(keys, "203.0.113.7") {
+		t.Errorf("the login throttle keeps %q", keys)
+	}
 	// A staff member's second factor is sealed, bound to the account.
 	a := &buurtloket.Account{Email: "anna@woonplus.nl", Name: "Anna", Role: buurtloket.RoleAdmin, PasswordHash: "$argon2id$x"}
 	if err := s.AddAccount(ctx, a); err != nil {

@@ -57,6 +57,7 @@ var contract = []contractTest{
 	{"OutboxDeliveryStates", testOutbox},
 	{"ConcurrentClaimsDeliverOnce", testConcurrentClaims},
 	{"ShownToResidentDelivers", testShownToResident},
+	{"ShownWhileDelivering", testShownWhileDelivering},
 	{"PurgeAfterRetention", testPurge},
 	{"ConcurrentPurgesCountOnce", testConcurrentPurges},
 	{"Kiosks", testKiosks},

@@ -265,6 +265,49 @@ func testShownToResident(t *testing.T, s Store, clock *Clock) {
 	}
 }
 
+// testShownWhileDelivering: the page showing replies while the delivery
+// worker records them, many at once: no write fails (on PostgreSQL the
+// two once locked the same rows in opposite orders and deadlocked), and
+// every reply ends delivered.
+func testShownWhileDelivering(t *testing.T, s Store, clock *Clock) {
+	type reply struct{ request, message int64 }
+	var replies []reply
+	for i := 0; i < 30; i++ {
+		rec := mustSubmit(t, s, NewRequest(fmt.Sprintf("race-%d", i)))
+		m, err := s.Reply(ctx(t), rec.ID, "staff:anna", "Kom langs.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		replies = append(replies, reply{rec.ID, m.ID})
+	}
+	claimed, err := s.ClaimDeliveries(ctx(t), 100, time.Minute)
+	if err != nil || len(claimed) != len(replies) {
+		t.Fatalf("claim: %v %d", err, len(claimed))
+	}
+	var wg sync.WaitGroup
+	for i := range replies {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if _, err := s.ShownToResident(ctx(t), replies[i].request, []int64{replies[i].message}); err != nil {
+				t.Errorf("shown: %v", err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if err := s.DeliveryDone(ctx(t), claimed[i].ID, true); err != nil && code(err) != buurtloket.ENOTFOUND {
+				t.Errorf("delivery done: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, r := range replies {
+		if m := last(t, s, r.request); m.Delivery != buurtloket.DeliverySent {
+			t.Fatalf("request %d: %s after it was shown", r.request, m.Delivery)
+		}
+	}
+}
+
 // last returns the newest message of a request's thread.
 func last(t *testing.T, s Store, id int64) *buurtloket.Message {
 	t.Helper()

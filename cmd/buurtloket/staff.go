@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -49,7 +50,7 @@ func runStaff(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "add":
 		password := staff.OneTimePassword()
 		a, err := staff.AddAccount(ctx, store, buurtloket.ActorCommandLine, email, name, buurtloket.Role(role), password, staff.DefaultArgon2)
-		if err != nil {
+		if err = notRecorded(stderr, err); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Account added: %s <%s>, %s.\n  one-time password: %s\nPass it on in person; it works for 3 days and must be changed at the first login.\n", a.Name, a.Email, a.Role, password)
@@ -79,17 +80,27 @@ func runStaff(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		if args[0] == "disable" {
-			if _, err := staff.DisableAccount(ctx, store, buurtloket.ActorCommandLine, a.ID); err != nil {
+			if _, err := staff.DisableAccount(ctx, store, buurtloket.ActorCommandLine, a.ID); notRecorded(stderr, err) != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "Account %s disabled; its sessions have ended.\n", a.Email)
 			return nil
 		}
 		password := staff.OneTimePassword()
-		if _, err := staff.ResetAccount(ctx, store, buurtloket.ActorCommandLine, a.ID, password, staff.DefaultArgon2); err != nil {
+		if _, err := staff.ResetAccount(ctx, store, buurtloket.ActorCommandLine, a.ID, password, staff.DefaultArgon2); notRecorded(stderr, err) != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Account %s reset: its sessions have ended and two-factor login is off until it is set up again.\n  one-time password: %s\nIt works for 3 days and must be changed at the first login.\n", a.Email, password)
 	}
 	return nil
+}
+
+// notRecorded warns of a change that was made but is not in the audit
+// trail, and returns any other error.
+func notRecorded(stderr io.Writer, err error) error {
+	if errors.Is(err, staff.ErrNotRecorded) {
+		fmt.Fprintf(stderr, "WARNING: %v\n", err)
+		return nil
+	}
+	return err
 }

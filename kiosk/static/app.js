@@ -144,11 +144,22 @@
     if (!list) return;
     const t = f.ui;
     const first = f.messages.length ? thread.findIndex((m) => m.id === f.messages[0].id) : -1;
-    thread = first >= 0 ? thread.slice(0, first).concat(f.messages) : f.messages;
-    if (first < 0) threadOlder = !!f.older;
-    const have = new Set(Array.from(list.children, (li) => li.dataset.id));
-    for (const m of thread) {
-      if (!have.has(String(m.id))) list.append(messageItem(t, m));
+    if (first >= 0) {
+      // The older messages opened stay; only the new ones are added (and
+      // so heard).
+      thread = thread.slice(0, first).concat(f.messages);
+      const have = new Set(Array.from(list.children, (li) => li.dataset.id));
+      for (const m of thread) {
+        if (!have.has(String(m.id))) list.append(messageItem(t, m));
+      }
+    } else {
+      // Too much came to join up with what is shown: show the newest page.
+      thread = f.messages;
+      threadOlder = !!f.older;
+      list.replaceChildren(...thread.map((m) => messageItem(t, m)));
+      const more = document.getElementById("follow-more");
+      if (threadOlder && !more && thread.length) list.before(moreButton(t));
+      if (!threadOlder && more) more.remove();
     }
     document.getElementById("follow-status").textContent = f.status;
     const none = document.getElementById("follow-none");
@@ -156,8 +167,21 @@
     const form = document.getElementById("follow-answer");
     if (form && !f.canReply) {
       hideKeyboard();
-      form.replaceWith(el("p", { class: "notice", text: t.closed }));
+      const closed = el("p", { class: "notice", id: "follow-closed", role: "status", text: t.closed });
+      form.replaceWith(closed);
     }
+    told(f.messages);
+  }
+
+  // told tells the server which staff messages the page drew: those count
+  // as delivered, and the staff's console says so.
+  function told(messages) {
+    const ids = messages.filter((m) => m.fromStaff).map((m) => m.id);
+    if (ids.length && ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "seen", messages: ids }));
+  }
+
+  function moreButton(t) {
+    return el("button", { type: "button", id: "follow-more", onclick: () => ws && ws.send(JSON.stringify({ type: "more", before: thread[0].id })) }, t.more);
   }
 
   function renderFollow(f) {
@@ -171,7 +195,7 @@
       el("p", { class: "code", dir: "ltr", text: f.ticket })];
     if (thread.length === 0) parts.push(el("p", { class: "notice", id: "follow-none", text: t.none }));
     if (threadOlder && thread.length > 0) {
-      parts.push(el("button", { type: "button", id: "follow-more", onclick: () => ws && ws.send(JSON.stringify({ type: "more", before: thread[0].id })) }, t.more));
+      parts.push(moreButton(t));
     }
     parts.push(el("ol", { class: "thread", id: "follow-thread", "aria-live": "polite" }, ...thread.map((m) => messageItem(t, m))));
     if (f.canReply) {
@@ -181,12 +205,13 @@
         el("label", { for: "f-reply", text: t.reply }), answer,
         el("button", { type: "submit", class: "primary" }, t.send)));
     } else {
-      parts.push(el("p", { class: "notice", text: t.closed }));
+      parts.push(el("p", { class: "notice", id: "follow-closed", text: t.closed }));
     }
     // Back: the request is closed here, and nothing more is pushed.
     parts.push(el("button", { type: "button", onclick: () => { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "leave" })); render(lastFrame); } }, icon("back"), t.back));
     screen.replaceChildren(...parts);
     screen.dataset.step = "follow/thread";
+    told(f.messages);
     resetIdle();
   }
 

@@ -1,4 +1,5 @@
 -- A one-time password (a new account, a reset) works for a few days only
--- (buurtloket.OneTimePasswordLife); NULL: no one-time password, or one
--- given before this migration, which keeps working until it is changed.
+-- (buurtloket.OneTimePasswordLife); NULL: no one-time password. Those
+-- given before this migration get their 3 days from now.
 ALTER TABLE staff_accounts ADD COLUMN one_time_until INTEGER;
+UPDATE staff_accounts SET one_time_until = CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 259200000 WHERE must_change = 1;
