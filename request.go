@@ -281,6 +281,7 @@ type RequestStore interface {
 	PurgeStore
 	KioskStore
 	AccountStore
+	BotStore
 
 	// Changes calls fn with every change, made by this instance or any
 	// other on the database, from now until ctx ends; fn must be quick.

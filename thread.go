@@ -24,6 +24,9 @@ const (
 	DeliveryRetrying DeliveryState = "retrying" // a try failed; it will be tried again
 	DeliverySent     DeliveryState = "sent"     // the resident's channel took it
 	DeliveryHeld     DeliveryState = "held"     // no way to push it: the resident reads it with the ticket code
+	// DeliveryUndeliverable: the channel refused it for good (the resident
+	// blocked the bot); the resident can still read it with the code.
+	DeliveryUndeliverable DeliveryState = "undeliverable"
 )
 
 // Message is one message in a request's thread. Its ID is random; a
@@ -149,9 +152,13 @@ type ThreadStore interface {
 	// ClaimDeliveries takes up to limit due outbox entries for lease (so
 	// that other workers, in this process or another, leave them alone).
 	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]*Delivery, error)
-	// DeliveryDone records that a message was sent, or held for the
-	// resident to read with the code.
-	DeliveryDone(ctx context.Context, outboxID int64, held bool) error
+	// DeliveryDone records how a message's way ended: sent, held for the
+	// resident to read with the code, or undeliverable on its channel.
+	DeliveryDone(ctx context.Context, outboxID int64, state DeliveryState) error
+	// ForgetRoute removes the way back to the resident on request id when
+	// it is route (the resident asked the channel to forget them); staff
+	// replies are then held for the code.
+	ForgetRoute(ctx context.Context, id int64, route string) error
 	// DeliveryFailed records a failed try and when to try again.
 	DeliveryFailed(ctx context.Context, outboxID int64, reason string, retryAt time.Time) error
 	// ShownToResident records that the resident's follow-up page was sent

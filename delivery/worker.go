@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"buurtloket"
@@ -22,8 +23,22 @@ type Sender interface {
 
 // ErrUnreachable, returned (or wrapped) by a Sender, means trying again
 // will not help (the resident blocked the bot, the chat is gone): the
-// message is held for the resident to read with the ticket code.
+// message is undeliverable on the channel, and the resident can still
+// read it with the ticket code.
 var ErrUnreachable = errors.New("the resident cannot be reached on this channel")
+
+// RetryAfter wraps a Sender's error with how long the channel asked to
+// wait (Telegram's 429 retry_after): the next try comes then, not after
+// the usual backoff.
+func RetryAfter(d time.Duration, err error) error { return &retryAfter{d, err} }
+
+type retryAfter struct {
+	d   time.Duration
+	err error
+}
+
+func (r *retryAfter) Error() string { return r.err.Error() }
+func (r *retryAfter) Unwrap() error { return r.err }
 
 // Worker delivers outbox entries.
 type Worker struct {
@@ -109,9 +124,12 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 // names or message text.
 func (w *Worker) deliver(ctx context.Context, d *buurtloket.Delivery) error {
 	sender := w.Senders[d.Channel]
+	if scheme, _, ok := strings.Cut(d.Route, ":"); ok && scheme == string(buurtloket.ChannelTelegram) {
+		sender = w.Senders[buurtloket.ChannelTelegram] // a request followed in the bot
+	}
 	if sender == nil || d.Route == "" {
 		// No way to push it: the resident reads it with the code.
-		return w.Store.DeliveryDone(ctx, d.ID, true)
+		return w.Store.DeliveryDone(ctx, d.ID, buurtloket.DeliveryHeld)
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	err := sender.Send(sendCtx, d)
@@ -119,12 +137,16 @@ func (w *Worker) deliver(ctx context.Context, d *buurtloket.Delivery) error {
 	switch {
 	case err == nil:
 		w.Logger.Info("reply delivered", "request", d.RequestID, "message", d.MessageID, "channel", d.Channel, "attempt", d.Attempts+1)
-		return w.Store.DeliveryDone(ctx, d.ID, false)
+		return w.Store.DeliveryDone(ctx, d.ID, buurtloket.DeliverySent)
 	case errors.Is(err, ErrUnreachable):
-		w.Logger.Warn("resident unreachable, reply held for the ticket code", "request", d.RequestID, "channel", d.Channel)
-		return w.Store.DeliveryDone(ctx, d.ID, true)
+		w.Logger.Warn("resident unreachable on the channel; the reply waits for the ticket code", "request", d.RequestID, "channel", d.Channel, "reason", err.Error())
+		return w.Store.DeliveryDone(ctx, d.ID, buurtloket.DeliveryUndeliverable)
 	default:
 		retry := w.Now().Add(Backoff(d.Attempts))
+		var ra *retryAfter
+		if errors.As(err, &ra) {
+			retry = w.Now().Add(ra.d)
+		}
 		w.Logger.Warn("reply not delivered, will retry", "request", d.RequestID, "channel", d.Channel, "attempt", d.Attempts+1, "retry_at", retry.Format(time.RFC3339), "error", err.Error())
 		return w.Store.DeliveryFailed(ctx, d.ID, err.Error(), retry)
 	}

@@ -108,7 +108,7 @@ func TestDeliveryRetriesUntilDelivered(t *testing.T) {
 	}
 }
 
-func TestDeliveryHeldWithoutAWay(t *testing.T) {
+func TestDeliveryHeldOrUndeliverable(t *testing.T) {
 	db, _ := setup(t)
 	ctx := context.Background()
 	gone := &fakeSender{failures: 1, fail: fmt.Errorf("telegram: 403 Forbidden: %w", ErrUnreachable)}
@@ -121,10 +121,11 @@ func TestDeliveryHeldWithoutAWay(t *testing.T) {
 	if n, err := w.RunOnce(ctx); err != nil || n != 2 {
 		t.Fatal(n, err)
 	}
-	for _, id := range []int64{kiosk, blocked} {
-		if m := delivery(t, db, id); m.Delivery != buurtloket.DeliveryHeld {
-			t.Fatalf("request %d: %s, want held for the ticket code", id, m.Delivery)
-		}
+	if m := delivery(t, db, kiosk); m.Delivery != buurtloket.DeliveryHeld {
+		t.Fatalf("a kiosk's reply: %s, want held for the ticket code", m.Delivery)
+	}
+	if m := delivery(t, db, blocked); m.Delivery != buurtloket.DeliveryUndeliverable {
+		t.Fatalf("a reply to a blocked bot: %s, want undeliverable", m.Delivery)
 	}
 }
 
@@ -167,5 +168,31 @@ func TestBackoff(t *testing.T) {
 				t.Fatalf("Backoff(%d) = %v, want %v ± 20%%", attempts, got, want)
 			}
 		}
+	}
+}
+
+// TestDeliveryWaitsAsAsked: a channel that asks to wait (Telegram's 429
+// retry_after) is tried again then, not after the usual backoff.
+func TestDeliveryWaitsAsAsked(t *testing.T) {
+	db, clock := setup(t)
+	ctx := context.Background()
+	slow := &fakeSender{failures: 1, fail: RetryAfter(90*time.Second, errors.New("telegram: 429 too many requests"))}
+	w := &Worker{Store: db, Senders: map[buurtloket.Channel]Sender{buurtloket.ChannelTelegram: slow}, Now: clock.Now}
+	r := storetest.NewRequest("slow")
+	r.Channel, r.Route = buurtloket.ChannelTelegram, "telegram:7"
+	id := reply(t, db, r, "Hallo")
+	if n, err := w.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	clock.Add(60 * time.Second) // past any backoff of a first failure (15 s ± 20%)
+	if n, _ := w.RunOnce(ctx); n != 0 {
+		t.Fatal("tried again before the channel's retry_after")
+	}
+	clock.Add(31 * time.Second)
+	if n, err := w.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	if m := delivery(t, db, id); m.Delivery != buurtloket.DeliverySent {
+		t.Fatalf("after retry_after: %+v", m)
 	}
 }

@@ -72,11 +72,13 @@ func (s *Store) deliveryChanged(ctx context.Context, id int64) {
 	s.notify(ctx, buurtloket.ChangeDelivery, id, anonymous)
 }
 
-// DeliveryDone records a sent (or held) message and clears its outbox entry.
-func (s *Store) DeliveryDone(ctx context.Context, outboxID int64, held bool) error {
-	state := buurtloket.DeliverySent
-	if held {
-		state = buurtloket.DeliveryHeld
+// DeliveryDone records how a message's way ended and clears its outbox
+// entry.
+func (s *Store) DeliveryDone(ctx context.Context, outboxID int64, state buurtloket.DeliveryState) error {
+	switch state {
+	case buurtloket.DeliverySent, buurtloket.DeliveryHeld, buurtloket.DeliveryUndeliverable:
+	default:
+		return buurtloket.Errorf(buurtloket.EINVALID, "a delivery ends sent, held or undeliverable, not %q", state)
 	}
 	var requestID int64
 	err := s.db.Write(ctx, func(tx Querier) error {
@@ -226,4 +228,23 @@ func (s *Store) Purge(ctx context.Context, r buurtloket.Retention, dryRun bool) 
 		return s.audit(ctx, tx, 0, held{}, now, "system", "purge", report.Summary())
 	})
 	return report, err
+}
+
+// ForgetRoute removes the way back to a resident; see buurtloket.ThreadStore.
+func (s *Store) ForgetRoute(ctx context.Context, id int64, route string) error {
+	return s.db.Write(ctx, func(tx Querier) error {
+		var sealed []byte
+		var ticket string
+		err := tx.QueryRow(ctx, `SELECT r.sealed, q.ticket FROM routes r JOIN requests q ON q.id = r.request_id WHERE r.request_id = $1`, id).Scan(&sealed, &ticket)
+		if errors.Is(err, sql.ErrNoRows) {
+			return buurtloket.Errorf(buurtloket.ENOTFOUND, "no way back on this request")
+		} else if err != nil {
+			return err
+		}
+		if have, err := buurtloket.OpenRoute(s.sealer, sealed, ticket); err != nil || have != route {
+			return buurtloket.Errorf(buurtloket.ENOTFOUND, "no such way back on this request")
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM routes WHERE request_id = $1`, id)
+		return err
+	})
 }

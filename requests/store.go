@@ -121,6 +121,7 @@ type statements struct {
 	lockRequest, openTicket, outboxMessage, claim, lease, stats string
 	lockAccount, lockThrottle, purgeable                        string
 	shown, shownOutbox, shownLock                               string
+	lockBotChat                                                 string
 }
 
 // New returns the store over db; sealer seals what must not be readable at rest.
@@ -142,7 +143,7 @@ func New(db DB, sealer *buurtloket.Sealer) *Store {
 		// outbox of a request without a route would only be held.
 		shown: `UPDATE messages SET delivery = 'sent', last_error = ''
 			WHERE request_id = $1 AND author = 'staff' AND ` + d.InIDs("id", 2) + `
-			AND (delivery = 'held' OR (delivery IN ('pending', 'retrying') AND NOT EXISTS (SELECT 1 FROM routes WHERE request_id = $1)))
+			AND (delivery IN ('held', 'undeliverable') OR (delivery IN ('pending', 'retrying') AND NOT EXISTS (SELECT 1 FROM routes WHERE request_id = $1)))
 			RETURNING id`,
 		shownOutbox: `DELETE FROM outbox WHERE request_id = $1 AND ` + d.InIDs("message_id", 2),
 		// The outbox rows are locked first, in the order the delivery
@@ -150,6 +151,7 @@ func New(db DB, sealer *buurtloket.Sealer) *Store {
 		// order deadlocks against it on PostgreSQL.
 		shownLock:    `SELECT id FROM outbox WHERE request_id = $1 AND ` + d.InIDs("message_id", 2) + ` ORDER BY id` + d.Lock,
 		lockAccount:  `SELECT ` + accountColumns + ` FROM staff_accounts WHERE id = $1` + d.Lock,
+		lockBotChat:  `SELECT state, lease, lease_until FROM bot_chats WHERE chat = $1` + d.Lock,
 		lockThrottle: `SELECT failures, since, locked_until FROM login_throttle WHERE key = $1` + d.Lock,
 		purgeable:    `SELECT id FROM requests WHERE status = 'closed' AND topic = $1 AND updated_at <= $2` + d.Lock,
 		stats: `INSERT INTO request_stats (month, topic, wijk, count)

@@ -67,6 +67,26 @@ func AtRest(t *testing.T, s Store, raw Raw) {
 	if _, err := s.LoadSession(ctx, "other-session"); buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
 		t.Errorf("a session moved to another name opens: %v", err)
 	}
+	// So are the bot's updates and chats.
+	if _, err := s.AddBotUpdate(ctx, 7, "rest-chat", []byte(`{"message":{"chat":{"id":987654321},"text":"Fatima Yilmaz"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	claim, err := s.ClaimBotChat(ctx, "rest-chat", time.Minute, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.BotUpdateHandled(ctx, "rest-chat", claim.Token, 7, []byte(`{"chat":987654321,"phone":"0612345678"}`)); err != nil {
+		t.Fatal(err)
+	}
+	var payload, state []byte
+	if err := raw.QueryRow(ctx, `SELECT u.payload, c.state FROM bot_updates u JOIN bot_chats c ON c.chat = u.chat WHERE u.id = 7`, &payload, &state); err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"Fatima", "0612345678", "987654321"} {
+		if strings.Contains(string(payload)+string(state), secret) {
+			t.Errorf("%q of a bot chat is readable at rest", secret)
+		}
+	}
 	// The login throttle keeps no address anyone typed.
 	if _, err := s.LoginFailed(ctx, []string{"email:niemand@woonplus.nl", "client:203.0.113.7"}, []int{5, 20}); err != nil {
 		t.Fatal(err)

@@ -91,7 +91,7 @@ func testChanges(t *testing.T, s Store, clock *Clock) {
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim: %v, %d", err, len(claimed))
 	}
-	if err := s.DeliveryDone(ctx(t), claimed[0].ID, true); err != nil {
+	if err := s.DeliveryDone(ctx(t), claimed[0].ID, buurtloket.DeliveryHeld); err != nil {
 		t.Fatal(err)
 	}
 	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeDelivery, RequestID: rec.ID, Anonymous: true}) {

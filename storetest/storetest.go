@@ -80,6 +80,8 @@ var contract = []contractTest{
 	{"InboxFiltersAndCounts", testInboxFiltersAndCounts},
 	{"ChangesAreHeard", testChanges},
 	{"CannedRepliesAreMarked", testCannedReply},
+	{"BotUpdatesOnceInOrderUnderALease", testBotUpdates},
+	{"BotChatClaimedOnceAtATime", testBotClaimsAtOnce},
 }
 
 // Run runs the whole contract against the request store over databases

@@ -147,7 +147,7 @@ func testOutbox(t *testing.T, s Store, clock *Clock) {
 	if err := s.DeliveryFailed(ctx(t), d.ID, "telegram: 502 Bad Gateway", clock.Now().Add(30*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeliveryDone(ctx(t), got[1].ID, true); err != nil {
+	if err := s.DeliveryDone(ctx(t), got[1].ID, buurtloket.DeliveryHeld); err != nil {
 		t.Fatal(err)
 	}
 	thread, _ := s.Thread(ctx(t), rec.ID)
@@ -165,10 +165,10 @@ func testOutbox(t *testing.T, s Store, clock *Clock) {
 	if err != nil || len(retry) != 1 || retry[0].ID != d.ID || retry[0].Attempts != 1 {
 		t.Fatalf("retry: %v %+v", err, retry)
 	}
-	if err := s.DeliveryDone(ctx(t), d.ID, false); err != nil {
+	if err := s.DeliveryDone(ctx(t), d.ID, buurtloket.DeliverySent); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeliveryDone(ctx(t), d.ID, false); code(err) != buurtloket.ENOTFOUND {
+	if err := s.DeliveryDone(ctx(t), d.ID, buurtloket.DeliverySent); code(err) != buurtloket.ENOTFOUND {
 		t.Fatalf("done twice: %v", err)
 	}
 	thread, _ = s.Thread(ctx(t), rec.ID)
@@ -214,7 +214,7 @@ func testShownToResident(t *testing.T, s Store, clock *Clock) {
 	}
 	for _, d := range claimed {
 		if d.RequestID == kiosk.ID {
-			if err := s.DeliveryDone(ctx(t), d.ID, true); code(err) != buurtloket.ENOTFOUND {
+			if err := s.DeliveryDone(ctx(t), d.ID, buurtloket.DeliveryHeld); code(err) != buurtloket.ENOTFOUND {
 				t.Fatalf("the worker's late word: %v", err)
 			}
 		}
@@ -238,7 +238,7 @@ func testShownToResident(t *testing.T, s Store, clock *Clock) {
 	again, _ := s.ClaimDeliveries(ctx(t), 10, time.Minute)
 	for _, d := range again {
 		if d.MessageID == held.ID {
-			if err := s.DeliveryDone(ctx(t), d.ID, true); err != nil {
+			if err := s.DeliveryDone(ctx(t), d.ID, buurtloket.DeliveryHeld); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -295,7 +295,7 @@ func testShownWhileDelivering(t *testing.T, s Store, clock *Clock) {
 		}()
 		go func() {
 			defer wg.Done()
-			if err := s.DeliveryDone(ctx(t), claimed[i].ID, true); err != nil && code(err) != buurtloket.ENOTFOUND {
+			if err := s.DeliveryDone(ctx(t), claimed[i].ID, buurtloket.DeliveryHeld); err != nil && code(err) != buurtloket.ENOTFOUND {
 				t.Errorf("delivery done: %v", err)
 			}
 		}()

@@ -1,0 +1,210 @@
+package requests
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"time"
+
+	"buurtloket"
+)
+
+// The Telegram bot's updates and chats (buurtloket.BotStore). Payloads
+// and states are sealed, bound to their update and chat.
+
+func botUpdateContext(id int64) string  { return "bot-update:" + strconv.FormatInt(id, 10) }
+func botChatContext(chat string) string { return "bot-chat:" + chat }
+
+func checkBotChat(chat string) error {
+	if chat == "" || len(chat) > 64 {
+		return buurtloket.Errorf(buurtloket.EINVALID, "a chat key is 1 to 64 characters")
+	}
+	return nil
+}
+
+// AddBotUpdate keeps an update until it is handled; see buurtloket.BotStore.
+func (s *Store) AddBotUpdate(ctx context.Context, id int64, chat string, payload []byte) (bool, error) {
+	if err := checkBotChat(chat); err != nil {
+		return false, err
+	}
+	if id < 0 || len(payload) == 0 || len(payload) > buurtloket.MaxBotUpdate {
+		return false, buurtloket.Errorf(buurtloket.EINVALID, "an update needs its ID and at most %d bytes", buurtloket.MaxBotUpdate)
+	}
+	sealed := s.sealer.Seal(payload, botUpdateContext(id))
+	n, err := s.db.Exec(ctx, `INSERT INTO bot_updates (id, chat, payload, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		id, chat, sealed, s.t(s.now()))
+	return n == 1, err
+}
+
+// ClaimBotChat takes a chat for a while; see buurtloket.BotStore.
+func (s *Store) ClaimBotChat(ctx context.Context, chat string, lease time.Duration, limit int) (buurtloket.BotClaim, error) {
+	var claim buurtloket.BotClaim
+	if err := checkBotChat(chat); err != nil {
+		return claim, err
+	}
+	if lease <= 0 || limit <= 0 || limit > 1000 {
+		return claim, buurtloket.Errorf(buurtloket.EINVALID, "a claim needs a lease and 1 to 1000 updates")
+	}
+	err := s.db.Write(ctx, func(tx Querier) error {
+		claim = buurtloket.BotClaim{}
+		now := s.now()
+		if _, err := tx.Exec(ctx, `INSERT INTO bot_chats (chat, updated_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, chat, s.t(now)); err != nil {
+			return err
+		}
+		var sealed []byte
+		var holder string
+		var until time.Time
+		if err := tx.QueryRow(ctx, s.sql.lockBotChat, chat).Scan(&sealed, &holder, s.st(&until)); err != nil {
+			return err
+		}
+		if holder != "" && until.After(now) {
+			return nil // another instance has it
+		}
+		token := strconv.FormatInt(s.newID(), 36)
+		if _, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = $2, lease_until = $3 WHERE chat = $1`, chat, token, s.t(now.Add(lease))); err != nil {
+			return err
+		}
+		if sealed != nil {
+			state, err := s.sealer.Open(sealed, botChatContext(chat))
+			if err != nil {
+				return err
+			}
+			claim.State = state
+		}
+		rows, err := tx.Query(ctx, `SELECT id, payload FROM bot_updates WHERE chat = $1 AND handled_at IS NULL ORDER BY id LIMIT $2`, chat, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var u buurtloket.BotUpdate
+			var payload []byte
+			if err := rows.Scan(&u.ID, &payload); err != nil {
+				return err
+			}
+			if u.Payload, err = s.sealer.Open(payload, botUpdateContext(u.ID)); err != nil {
+				return err
+			}
+			claim.Updates = append(claim.Updates, u)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		claim.Token = token
+		return nil
+	})
+	return claim, err
+}
+
+// holdsBotChat checks inside a write that token still holds the chat's
+// lease, and locks the chat's row.
+func (s *Store) holdsBotChat(ctx context.Context, tx Querier, chat, token string) error {
+	var sealed []byte
+	var holder string
+	var until time.Time
+	err := tx.QueryRow(ctx, s.sql.lockBotChat, chat).Scan(&sealed, &holder, s.st(&until))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (token == "" || holder != token)) {
+		return buurtloket.Errorf(buurtloket.ECONFLICT, "this instance no longer holds the chat")
+	}
+	return err
+}
+
+func (s *Store) saveBotState(ctx context.Context, tx Querier, chat string, state []byte, now time.Time) error {
+	if state == nil {
+		return nil
+	}
+	if len(state) > buurtloket.MaxBotState {
+		return buurtloket.Errorf(buurtloket.ETOOLARGE, "a chat's state may be at most %d bytes", buurtloket.MaxBotState)
+	}
+	_, err := tx.Exec(ctx, `UPDATE bot_chats SET state = $2, updated_at = $3 WHERE chat = $1`, chat, s.sealer.Seal(state, botChatContext(chat)), s.t(now))
+	return err
+}
+
+// BotUpdateHandled records a handled update with the chat's new state;
+// see buurtloket.BotStore.
+func (s *Store) BotUpdateHandled(ctx context.Context, chat, token string, updateID int64, state []byte) error {
+	return s.db.Write(ctx, func(tx Querier) error {
+		if err := s.holdsBotChat(ctx, tx, chat, token); err != nil {
+			return err
+		}
+		now := s.now()
+		if err := s.saveBotState(ctx, tx, chat, state, now); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE bot_updates SET handled_at = $1 WHERE id = $2 AND chat = $3 AND handled_at IS NULL`, s.t(now), updateID, chat)
+		return err
+	})
+}
+
+// SaveBotChat stores a chat's state under its lease; see buurtloket.BotStore.
+func (s *Store) SaveBotChat(ctx context.Context, chat, token string, state []byte) error {
+	if state == nil {
+		return buurtloket.Errorf(buurtloket.EINVALID, "no state to save")
+	}
+	return s.db.Write(ctx, func(tx Querier) error {
+		if err := s.holdsBotChat(ctx, tx, chat, token); err != nil {
+			return err
+		}
+		return s.saveBotState(ctx, tx, chat, state, s.now())
+	})
+}
+
+// ReleaseBotChat ends a lease; see buurtloket.BotStore.
+func (s *Store) ReleaseBotChat(ctx context.Context, chat, token string) (bool, error) {
+	waiting := false
+	err := s.db.Write(ctx, func(tx Querier) error {
+		if err := s.holdsBotChat(ctx, tx, chat, token); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = '', lease_until = NULL WHERE chat = $1`, chat); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bot_updates WHERE chat = $1 AND handled_at IS NULL)`, chat).Scan(&waiting)
+	})
+	return waiting, err
+}
+
+// BotChatsWaiting lists chats whose updates wait with no lease in force;
+// see buurtloket.BotStore.
+func (s *Store) BotChatsWaiting(ctx context.Context, limit int) ([]string, error) {
+	if limit <= 0 || limit > 1000 {
+		return nil, buurtloket.Errorf(buurtloket.EINVALID, "between 1 and 1000 chats")
+	}
+	rows, err := s.read.Query(ctx, `SELECT DISTINCT u.chat FROM bot_updates u LEFT JOIN bot_chats c ON c.chat = u.chat
+		WHERE u.handled_at IS NULL AND (c.chat IS NULL OR c.lease = '' OR c.lease_until <= $1) LIMIT $2`, s.t(s.now()), limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(row Row) (string, error) {
+		var chat string
+		err := row.Scan(&chat)
+		return chat, err
+	})
+}
+
+// ForgetBotChat deletes a chat's state and updates; see buurtloket.BotStore.
+func (s *Store) ForgetBotChat(ctx context.Context, chat string) error {
+	return s.db.Write(ctx, func(tx Querier) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM bot_updates WHERE chat = $1`, chat); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM bot_chats WHERE chat = $1`, chat)
+		return err
+	})
+}
+
+// PurgeBot deletes handled updates and idle chats; see buurtloket.BotStore.
+func (s *Store) PurgeBot(ctx context.Context, handled, idle time.Time) (updates, chats int, err error) {
+	err = s.db.Write(ctx, func(tx Querier) error {
+		n, err := tx.Exec(ctx, `DELETE FROM bot_updates WHERE handled_at IS NOT NULL AND handled_at <= $1`, s.t(handled))
+		if err != nil {
+			return err
+		}
+		m, err := tx.Exec(ctx, `DELETE FROM bot_chats WHERE updated_at <= $1 AND (lease = '' OR lease_until <= $2)
+			AND NOT EXISTS (SELECT 1 FROM bot_updates u WHERE u.chat = bot_chats.chat AND u.handled_at IS NULL)`, s.t(idle), s.t(s.now()))
+		updates, chats = int(n), int(m)
+		return err
+	})
+	return updates, chats, err
+}
