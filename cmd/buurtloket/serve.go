@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"buurtloket"
+	"buurtloket/bot"
 	"buurtloket/delivery"
 	"buurtloket/dialogs"
 	"buurtloket/kiosk"
@@ -54,13 +55,15 @@ type Server struct {
 	// buurthuis Wi-Fi): the limits per client count each as a whole.
 	SharedNetworks []netip.Prefix
 	Retention      buurtloket.Retention
+	Telegram       Telegram
 	Logger         *slog.Logger
 	Stdout         io.Writer // where the start-up message goes
 
 	engine     atomic.Pointer[dialogs.Engine]
 	console    *staff.Server
 	web        *kiosk.Server
-	firstLogin string // the one-time admin login to print at start, on a first start
+	bot        *bot.Bot // nil without a Telegram token
+	firstLogin string   // the one-time admin login to print at start, on a first start
 	store      buurtloket.RequestStore
 	sealer     *buurtloket.Sealer
 	phonePages int // the cap on phone pages in force: MaxPages, or fewer when open files are short
@@ -93,6 +96,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	stringFlag(fs, &retention, "retention", "90", "days a closed request is kept: a default and exceptions per topic, such as 90,worry=30")
 	stringFlag(fs, &maxPages, "max-pages", "20000", "phone pages connected at once at most (0: no cap); more retry later, kiosks are never refused")
+	stringFlag(fs, &s.Telegram.Token, "telegram-token", "", "the Telegram bot's token (from @BotFather); without it the bot is off. Prefer the environment to the command line")
+	stringFlag(fs, &s.Telegram.APIURL, "telegram-api-url", "", "another Bot API server, such as a local one (default: Telegram's)")
+	stringFlag(fs, &s.Telegram.WebhookURL, "telegram-webhook-url", "", "the https:// address Telegram sends updates to (several instances); default: long polling (one instance)")
+	stringFlag(fs, &s.Telegram.WebhookSecret, "telegram-webhook-secret", "", "the secret Telegram sends with every webhook call (16 to 256 of A-Z a-z 0-9 _ -)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -150,6 +157,10 @@ func (s *Server) Open() error {
 	s.store, s.sealer = store, sealer
 	s.Logger.Info("database open", "store", what)
 	if err := s.openConsole(); err != nil {
+		store.Close()
+		return err
+	}
+	if err := s.openBot(); err != nil {
 		store.Close()
 		return err
 	}
@@ -246,7 +257,11 @@ func (s *Server) Run(ctx context.Context) error {
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)
-		(&delivery.Worker{Store: s.store, Senders: map[buurtloket.Channel]delivery.Sender{}, Logger: s.Logger}).Run(workerCtx)
+		senders := map[buurtloket.Channel]delivery.Sender{}
+		if s.bot != nil {
+			senders[buurtloket.ChannelTelegram] = s.bot.Sender()
+		}
+		(&delivery.Worker{Store: s.store, Senders: senders, Logger: s.Logger}).Run(workerCtx)
 	}()
 	defer func() { stopWorker(); <-workerDone }()
 
@@ -264,6 +279,15 @@ func (s *Server) Run(ctx context.Context) error {
 			s.Logger.Error("follow-up pages hear no staff replies", "error", err)
 		}
 	}()
+	botDone := make(chan struct{})
+	if s.bot != nil {
+		// The bot stops with the listeners: after the server stopped taking
+		// webhook calls, before the store closes.
+		go func() { defer close(botDone); s.bot.Run(listenCtx) }()
+	} else {
+		close(botDone)
+	}
+	defer func() { stopListening(); <-botDone }()
 
 	s.housekeeping(ctx)
 	housekeeping := time.NewTicker(10 * time.Minute)
@@ -334,8 +358,15 @@ func (s *Server) routes() http.Handler {
 	if public == "" {
 		public = s.URL()
 	}
-	web := kiosk.New(kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger, PublicURL: public,
-		MaxPhonePages: s.phonePages, Sealer: s.sealer, TrustProxy: s.TrustProxy, SharedNetworks: s.SharedNetworks})
+	cfg := kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger, PublicURL: public,
+		MaxPhonePages: s.phonePages, Sealer: s.sealer, TrustProxy: s.TrustProxy, SharedNetworks: s.SharedNetworks}
+	if s.bot != nil {
+		// The kiosk's QR code opens the bot on the ticket.
+		cfg.FollowLink = s.bot.FollowLink
+		mux.Handle("POST "+s.Telegram.webhookPath(), s.bot.WebhookHandler())
+		s.registry.MustRegister(s.bot.Collectors()...)
+	}
+	web := kiosk.New(cfg)
 	s.web = web
 	s.registry.MustRegister(web.Collectors()...)
 	mux.Handle("/staff/", s.console.Handler())
@@ -376,6 +407,14 @@ func (s *Server) housekeeping(ctx context.Context) {
 	} else if report.Total() > 0 || report.PINs > 0 {
 		s.Logger.Info("purged", "requests", report.Summary(), "pin_copies", report.PINs)
 	}
+	// Telegram updates are kept a day after they are handled (a repeat
+	// comes within minutes); a chat untouched for 90 days is forgotten.
+	now := time.Now()
+	if updates, chats, err := s.store.PurgeBot(ctx, now.Add(-24*time.Hour), now.Add(-90*24*time.Hour)); err != nil {
+		s.Logger.Error("purging telegram updates", "error", err)
+	} else if updates+chats > 0 {
+		s.Logger.Info("purged telegram updates and idle chats", "updates", updates, "chats", chats)
+	}
 }
 
 // redactAddresses passes net/http's own error log (TLS handshake errors,
@@ -407,7 +446,16 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	e := s.engine.Load()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	status, database := "ok", "ok"
+	status, database, telegram := "ok", "ok", "off"
+	if s.bot != nil {
+		// The bot's trouble is told, but does not take the kiosks and
+		// pages down with it: the answer stays 200.
+		telegram = "ok"
+		if ok, why := s.bot.Healthy(); !ok {
+			telegram = "unreachable"
+			s.Logger.Warn("health: " + why)
+		}
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
@@ -419,6 +467,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]any{
 		"status":    status,
 		"database":  database,
+		"telegram":  telegram,
 		"flows":     len(e.Content().Flows()),
 		"languages": len(e.Content().Catalog.Languages()),
 	})

@@ -1,0 +1,247 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"buurtloket"
+	"buurtloket/bot/bottest"
+	"buurtloket/dialogs"
+	"buurtloket/dialogs/flows"
+	"buurtloket/facts"
+	"buurtloket/locales"
+	"buurtloket/pictograms"
+	"buurtloket/requests"
+	"buurtloket/sqlite"
+	"buurtloket/wijken"
+)
+
+// The tests run the real library against the fake Bot API server
+// (bottest) over HTTP, and send updates to the bot's own webhook handler
+// over HTTP, as Telegram does.
+
+const secret = "webhook-secret-123"
+
+func shippedEngine(t testing.TB) *dialogs.Engine {
+	t.Helper()
+	c, probs := dialogs.Load(dialogs.Source{
+		Flows: flows.FS, FlowsDir: "dialogs/flows",
+		Locales: locales.FS, LocalesDir: "locales",
+		Facts: facts.FS, FactsFile: facts.Shipped, FactsDir: "facts",
+		Pictograms: pictograms.Names(),
+	})
+	if c == nil {
+		t.Fatalf("the shipped content: %v", probs)
+	}
+	return dialogs.NewEngine(c)
+}
+
+// instance is one buurtloket instance's bot, with its webhook.
+type instance struct {
+	bot     *Bot
+	webhook *httptest.Server
+	store   *requests.Store
+}
+
+type env struct {
+	t      testing.TB
+	fake   *bottest.Server
+	engine *dialogs.Engine
+	sealer *buurtloket.Sealer
+	log    *slog.Logger
+	a      *instance
+	nextID atomic.Int64
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	return newEnvLogged(t, io.Discard)
+}
+
+// syncBuffer is a log that many goroutines write.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// newEnvLogged is newEnv with the bot's log (at debug level) going to w.
+func newEnvLogged(t testing.TB, w io.Writer) *env {
+	t.Helper()
+	sealer, _ := buurtloket.NewSealer(buurtloket.NewKey())
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "b.db"), sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	e := &env{t: t, fake: bottest.New(t), engine: shippedEngine(t), sealer: sealer, log: slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	e.nextID.Store(1000)
+	e.a = e.start(store, true)
+	return e
+}
+
+// start runs a bot on store, in webhook mode or polling.
+func (e *env) start(store *requests.Store, webhook bool) *instance {
+	e.t.Helper()
+	cfg := Config{Token: bottest.Token, APIURL: e.fake.URL, WebhookSecret: secret,
+		Engine: func() *dialogs.Engine { return e.engine }, Store: store, Sealer: e.sealer, Wijken: wijken.Schiedam(), Logger: e.log,
+		Sweep: 100 * time.Millisecond, PollWait: time.Second, Lease: 5 * time.Second}
+	if webhook {
+		cfg.WebhookURL = "https://buurtloket.example.nl/telegram"
+	}
+	b, err := New(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { b.Run(ctx); close(done) }()
+	in := &instance{bot: b, store: store, webhook: httptest.NewServer(b.WebhookHandler())}
+	e.t.Cleanup(func() { in.webhook.Close(); cancel(); <-done })
+	return in
+}
+
+// post sends an update to an instance's webhook as Telegram does.
+func (in *instance) post(t testing.TB, update []byte) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", in.webhook.URL, bytes.NewReader(update))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the webhook answered %s", resp.Status)
+	}
+	return resp
+}
+
+// resident is one Telegram user in a private chat with the bot.
+type resident struct {
+	e    *env
+	user bottest.User
+	to   *instance // where updates go (another instance for some)
+	seen int       // messages of the bot seen so far
+}
+
+func (e *env) resident(id int64, lang string) *resident {
+	return &resident{e: e, user: bottest.User{ID: id, Lang: lang}, to: e.a}
+}
+
+func (r *resident) id() int64 { return r.e.nextID.Add(1) }
+
+// waitNew waits for a new message of the bot (or an edit count change)
+// and returns the chat's messages.
+func (r *resident) waitNew() []bottest.Message {
+	r.e.t.Helper()
+	var msgs []bottest.Message
+	if !r.e.fake.WaitFor(10*time.Second, func() bool { msgs = r.e.fake.Messages(r.user.ID); return len(msgs) > r.seen }) {
+		r.e.t.Fatalf("no answer from the bot; the chat so far:\n%s", transcript(msgs))
+	}
+	// Let the rest of one answer arrive (a question may come in two messages).
+	time.Sleep(30 * time.Millisecond)
+	msgs = r.e.fake.Messages(r.user.ID)
+	r.seen = len(msgs)
+	return msgs
+}
+
+func transcript(msgs []bottest.Message) string {
+	var b strings.Builder
+	for _, m := range msgs {
+		fmt.Fprintf(&b, "[%d] %s\n", m.ID, m.Text)
+		for _, row := range m.Keyboard {
+			for _, k := range row {
+				fmt.Fprintf(&b, "    [%s]", k.Text)
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+func (r *resident) say(text string) []bottest.Message {
+	r.e.t.Helper()
+	r.to.post(r.e.t, bottest.TextUpdate(r.id(), r.user, text))
+	return r.waitNew()
+}
+
+// question is the bot's last message with buttons.
+func (r *resident) question() bottest.Message {
+	r.e.t.Helper()
+	msgs := r.e.fake.Messages(r.user.ID)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if len(msgs[i].Keyboard) > 0 {
+			return msgs[i]
+		}
+	}
+	r.e.t.Fatalf("no question with buttons:\n%s", transcript(msgs))
+	return bottest.Message{}
+}
+
+// press presses the button labelled label on the question on screen, and
+// waits for the answer.
+func (r *resident) press(label string) []bottest.Message {
+	r.e.t.Helper()
+	q := r.question()
+	for _, row := range q.Keyboard {
+		for _, b := range row {
+			if b.Text == label || b.Text == "✓ "+label {
+				r.to.post(r.e.t, bottest.PressUpdate(r.id(), r.user, q.ID, b.CallbackData))
+				return r.waitNew()
+			}
+		}
+	}
+	r.e.t.Fatalf("no button %q on the question:\n%s", label, transcript([]bottest.Message{q}))
+	return nil
+}
+
+// tick presses a button of a multi step, which edits the question.
+func (r *resident) tick(label string) {
+	r.e.t.Helper()
+	q := r.question()
+	for _, row := range q.Keyboard {
+		for _, b := range row {
+			if b.Text == label || b.Text == "✓ "+label {
+				r.to.post(r.e.t, bottest.PressUpdate(r.id(), r.user, q.ID, b.CallbackData))
+				if !r.e.fake.WaitFor(5*time.Second, func() bool {
+					for _, m := range r.e.fake.Messages(r.user.ID) {
+						if m.ID == q.ID {
+							return m.Edits > q.Edits
+						}
+					}
+					return false
+				}) {
+					r.e.t.Fatalf("ticking %q changed nothing", label)
+				}
+				return
+			}
+		}
+	}
+	r.e.t.Fatalf("no button %q on the question:\n%s", label, transcript([]bottest.Message{q}))
+}
+
+func last(msgs []bottest.Message) bottest.Message { return msgs[len(msgs)-1] }

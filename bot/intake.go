@@ -1,0 +1,353 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"buurtloket"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+)
+
+// How updates come in and are handled. The library's own intake is not
+// used: its webhook handler answers 200 to a wrong secret and before the
+// update is safe, and its long poll confirms updates (the next offset)
+// before they are handled. Here an update is kept in the store first
+// (BotStore.AddBotUpdate: a repeated one is kept once), and only then
+// does Telegram hear that it arrived: the webhook's 200, or the next
+// poll's offset. Handling comes after, chat by chat: an instance takes a
+// chat's lease, handles its waiting updates in order, and gives the chat
+// back; a sweep picks up chats whose updates wait with no lease (another
+// instance died, or a handler gave up for now).
+
+// WebhookHandler takes Telegram's webhook calls: a wrong or missing
+// secret gets 401, an oversized body 413, a body that is not an update
+// 400; an update that cannot be kept gets 503, and Telegram sends it
+// again.
+func (b *Bot) WebhookHandler() http.Handler {
+	secret := []byte(b.cfg.WebhookSecret)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		got := []byte(r.Header.Get("X-Telegram-Bot-Api-Secret-Token"))
+		if len(secret) == 0 || subtle.ConstantTimeCompare(got, secret) != 1 {
+			b.metrics.updates.WithLabelValues("refused").Inc()
+			http.Error(w, "wrong secret", http.StatusUnauthorized)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, buurtloket.MaxBotUpdate))
+		if err != nil {
+			b.metrics.updates.WithLabelValues("refused").Inc()
+			http.Error(w, "an update is at most 64 KB", http.StatusRequestEntityTooLarge)
+			return
+		}
+		switch err := b.take(r.Context(), body); {
+		case err == nil:
+			w.WriteHeader(http.StatusOK)
+		case buurtloket.ErrorCode(err) == buurtloket.EINVALID:
+			http.Error(w, buurtloket.ErrorMessage(err), http.StatusBadRequest)
+		default:
+			b.cfg.Logger.Error("an update could not be kept; Telegram sends it again", "error", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+		}
+	})
+}
+
+// head is what intake reads of an update: its ID and its chat.
+type head struct {
+	ID       int64                              `json:"update_id"`
+	Message  *struct{ Chat struct{ ID int64 } } `json:"message"`
+	Edited   *struct{ Chat struct{ ID int64 } } `json:"edited_message"`
+	Callback *struct {
+		From    struct{ ID int64 }
+		Message *struct{ Chat struct{ ID int64 } }
+	} `json:"callback_query"`
+	Member *struct{ Chat struct{ ID int64 } } `json:"my_chat_member"`
+}
+
+// chatOf returns the chat an update belongs to; 0 for updates the bot
+// does not take (inline queries, polls …).
+func (h head) chatOf() int64 {
+	switch {
+	case h.Message != nil:
+		return h.Message.Chat.ID
+	case h.Edited != nil:
+		return h.Edited.Chat.ID
+	case h.Callback != nil && h.Callback.Message != nil:
+		return h.Callback.Message.Chat.ID
+	case h.Callback != nil:
+		return h.Callback.From.ID // an old message: the private chat is the user's
+	case h.Member != nil:
+		return h.Member.Chat.ID
+	}
+	return 0
+}
+
+// take keeps one update and starts its chat's handling.
+func (b *Bot) take(ctx context.Context, body []byte) error {
+	var h head
+	if err := json.Unmarshal(body, &h); err != nil || h.ID <= 0 {
+		b.metrics.updates.WithLabelValues("refused").Inc()
+		return buurtloket.Errorf(buurtloket.EINVALID, "not an update")
+	}
+	chat := h.chatOf()
+	if chat == 0 {
+		b.metrics.updates.WithLabelValues("ignored").Inc()
+		return nil
+	}
+	key := b.chatKey(chat)
+	added, err := b.cfg.Store.AddBotUpdate(ctx, h.ID, key, bytes.TrimSpace(body))
+	if err != nil {
+		return err
+	}
+	if !added {
+		b.metrics.updates.WithLabelValues("repeated").Inc()
+		return nil
+	}
+	b.metrics.updates.WithLabelValues("kept").Inc()
+	b.kick(key)
+	return nil
+}
+
+// poll takes updates by long polling (no webhook): the next offset goes
+// out only after the updates before it are kept.
+func (b *Bot) poll(ctx context.Context) {
+	var offset int64
+	wait := time.Second
+	for ctx.Err() == nil {
+		updates, err := b.getUpdates(ctx, offset)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			b.cfg.Logger.Warn("no updates from the Telegram Bot API; trying again", "wait", wait.String(), "error", err.Error())
+			if !sleep(ctx, wait) {
+				return
+			}
+			wait = min(2*wait, time.Minute)
+			continue
+		}
+		wait = time.Second
+		for _, raw := range updates {
+			var h head
+			if json.Unmarshal(raw, &h) != nil {
+				continue
+			}
+			if err := b.take(ctx, raw); err != nil && buurtloket.ErrorCode(err) != buurtloket.EINVALID {
+				// Not kept: not confirmed either; it comes again.
+				b.cfg.Logger.Error("an update could not be kept; it is asked for again", "error", err)
+				sleep(ctx, time.Second)
+				break
+			}
+			offset = max(offset, h.ID+1)
+		}
+	}
+}
+
+// getUpdates asks the Bot API for updates from offset on. It is a plain
+// call, not the library's: the library's poller moves the offset before
+// its handlers run.
+func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, error) {
+	params, _ := json.Marshal(map[string]any{"offset": offset, "timeout": int(b.cfg.PollWait.Seconds()), "allowed_updates": allowedUpdates})
+	base := b.cfg.APIURL
+	if base == "" {
+		base = "https://api.telegram.org"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(base, "/")+"/bot"+b.cfg.Token+"/getUpdates", bytes.NewReader(params))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.cfg.HTTPClient.Do(req)
+	if err != nil {
+		b.apiResult("getUpdates", errNetwork)
+		return nil, errors.New("the Bot API cannot be reached") // the error holds the URL, with the token
+	}
+	defer resp.Body.Close()
+	var out struct {
+		OK          bool              `json:"ok"`
+		Result      []json.RawMessage `json:"result"`
+		Description string            `json:"description"`
+		Parameters  struct {
+			RetryAfter int `json:"retry_after"`
+		} `json:"parameters"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&out); err != nil || !out.OK {
+		b.apiResult("getUpdates", errNetwork)
+		if out.Parameters.RetryAfter > 0 {
+			sleep(ctx, time.Duration(out.Parameters.RetryAfter)*time.Second)
+		}
+		return nil, fmt.Errorf("getUpdates: %d %s", resp.StatusCode, out.Description)
+	}
+	b.apiResult("getUpdates", nil)
+	return out.Result, nil
+}
+
+var errNetwork = errors.New("network")
+
+// kick has the chat handled by one of this instance's workers: at once
+// when none handles it, else again after the one that does.
+func (b *Bot) kick(chat string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if until, ok := b.later[chat]; ok {
+		if time.Now().Before(until) {
+			return // Telegram asked to wait (429): the sweep comes back
+		}
+		delete(b.later, chat)
+	}
+	if b.active[chat] {
+		b.again[chat] = true
+		return
+	}
+	select {
+	case b.work <- chat:
+		b.active[chat] = true
+	default:
+		// Busy: the sweep finds it.
+	}
+}
+
+// holdOff keeps the chat from being handled for d (Telegram's
+// retry_after).
+func (b *Bot) holdOff(chat string, d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.later[chat] = time.Now().Add(d)
+}
+
+func (b *Bot) worker(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case chat := <-b.work:
+			b.handleChat(ctx, chat)
+			b.mu.Lock()
+			again := b.again[chat]
+			delete(b.again, chat)
+			delete(b.active, chat)
+			b.mu.Unlock()
+			if again {
+				b.kick(chat)
+			}
+		}
+	}
+}
+
+// sweep looks for chats whose updates wait with no lease in force.
+func (b *Bot) sweep(ctx context.Context) {
+	t := time.NewTicker(b.cfg.Sweep)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		chats, err := b.cfg.Store.BotChatsWaiting(ctx, 200)
+		if err != nil {
+			if ctx.Err() == nil {
+				b.cfg.Logger.Error("looking for chats that wait", "error", err)
+			}
+			continue
+		}
+		for _, c := range chats {
+			b.kick(c)
+		}
+	}
+}
+
+// handleChat takes the chat's lease and handles its waiting updates in
+// order, until none wait. An update whose handling the Bot API kept from
+// finishing (an outage, 429) stays waiting: the chat is given back and
+// the sweep tries again.
+func (b *Bot) handleChat(ctx context.Context, chat string) {
+	for ctx.Err() == nil {
+		claim, err := b.cfg.Store.ClaimBotChat(ctx, chat, b.cfg.Lease, 50)
+		if err != nil {
+			b.cfg.Logger.Error("taking a chat", "error", err)
+			return
+		}
+		if claim.Token == "" {
+			return // another instance has it, and looks again before it lets go
+		}
+		st, err := loadState(claim.State)
+		if err != nil {
+			b.cfg.Logger.Error("a chat's state could not be read; it starts anew", "error", err)
+			st = &chatState{}
+		}
+		stopped := false
+		for _, u := range claim.Updates {
+			start := time.Now()
+			next, err := b.handleUpdate(ctx, st, u.Payload)
+			if err != nil {
+				var tooMany *tgbot.TooManyRequestsError
+				if errors.As(err, &tooMany) {
+					b.holdOff(chat, time.Duration(max(tooMany.RetryAfter, 1))*time.Second)
+				}
+				b.metrics.handled.WithLabelValues("retry").Inc()
+				b.cfg.Logger.Warn("an update waits: the Bot API did not take the answer", "update", u.ID, "error", err.Error())
+				stopped = true
+				break
+			}
+			data, err := next.encode()
+			if err == nil {
+				err = b.cfg.Store.BotUpdateHandled(ctx, chat, claim.Token, u.ID, data)
+			}
+			if err != nil {
+				b.cfg.Logger.Error("recording a handled update", "update", u.ID, "error", err)
+				stopped = true
+				break
+			}
+			st = next
+			b.metrics.handled.WithLabelValues("done").Inc()
+			b.metrics.latency.Observe(time.Since(start).Seconds())
+		}
+		waiting, err := b.cfg.Store.ReleaseBotChat(ctx, chat, claim.Token)
+		if err != nil && buurtloket.ErrorCode(err) != buurtloket.ECONFLICT {
+			b.cfg.Logger.Error("giving a chat back", "error", err)
+		}
+		if !waiting || stopped {
+			return
+		}
+	}
+}
+
+// handleUpdate handles one update against the chat's state and returns
+// the new state. A panic is caught: the update is counted as handled (a
+// panic would come again), and the chat goes on from its old state.
+func (b *Bot) handleUpdate(ctx context.Context, st *chatState, payload []byte) (next *chatState, err error) {
+	next = st.clone()
+	defer func() {
+		if p := recover(); p != nil {
+			b.metrics.handled.WithLabelValues("panic").Inc()
+			b.cfg.Logger.Error("a panic while handling an update; it is skipped", "panic", fmt.Sprint(p))
+			next, err = st, nil
+		}
+	}()
+	var u models.Update
+	if err := json.Unmarshal(payload, &u); err != nil {
+		return st, nil // kept, but unreadable: nothing to do
+	}
+	c := &conv{b: b, ctx: ctx, st: next}
+	if err := c.handle(&u); err != nil {
+		return nil, err
+	}
+	return next, nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
