@@ -29,7 +29,8 @@
         var doc = new DOMParser().parseFromString(html, "text/html");
         now.forEach(function (sel) {
           var fresh = doc.querySelector(sel), old = document.querySelector(sel);
-          if (fresh && old) old.replaceWith(fresh);
+          // Unchanged parts stay: nothing moves under a hand that clicks.
+          if (fresh && old && fresh.outerHTML !== old.outerHTML) old.replaceWith(fresh);
         });
         if (say) live.textContent = say;
       })
