@@ -42,24 +42,31 @@ type BotClaim struct {
 // BotStore keeps the bot's updates and chats. It is part of every
 // RequestStore.
 type BotStore interface {
-	// AddBotUpdate keeps an update for chat; false when it was kept before.
-	AddBotUpdate(ctx context.Context, id int64, chat string, payload []byte) (bool, error)
+	// AddBotUpdate keeps an update for chat; false when it was kept
+	// before. With a lease it also takes the chat when it is free (one
+	// write for both), and returns the claim as ClaimBotChat does.
+	AddBotUpdate(ctx context.Context, id int64, chat string, payload []byte, lease time.Duration) (bool, BotClaim, error)
 	// ClaimBotChat takes chat for lease and returns up to limit of its
 	// updates not yet handled; a zero claim (no token) when another holds
 	// it. A lease that ran out (its instance died) may be taken.
 	ClaimBotChat(ctx context.Context, chat string, lease time.Duration, limit int) (BotClaim, error)
-	// BotUpdateHandled stores the chat's new state (nil: keep it) and marks
-	// the update handled, in one write; ECONFLICT when the lease is no
-	// longer token's.
-	BotUpdateHandled(ctx context.Context, chat, token string, updateID int64, state []byte) error
+	// BotUpdateHandled stores the chat's new state (nil: keep it), marks
+	// the update handled and renews the lease for lease, in one write;
+	// ECONFLICT when the lease is no longer token's.
+	BotUpdateHandled(ctx context.Context, chat, token string, updateID int64, state []byte, lease time.Duration) error
+	// BotUpdateDone is BotUpdateHandled for the last update of a claim,
+	// and ReleaseBotChat, in one write: it reports whether updates wait.
+	BotUpdateDone(ctx context.Context, chat, token string, updateID int64, state []byte) (bool, error)
 	// SaveBotChat stores the chat's state outside an update (a staff reply
 	// remembered), under the lease token.
 	SaveBotChat(ctx context.Context, chat, token string, state []byte) error
 	// ReleaseBotChat ends the lease, and reports whether updates wait
-	// (kept meanwhile by another instance): then claim again.
-	ReleaseBotChat(ctx context.Context, chat, token string) (bool, error)
+	// (kept meanwhile by another instance): then claim again. With a hold
+	// time, no instance takes the chat before then (Telegram asked to
+	// wait, or the Bot API is away).
+	ReleaseBotChat(ctx context.Context, chat, token string, hold time.Time) (bool, error)
 	// BotChatsWaiting lists up to limit chats with updates not handled
-	// and no lease in force.
+	// and no lease or hold in force, the longest waiting first.
 	BotChatsWaiting(ctx context.Context, limit int) ([]string, error)
 	// ForgetBotChat deletes everything kept for the chat: its state and
 	// its updates.

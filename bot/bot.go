@@ -48,7 +48,7 @@ type Config struct {
 	Wijken interface{ Lookup(postcode string) string }
 	Logger *slog.Logger
 
-	Workers    int           // chats handled at once; default 8
+	Workers    int           // chats handled at once; default 16 (they mostly wait for the Bot API)
 	Lease      time.Duration // how long a chat is this instance's; default 30 s
 	PollWait   time.Duration // a long poll's wait; default 50 s
 	Sweep      time.Duration // how often chats left waiting are looked for; default 2 s
@@ -62,10 +62,10 @@ type Bot struct {
 	username atomic.Value // string: the bot's username, for deep links
 
 	mu     sync.Mutex
-	active map[string]bool      // chats a worker handles now
-	again  map[string]bool      // chats kicked while handled
-	later  map[string]time.Time // chats not to handle before then (429)
-	work   chan string
+	active map[string]bool // chats a worker handles now
+	again  map[string]bool // chats kicked while handled
+	tries  map[string]int  // failed tries per chat:update, this instance's
+	work   chan job
 	stop   chan struct{}
 
 	apiDown  atomic.Int64 // when the Bot API last failed (Unix ms); 0: it answers
@@ -82,7 +82,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 8
+		cfg.Workers = 16
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 30 * time.Second
@@ -111,8 +111,8 @@ func New(cfg Config) (*Bot, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bot{cfg: cfg, api: api, active: map[string]bool{}, again: map[string]bool{}, later: map[string]time.Time{},
-		work: make(chan string, 4096), stop: make(chan struct{}), metrics: newMetrics()}
+	b := &Bot{cfg: cfg, api: api, active: map[string]bool{}, again: map[string]bool{}, tries: map[string]int{},
+		work: make(chan job, 4096), stop: make(chan struct{}), metrics: newMetrics()}
 	b.username.Store("")
 	return b, nil
 }

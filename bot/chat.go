@@ -162,10 +162,13 @@ func (c *conv) message(m *models.Message) error {
 func (c *conv) command(text string) error {
 	name, arg, _ := strings.Cut(text, " ")
 	name, _, _ = strings.Cut(name, "@") // /start@buurtloket_bot in some clients
+	c.st.Waiting = ""                   // a command ends waiting for a PIN or a choice
 	switch strings.ToLower(name) {
 	case "/start":
-		c.st.Waiting = ""
 		if ticket, ok := ticketOfPayload(strings.TrimSpace(arg)); ok {
+			if err := c.closeQuestion(""); err != nil {
+				return err
+			}
 			c.st.Waiting = "pin:" + ticket
 			return c.say(c.format("ui.bot.follow.pin", map[string]any{"Ticket": ticket}))
 		}
@@ -242,8 +245,12 @@ func (c *conv) submit(sess dialogs.Session, sub *dialogs.Submission) (dialogs.Se
 		c.b.cfg.Logger.Error("storing a request failed; the resident can try again", "code", buurtloket.ErrorCode(err), "error", err)
 		result = dialogs.Input{Type: dialogs.InputResult, Failed: true}
 		c.b.metrics.submitted.WithLabelValues("failed").Inc()
-	} else if !rec.Duplicate {
-		c.b.metrics.submitted.WithLabelValues("stored").Inc()
+	} else {
+		// Also when it is a retry (the answer did not go out the first
+		// time): the chat must know its request.
+		if !rec.Duplicate {
+			c.b.metrics.submitted.WithLabelValues("stored").Inc()
+		}
 		c.remember(chatRequest{ID: rec.ID, Ticket: rec.Ticket, PIN: rec.PIN})
 	}
 	next, v, _, err := c.e.Step(sess, result)
@@ -310,8 +317,9 @@ func (c *conv) closeQuestion(answer string) error {
 		text = "…"
 	}
 	if answer != "" {
-		text += "\n\n✓ " + answer
+		text += "\n\n✓ " + shorten(answer, 300)
 	}
+	text = shorten(text, maxText)
 	_, err := c.b.api.EditMessageText(c.ctx, &tgbot.EditMessageTextParams{ChatID: c.st.ChatID, MessageID: c.st.Question, Text: text,
 		ReplyMarkup: inlineKeyboard{Rows: [][]inlineButton{}}})
 	c.b.apiResult("editMessageText", err)
@@ -383,6 +391,9 @@ func (c *conv) press(q *models.CallbackQuery) error {
 	token, kind, arg := parseData(q.Data)
 	if token == "" || token != c.st.Token {
 		return c.answer(q.ID, c.text("ui.bot.old_button"))
+	}
+	if strings.HasPrefix(c.st.Waiting, "pin:") {
+		c.st.Waiting = "" // a button ends waiting for a PIN
 	}
 	if err := c.answer(q.ID, ""); err != nil {
 		return err
@@ -469,7 +480,7 @@ func (c *conv) press(q *models.CallbackQuery) error {
 	case "x": // forget nothing
 		return c.closeQuestion(c.text("ui.bot.forget.no"))
 	case "r": // which request a message is for
-		return c.toStaffOn(atoi(arg))
+		return c.toStaffOn(arg)
 	}
 	return nil
 }
@@ -492,7 +503,7 @@ func (c *conv) sendTo(chat int64, text string, markup any) error {
 // sendMessage sends a message; an error the Bot API gives for this chat
 // (blocked, gone) is logged and counts as done, an outage is returned.
 func (c *conv) sendMessage(chat int64, text string, markup any) (int, error) {
-	p := &tgbot.SendMessageParams{ChatID: chat, Text: text}
+	p := &tgbot.SendMessageParams{ChatID: chat, Text: shorten(text, maxText)}
 	if markup != nil {
 		p.ReplyMarkup = markup
 	}
@@ -534,4 +545,18 @@ func newToken() string {
 func view(e *dialogs.Engine, s dialogs.Session) dialogs.View {
 	_, v, _ := e.Resume(s)
 	return v
+}
+
+// maxText is the longest message the bot sends: Telegram takes 4,096
+// UTF-16 units, and an emoji takes two.
+const maxText = 2000
+
+// shorten cuts text to at most n characters (runes), with an ellipsis:
+// a long answer in a record or a summary need not be shown whole.
+func shorten(text string, n int) string {
+	if utf8.RuneCountInString(text) <= n {
+		return text
+	}
+	r := []rune(text)
+	return string(r[:n-1]) + "…"
 }

@@ -3,89 +3,12 @@ package bot
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
 	"buurtloket"
-	"buurtloket/dialogs"
+	"buurtloket/bot/bottest"
 )
-
-// move is one thing a resident does in the chat.
-type move struct {
-	kind   string // choose, choices, text, contact
-	label  string
-	labels []string
-	text   string
-}
-
-// pathToTicket finds, with the engine alone, a way from the start menu's
-// option first to a ticket: the moves a resident makes.
-func pathToTicket(e *dialogs.Engine, lang, first string, prefer ...string) []move {
-	s, v := e.Start("path", lang)
-	var found []move
-	var walk func(s dialogs.Session, v dialogs.View, path []move, depth int) bool
-	walk = func(s dialogs.Session, v dialogs.View, path []move, depth int) bool {
-		if depth > 25 {
-			return false
-		}
-		try := func(in dialogs.Input, m move) bool {
-			next, nv, effects, err := e.Step(s, in)
-			if err != nil {
-				return false
-			}
-			for _, ef := range effects {
-				if ef.Kind == dialogs.EffectSubmit || ef.Kind == dialogs.EffectHandoff {
-					found = append(slices.Clone(path), m)
-					return true
-				}
-			}
-			return walk(next, nv, append(slices.Clone(path), m), depth+1)
-		}
-		switch v.Expect {
-		case dialogs.ExpectChoice:
-			opts := slices.Clone(v.Options)
-			if depth == 0 {
-				opts = slices.DeleteFunc(opts, func(o dialogs.ViewOption) bool { return o.ID != first })
-			}
-			// Sending comes first on a confirm step, then the options asked for.
-			rank := func(o dialogs.ViewOption) int {
-				if o.ID == dialogs.OptionSend {
-					return 0
-				}
-				if slices.Contains(prefer, o.ID) {
-					return 1
-				}
-				return 2
-			}
-			slices.SortStableFunc(opts, func(a, b dialogs.ViewOption) int { return rank(a) - rank(b) })
-			for _, o := range opts {
-				if try(dialogs.Input{Type: dialogs.InputChoose, Choice: o.ID}, move{kind: "choose", label: o.Label}) {
-					return true
-				}
-			}
-		case dialogs.ExpectChoices:
-			for _, o := range v.Options {
-				if !o.Exclusive && try(dialogs.Input{Type: dialogs.InputChoose, Choices: []string{o.ID}}, move{kind: "choices", labels: []string{o.Label}}) {
-					return true
-				}
-			}
-		case dialogs.ExpectText:
-			text := map[dialogs.Kind]string{dialogs.KindPostcode: "3117 AB", dialogs.KindAddress: "3117 AB 4", dialogs.KindPhone: "0612345678",
-				dialogs.KindEmail: "fatima@example.nl"}[v.Kind]
-			if text == "" {
-				text = "Er is lekkage bij de buren <b>boven</b>."
-			}
-			return try(dialogs.Input{Type: dialogs.InputText, Text: text}, move{kind: "text", text: text})
-		case dialogs.ExpectContact:
-			return try(dialogs.Input{Type: dialogs.InputContact, Contact: dialogs.Contact{Name: "Fatima Yilmaz", Phone: "0612345678"}},
-				move{kind: "contact", text: "Fatima Yilmaz 06 12345678"})
-		}
-		return false
-	}
-	walk(s, v, nil, 0)
-	return found
-}
 
 // TestEveryFlowToATicket walks every topic of the start menu to a ticket
 // in the chat: buttons pressed, texts and contact typed. The request is
@@ -95,7 +18,7 @@ func TestEveryFlowToATicket(t *testing.T) {
 	e := newEnv(t)
 	_, menu := e.engine.Start("x", "nl")
 	for i, o := range menu.Options {
-		path := pathToTicket(e.engine, "nl", o.ID)
+		path := bottest.PathToTicket(e.engine, "nl", o.ID)
 		if path == nil {
 			continue // an option that leads to information only
 		}
@@ -104,16 +27,16 @@ func TestEveryFlowToATicket(t *testing.T) {
 			r.e.t = t
 			r.say("/start")
 			for _, m := range path {
-				switch m.kind {
+				switch m.Kind {
 				case "choose":
-					r.press(m.label)
+					r.press(m.Label)
 				case "choices":
-					for _, l := range m.labels {
+					for _, l := range m.Labels {
 						r.tick(l)
 					}
 					r.press(e.engine.Content().UI("nl").Continue)
 				case "text", "contact":
-					r.say(m.text)
+					r.say(m.Text)
 				}
 			}
 			msgs := r.e.fake.Messages(r.user.ID)
@@ -148,14 +71,14 @@ func TestAnonymousMeansAnonymous(t *testing.T) {
 	var logs syncBuffer
 	e := newEnvLogged(t, &logs)
 	r := e.resident(987654321, "nl")
-	path := pathToTicket(e.engine, "nl", "repairs", "anonymous")
+	path := bottest.PathToTicket(e.engine, "nl", "repairs", "anonymous")
 	r.say("/start")
 	for _, m := range path {
-		switch m.kind {
+		switch m.Kind {
 		case "choose":
-			r.press(m.label)
+			r.press(m.Label)
 		case "text", "contact":
-			r.say(m.text)
+			r.say(m.Text)
 		}
 	}
 	st := e.chatState(t, 987654321)

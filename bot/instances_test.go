@@ -29,14 +29,14 @@ type flakyStore struct {
 	down bool
 }
 
-func (f *flakyStore) AddBotUpdate(ctx context.Context, id int64, chat string, payload []byte) (bool, error) {
+func (f *flakyStore) AddBotUpdate(ctx context.Context, id int64, chat string, payload []byte, lease time.Duration) (bool, buurtloket.BotClaim, error) {
 	f.mu.Lock()
 	down := f.down
 	f.mu.Unlock()
 	if down {
-		return false, fmt.Errorf("the database is away")
+		return false, buurtloket.BotClaim{}, fmt.Errorf("the database is away")
 	}
-	return f.Store.AddBotUpdate(ctx, id, chat, payload)
+	return f.Store.AddBotUpdate(ctx, id, chat, payload, lease)
 }
 
 // TestLongPollingConfirmsOnlyWhatIsKept: in long polling, the next offset
@@ -105,13 +105,13 @@ func TestTwoInstancesShareOneChat(t *testing.T) {
 	}
 	next()
 	r.say("/start")
-	for _, m := range pathToTicket(e.engine, "nl", "repairs") {
+	for _, m := range bottest.PathToTicket(e.engine, "nl", "repairs") {
 		next()
-		switch m.kind {
+		switch m.Kind {
 		case "choose":
-			r.press(m.label)
+			r.press(m.Label)
 		case "text", "contact":
-			r.say(m.text)
+			r.say(m.Text)
 		}
 	}
 	msgs := e.fake.Messages(61)

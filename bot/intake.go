@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -109,7 +111,13 @@ func (b *Bot) take(ctx context.Context, body []byte) error {
 		return nil
 	}
 	key := b.chatKey(chat)
-	added, err := b.cfg.Store.AddBotUpdate(ctx, h.ID, key, bytes.TrimSpace(body))
+	// Kept, and the chat taken when it is free, in one write: a worker
+	// then starts on the claim.
+	lease := b.cfg.Lease
+	if os.Getenv("NOCLAIM") != "" || b.busy(key) {
+		lease = 0 // a worker here has it: it looks again before it lets go
+	}
+	added, claim, err := b.cfg.Store.AddBotUpdate(ctx, h.ID, key, bytes.TrimSpace(body), lease)
 	if err != nil {
 		return err
 	}
@@ -118,8 +126,19 @@ func (b *Bot) take(ctx context.Context, body []byte) error {
 		return nil
 	}
 	b.metrics.updates.WithLabelValues("kept").Inc()
+	if claim.Token != "" {
+		b.start(key, &claim)
+		return nil
+	}
 	b.kick(key)
 	return nil
+}
+
+// busy tells whether a worker of this instance handles the chat now.
+func (b *Bot) busy(chat string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.active[chat]
 }
 
 // poll takes updates by long polling (no webhook): the next offset goes
@@ -198,35 +217,48 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, 
 
 var errNetwork = errors.New("network")
 
+// job is a chat for a worker, with its claim when one was taken already.
+type job struct {
+	chat  string
+	claim *buurtloket.BotClaim
+}
+
 // kick has the chat handled by one of this instance's workers: at once
 // when none handles it, else again after the one that does.
 func (b *Bot) kick(chat string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if until, ok := b.later[chat]; ok {
-		if time.Now().Before(until) {
-			return // Telegram asked to wait (429): the sweep comes back
-		}
-		delete(b.later, chat)
-	}
 	if b.active[chat] {
 		b.again[chat] = true
 		return
 	}
 	select {
-	case b.work <- chat:
+	case b.work <- job{chat: chat}:
 		b.active[chat] = true
 	default:
 		// Busy: the sweep finds it.
 	}
 }
 
-// holdOff keeps the chat from being handled for d (Telegram's
-// retry_after).
-func (b *Bot) holdOff(chat string, d time.Duration) {
+// start hands a claim taken with an update to a worker. When none can
+// take it, the claim is given back (the sweep finds the chat).
+func (b *Bot) start(chat string, claim *buurtloket.BotClaim) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.later[chat] = time.Now().Add(d)
+	if b.active[chat] {
+		// Cannot be: a claim was just taken, so nobody here holds it.
+		b.again[chat] = true
+		b.mu.Unlock()
+		b.cfg.Store.ReleaseBotChat(context.Background(), chat, claim.Token, time.Time{})
+		return
+	}
+	select {
+	case b.work <- job{chat: chat, claim: claim}:
+		b.active[chat] = true
+		b.mu.Unlock()
+	default:
+		b.mu.Unlock()
+		b.cfg.Store.ReleaseBotChat(context.Background(), chat, claim.Token, time.Time{})
+	}
 }
 
 func (b *Bot) worker(ctx context.Context) {
@@ -234,10 +266,11 @@ func (b *Bot) worker(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case chat := <-b.work:
-			b.handleChat(ctx, chat)
+		case j := <-b.work:
+			chat := j.chat
+			more := b.handleChat(ctx, chat, j.claim)
 			b.mu.Lock()
-			again := b.again[chat]
+			again := b.again[chat] || more
 			delete(b.again, chat)
 			delete(b.active, chat)
 			b.mu.Unlock()
@@ -272,59 +305,124 @@ func (b *Bot) sweep(ctx context.Context) {
 }
 
 // handleChat takes the chat's lease and handles its waiting updates in
-// order, until none wait. An update whose handling the Bot API kept from
-// finishing (an outage, 429) stays waiting: the chat is given back and
-// the sweep tries again.
-func (b *Bot) handleChat(ctx context.Context, chat string) {
-	for ctx.Err() == nil {
-		claim, err := b.cfg.Store.ClaimBotChat(ctx, chat, b.cfg.Lease, 50)
-		if err != nil {
+// order, and reports whether more wait. Each handled update renews the lease, and each
+// gets at most half the lease for its Bot API calls, so that the lease
+// never runs out under a handler and no other instance takes the chat
+// meanwhile. An update whose answer the Bot API did not take (an
+// outage, 429) stays waiting: the chat is given back with a hold
+// (Telegram's retry_after, else a growing backoff) that every instance
+// keeps. An update that fails maxAttempts times is given up.
+func (b *Bot) handleChat(ctx context.Context, chat string, first *buurtloket.BotClaim) bool {
+	var claim buurtloket.BotClaim
+	if first != nil {
+		claim = *first
+	} else {
+		var err error
+		if claim, err = b.cfg.Store.ClaimBotChat(ctx, chat, b.cfg.Lease, 50); err != nil {
 			b.cfg.Logger.Error("taking a chat", "error", err)
-			return
+			return false
 		}
-		if claim.Token == "" {
-			return // another instance has it, and looks again before it lets go
+	}
+	if claim.Token == "" {
+		return false // another instance has it, and looks again before it lets go
+	}
+	st, err := loadState(claim.State)
+	if err != nil {
+		b.cfg.Logger.Error("a chat's state could not be read; it starts anew", "error", err)
+		st = &chatState{}
+	}
+	var hold time.Time
+	stopped, released, waiting := false, false, false
+	for i, u := range claim.Updates {
+		if ctx.Err() != nil {
+			stopped = true
+			break
 		}
-		st, err := loadState(claim.State)
+		start := time.Now()
+		uctx, cancel := context.WithTimeout(ctx, b.cfg.Lease/2)
+		next, err := b.handleUpdate(uctx, st, u.Payload)
+		cancel()
+		if err != nil && b.failed(chat, u.ID) < maxAttempts {
+			hold = time.Now().Add(b.backoff(chat, err))
+			b.metrics.handled.WithLabelValues("retry").Inc()
+			b.cfg.Logger.Warn("an update waits: the Bot API did not take the answer", "update", u.ID, "until", hold.UTC().Format(time.RFC3339), "error", err.Error())
+			stopped = true
+			break
+		}
 		if err != nil {
-			b.cfg.Logger.Error("a chat's state could not be read; it starts anew", "error", err)
-			st = &chatState{}
+			// Given up: the chat goes on without it.
+			b.metrics.handled.WithLabelValues("given_up").Inc()
+			b.cfg.Logger.Error("an update is given up after repeated failures", "update", u.ID, "error", err.Error())
+			next = st
 		}
-		stopped := false
-		for _, u := range claim.Updates {
-			start := time.Now()
-			next, err := b.handleUpdate(ctx, st, u.Payload)
-			if err != nil {
-				var tooMany *tgbot.TooManyRequestsError
-				if errors.As(err, &tooMany) {
-					b.holdOff(chat, time.Duration(max(tooMany.RetryAfter, 1))*time.Second)
-				}
-				b.metrics.handled.WithLabelValues("retry").Inc()
-				b.cfg.Logger.Warn("an update waits: the Bot API did not take the answer", "update", u.ID, "error", err.Error())
-				stopped = true
-				break
-			}
-			data, err := next.encode()
-			if err == nil {
-				err = b.cfg.Store.BotUpdateHandled(ctx, chat, claim.Token, u.ID, data)
-			}
-			if err != nil {
-				b.cfg.Logger.Error("recording a handled update", "update", u.ID, "error", err)
-				stopped = true
-				break
-			}
-			st = next
-			b.metrics.handled.WithLabelValues("done").Inc()
-			b.metrics.latency.Observe(time.Since(start).Seconds())
+		b.succeeded(chat, u.ID)
+		data, err := next.encode()
+		if err == nil && i == len(claim.Updates)-1 {
+			// The last of the claim: handled and given back in one write.
+			waiting, err = b.cfg.Store.BotUpdateDone(ctx, chat, claim.Token, u.ID, data)
+			released = err == nil
+		} else if err == nil {
+			err = b.cfg.Store.BotUpdateHandled(ctx, chat, claim.Token, u.ID, data, b.cfg.Lease)
 		}
-		waiting, err := b.cfg.Store.ReleaseBotChat(ctx, chat, claim.Token)
+		if err != nil {
+			b.cfg.Logger.Error("recording a handled update", "update", u.ID, "error", err)
+			stopped = true
+			break
+		}
+		st = next
+		b.metrics.handled.WithLabelValues("done").Inc()
+		b.metrics.latency.Observe(time.Since(start).Seconds())
+	}
+	// Given back also when serve stops: the chat must not wait for the
+	// lease to run out on the next instance.
+	if !released {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		var err error
+		waiting, err = b.cfg.Store.ReleaseBotChat(rctx, chat, claim.Token, hold)
+		cancel()
 		if err != nil && buurtloket.ErrorCode(err) != buurtloket.ECONFLICT {
 			b.cfg.Logger.Error("giving a chat back", "error", err)
 		}
-		if !waiting || stopped {
-			return
+	}
+	// More waiting: the chat goes to the back of the queue, so that a
+	// busy chat does not keep a worker from the others.
+	return waiting && !stopped
+}
+
+// maxAttempts is how often an update is tried before it is given up.
+const maxAttempts = 8
+
+// failed counts a failed try of an update and returns the tries so far.
+func (b *Bot) failed(chat string, update int64) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := chat + ":" + itoa(update)
+	b.tries[k]++
+	return b.tries[k]
+}
+
+func (b *Bot) succeeded(chat string, update int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.tries, chat+":"+itoa(update))
+}
+
+// backoff is how long a chat waits after a failed answer: Telegram's
+// retry_after, else 1 s doubling to a minute with the chat's failures.
+func (b *Bot) backoff(chat string, err error) time.Duration {
+	var tooMany *tgbot.TooManyRequestsError
+	if errors.As(err, &tooMany) {
+		return time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for k, v := range b.tries {
+		if strings.HasPrefix(k, chat+":") {
+			n = max(n, v)
 		}
 	}
+	return min(time.Second<<min(max(n-1, 0), 6), time.Minute)
 }
 
 // handleUpdate handles one update against the chat's state and returns
@@ -335,7 +433,7 @@ func (b *Bot) handleUpdate(ctx context.Context, st *chatState, payload []byte) (
 	defer func() {
 		if p := recover(); p != nil {
 			b.metrics.handled.WithLabelValues("panic").Inc()
-			b.cfg.Logger.Error("a panic while handling an update; it is skipped", "panic", fmt.Sprint(p))
+			b.cfg.Logger.Error("a panic while handling an update; it is skipped", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			next, err = st, nil
 		}
 	}()

@@ -80,7 +80,7 @@ func (c *conv) render(v dialogs.View, token string) (string, inlineKeyboard) {
 	line(v.Help)
 	var list []string
 	for _, s := range v.Summary {
-		list = append(list, "• "+s.Question+": "+s.Answer)
+		list = append(list, "• "+s.Question+": "+shorten(s.Answer, 200))
 	}
 	line(strings.Join(list, "\n"))
 	list = nil

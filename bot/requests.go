@@ -46,7 +46,8 @@ func (c *conv) followWithPIN(ticket, pin string) error {
 	switch buurtloket.ErrorCode(err) {
 	case "":
 	case buurtloket.ENOTFOUND:
-		c.st.Waiting = "pin:" + ticket // one more go
+		// Wrong: said so, and the next text is a message again (a PIN
+		// is tried again with /start CODE, or the kiosk's QR code).
 		return c.say(c.text("ui.follow.wrong"))
 	case buurtloket.ELOCKED:
 		until, _ := buurtloket.Until(err)
@@ -104,8 +105,9 @@ func (c *conv) toStaff(text string) error {
 	c.st.Waiting = "which:" + text
 	token := newToken()
 	var rows [][]inlineButton
-	for i, r := range open {
-		rows = append(rows, []inlineButton{{Text: r.Ticket, Data: data(token, "r", strconv.Itoa(i))}})
+	for _, r := range open {
+		// By the request's ID: the open ones may be others when pressed.
+		rows = append(rows, []inlineButton{{Text: r.Ticket, Data: data(token, "r", strconv.FormatInt(r.ID, 10))}})
 	}
 	if err := c.closeQuestion(""); err != nil {
 		return err
@@ -120,18 +122,23 @@ func (c *conv) toStaff(text string) error {
 }
 
 // toStaffOn sends the message that waited for "which request" to the
-// i-th open one.
-func (c *conv) toStaffOn(i int) error {
+// request with that ID, one of the chat's.
+func (c *conv) toStaffOn(id string) error {
 	text, ok := strings.CutPrefix(c.st.Waiting, "which:")
-	open := c.openRequests()
-	if !ok || i < 0 || i >= len(open) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil {
 		return c.closeQuestion("")
 	}
-	c.st.Waiting = ""
-	if err := c.closeQuestion(open[i].Ticket); err != nil {
-		return err
+	for _, r := range c.st.Requests {
+		if r.ID == n {
+			c.st.Waiting = ""
+			if err := c.closeQuestion(r.Ticket); err != nil {
+				return err
+			}
+			return c.addToThread(r, text)
+		}
 	}
-	return c.addToThread(open[i], text)
+	return c.closeQuestion("")
 }
 
 func (c *conv) addToThread(r chatRequest, text string) error {

@@ -16,12 +16,12 @@ import (
 func (r *resident) ticket(t *testing.T, lang string) (code, pin string) {
 	t.Helper()
 	r.say("/start")
-	for _, m := range pathToTicket(r.e.engine, lang, "other") {
-		switch m.kind {
+	for _, m := range bottest.PathToTicket(r.e.engine, lang, "other") {
+		switch m.Kind {
 		case "choose":
-			r.press(m.label)
+			r.press(m.Label)
 		case "text", "contact":
-			r.say(m.text)
+			r.say(m.Text)
 		}
 	}
 	store := r.to.store
@@ -57,7 +57,7 @@ func (e *env) chatState(t *testing.T, chat int64) *chatState {
 			t.Fatal(err)
 		}
 		if claim.Token != "" {
-			e.a.store.ReleaseBotChat(context.Background(), key, claim.Token)
+			e.a.store.ReleaseBotChat(context.Background(), key, claim.Token, time.Time{})
 			st, err := loadState(claim.State)
 			if err != nil {
 				t.Fatal(err)
@@ -231,6 +231,8 @@ func TestDeepLinkFollowsATicket(t *testing.T) {
 	if got := last(r.say("0000")).Text; got != e.engine.Content().Catalog.Text("nl", "ui.follow.wrong") && rec.PIN != "0000" {
 		t.Fatalf("a wrong PIN: %q", got)
 	}
+	// A wrong PIN ends the waiting: the next text is a message again.
+	r.say("/start " + payload)
 	if got := last(r.say(rec.PIN)).Text; !strings.Contains(got, rec.Ticket) || !strings.Contains(got, "Ontvangen") {
 		t.Fatalf("after the PIN: %q", got)
 	}
@@ -270,5 +272,36 @@ func TestForgetEverything(t *testing.T) {
 	}
 	if thread, _ := e.a.store.Thread(ctx, req.ID); thread[0].Delivery != buurtloket.DeliveryHeld {
 		t.Fatalf("the reply: %s, want held for the code", thread[0].Delivery)
+	}
+}
+
+// TestARetriedSubmissionIsRemembered: when the answer to "send" does not
+// go out (the Bot API away), the update is handled again; the request is
+// stored once, and the chat knows it.
+func TestARetriedSubmissionIsRemembered(t *testing.T) {
+	e := newEnv(t)
+	r := e.resident(52, "nl")
+	r.say("/start")
+	path := bottest.PathToTicket(e.engine, "nl", "other")
+	for i, m := range path {
+		if i == len(path)-1 {
+			e.fake.Fail("sendMessage", 52, 502, "Bad Gateway", 0, 1)
+		}
+		switch m.Kind {
+		case "choose":
+			r.press(m.Label)
+		case "text", "contact":
+			r.say(m.Text)
+		}
+	}
+	if !strings.Contains(last(e.fake.Messages(52)).Text, "Uw code is ") {
+		t.Fatalf("no ticket after the retry:\n%s", transcript(e.fake.Messages(52)))
+	}
+	page, _ := e.a.store.Inbox(context.Background(), buurtloket.InboxQuery{})
+	if len(page.Requests) != 1 {
+		t.Fatalf("%d requests stored", len(page.Requests))
+	}
+	if st := e.chatState(t, 52); len(st.Requests) != 1 || st.Requests[0].ID != page.Requests[0].ID {
+		t.Fatalf("the chat does not know its request: %+v", st.Requests)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"buurtloket"
@@ -31,7 +32,14 @@ func (s Sender) Send(ctx context.Context, d *buurtloket.Delivery) error {
 	}
 	cat := s.b.cfg.Engine().Content().Catalog
 	text := cat.Format(d.Lang, "ui.bot.staff_reply", map[string]any{"Ticket": d.Ticket}) + "\n\n" + d.Body
-	_, err := s.b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chat, Text: text})
+	// A reply may hold 4,000 characters; a message 4,096 UTF-16 units
+	// (an emoji takes two): a long one goes in parts.
+	var err error
+	for _, part := range split(text, maxText) {
+		if _, err = s.b.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chat, Text: part}); err != nil {
+			break
+		}
+	}
 	s.b.apiResult("sendMessage", err)
 	var tooMany *tgbot.TooManyRequestsError
 	switch {
@@ -62,4 +70,23 @@ func transient(err error) bool {
 	}
 	var m *tgbot.MigrateError
 	return !errors.As(err, &m)
+}
+
+// split cuts text into parts of at most n characters, at a line break or
+// a space where there is one near the end.
+func split(text string, n int) []string {
+	r := []rune(text)
+	var parts []string
+	for len(r) > n {
+		cut := n
+		for i := n - 1; i > n*3/4; i-- {
+			if r[i] == '\n' || r[i] == ' ' {
+				cut = i + 1
+				break
+			}
+		}
+		parts = append(parts, strings.TrimSpace(string(r[:cut])))
+		r = r[cut:]
+	}
+	return append(parts, string(r))
 }

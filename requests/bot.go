@@ -23,18 +23,30 @@ func checkBotChat(chat string) error {
 	return nil
 }
 
-// AddBotUpdate keeps an update until it is handled; see buurtloket.BotStore.
-func (s *Store) AddBotUpdate(ctx context.Context, id int64, chat string, payload []byte) (bool, error) {
+// AddBotUpdate keeps an update until it is handled, and takes its chat
+// when the chat is free; see buurtloket.BotStore.
+func (s *Store) AddBotUpdate(ctx context.Context, id int64, chat string, payload []byte, lease time.Duration) (bool, buurtloket.BotClaim, error) {
+	var claim buurtloket.BotClaim
 	if err := checkBotChat(chat); err != nil {
-		return false, err
+		return false, claim, err
 	}
 	if id < 0 || len(payload) == 0 || len(payload) > buurtloket.MaxBotUpdate {
-		return false, buurtloket.Errorf(buurtloket.EINVALID, "an update needs its ID and at most %d bytes", buurtloket.MaxBotUpdate)
+		return false, claim, buurtloket.Errorf(buurtloket.EINVALID, "an update needs its ID and at most %d bytes", buurtloket.MaxBotUpdate)
 	}
 	sealed := s.sealer.Seal(payload, botUpdateContext(id))
-	n, err := s.db.Exec(ctx, `INSERT INTO bot_updates (id, chat, payload, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-		id, chat, sealed, s.t(s.now()))
-	return n == 1, err
+	added := false
+	err := s.db.Write(ctx, func(tx Querier) error {
+		claim, added = buurtloket.BotClaim{}, false
+		n, err := tx.Exec(ctx, `INSERT INTO bot_updates (id, chat, payload, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			id, chat, sealed, s.t(s.now()))
+		added = n == 1
+		if err != nil || !added || lease <= 0 {
+			return err
+		}
+		claim, err = s.claimBotChat(ctx, tx, chat, lease, 50)
+		return err
+	})
+	return added, claim, err
 }
 
 // ClaimBotChat takes a chat for a while; see buurtloket.BotStore.
@@ -47,54 +59,62 @@ func (s *Store) ClaimBotChat(ctx context.Context, chat string, lease time.Durati
 		return claim, buurtloket.Errorf(buurtloket.EINVALID, "a claim needs a lease and 1 to 1000 updates")
 	}
 	err := s.db.Write(ctx, func(tx Querier) error {
-		claim = buurtloket.BotClaim{}
-		now := s.now()
-		if _, err := tx.Exec(ctx, `INSERT INTO bot_chats (chat, updated_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, chat, s.t(now)); err != nil {
-			return err
-		}
-		var sealed []byte
-		var holder string
-		var until time.Time
-		if err := tx.QueryRow(ctx, s.sql.lockBotChat, chat).Scan(&sealed, &holder, s.st(&until)); err != nil {
-			return err
-		}
-		if holder != "" && until.After(now) {
-			return nil // another instance has it
-		}
-		token := strconv.FormatInt(s.newID(), 36)
-		if _, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = $2, lease_until = $3 WHERE chat = $1`, chat, token, s.t(now.Add(lease))); err != nil {
-			return err
-		}
-		if sealed != nil {
-			state, err := s.sealer.Open(sealed, botChatContext(chat))
-			if err != nil {
-				return err
-			}
-			claim.State = state
-		}
-		rows, err := tx.Query(ctx, `SELECT id, payload FROM bot_updates WHERE chat = $1 AND handled_at IS NULL ORDER BY id LIMIT $2`, chat, limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var u buurtloket.BotUpdate
-			var payload []byte
-			if err := rows.Scan(&u.ID, &payload); err != nil {
-				return err
-			}
-			if u.Payload, err = s.sealer.Open(payload, botUpdateContext(u.ID)); err != nil {
-				return err
-			}
-			claim.Updates = append(claim.Updates, u)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		claim.Token = token
-		return nil
+		var err error
+		claim, err = s.claimBotChat(ctx, tx, chat, lease, limit)
+		return err
 	})
 	return claim, err
+}
+
+// claimBotChat takes a chat inside a write, when no lease or hold is in
+// force, with its state and waiting updates.
+func (s *Store) claimBotChat(ctx context.Context, tx Querier, chat string, lease time.Duration, limit int) (buurtloket.BotClaim, error) {
+	var claim buurtloket.BotClaim
+	now := s.now()
+	if _, err := tx.Exec(ctx, `INSERT INTO bot_chats (chat, updated_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, chat, s.t(now)); err != nil {
+		return claim, err
+	}
+	var sealed []byte
+	var holder string
+	var until time.Time
+	if err := tx.QueryRow(ctx, s.sql.lockBotChat, chat).Scan(&sealed, &holder, s.st(&until)); err != nil {
+		return claim, err
+	}
+	if holder != "" && until.After(now) {
+		return claim, nil // another instance has it, or it waits
+	}
+	token := strconv.FormatInt(s.newID(), 36)
+	if _, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = $2, lease_until = $3 WHERE chat = $1`, chat, token, s.t(now.Add(lease))); err != nil {
+		return claim, err
+	}
+	if sealed != nil {
+		state, err := s.sealer.Open(sealed, botChatContext(chat))
+		if err != nil {
+			return claim, err
+		}
+		claim.State = state
+	}
+	rows, err := tx.Query(ctx, `SELECT id, payload FROM bot_updates WHERE chat = $1 AND handled_at IS NULL ORDER BY id LIMIT $2`, chat, limit)
+	if err != nil {
+		return claim, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u buurtloket.BotUpdate
+		var payload []byte
+		if err := rows.Scan(&u.ID, &payload); err != nil {
+			return claim, err
+		}
+		if u.Payload, err = s.sealer.Open(payload, botUpdateContext(u.ID)); err != nil {
+			return claim, err
+		}
+		claim.Updates = append(claim.Updates, u)
+	}
+	if err := rows.Err(); err != nil {
+		return claim, err
+	}
+	claim.Token = token
+	return claim, nil
 }
 
 // holdsBotChat checks inside a write that token still holds the chat's
@@ -123,8 +143,25 @@ func (s *Store) saveBotState(ctx context.Context, tx Querier, chat string, state
 
 // BotUpdateHandled records a handled update with the chat's new state;
 // see buurtloket.BotStore.
-func (s *Store) BotUpdateHandled(ctx context.Context, chat, token string, updateID int64, state []byte) error {
-	return s.db.Write(ctx, func(tx Querier) error {
+func (s *Store) BotUpdateHandled(ctx context.Context, chat, token string, updateID int64, state []byte, lease time.Duration) error {
+	if lease <= 0 {
+		return buurtloket.Errorf(buurtloket.EINVALID, "a lease to renew")
+	}
+	_, err := s.botUpdateHandled(ctx, chat, token, updateID, state, lease)
+	return err
+}
+
+// BotUpdateDone records the last handled update of a claim and gives the
+// chat back, in one write; see buurtloket.BotStore.
+func (s *Store) BotUpdateDone(ctx context.Context, chat, token string, updateID int64, state []byte) (bool, error) {
+	return s.botUpdateHandled(ctx, chat, token, updateID, state, 0)
+}
+
+// botUpdateHandled renews the lease for lease, or with 0 ends it and says
+// whether updates wait.
+func (s *Store) botUpdateHandled(ctx context.Context, chat, token string, updateID int64, state []byte, lease time.Duration) (bool, error) {
+	waiting := false
+	err := s.db.Write(ctx, func(tx Querier) error {
 		if err := s.holdsBotChat(ctx, tx, chat, token); err != nil {
 			return err
 		}
@@ -132,9 +169,22 @@ func (s *Store) BotUpdateHandled(ctx context.Context, chat, token string, update
 		if err := s.saveBotState(ctx, tx, chat, state, now); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE bot_updates SET handled_at = $1 WHERE id = $2 AND chat = $3 AND handled_at IS NULL`, s.t(now), updateID, chat)
-		return err
+		holder, until := token, s.t(now.Add(lease))
+		if lease == 0 {
+			holder, until = "", nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = $2, lease_until = $3 WHERE chat = $1`, chat, holder, until); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE bot_updates SET handled_at = $1 WHERE id = $2 AND chat = $3 AND handled_at IS NULL`, s.t(now), updateID, chat); err != nil {
+			return err
+		}
+		if lease != 0 {
+			return nil
+		}
+		return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bot_updates WHERE chat = $1 AND handled_at IS NULL)`, chat).Scan(&waiting)
 	})
+	return waiting, err
 }
 
 // SaveBotChat stores a chat's state under its lease; see buurtloket.BotStore.
@@ -151,13 +201,17 @@ func (s *Store) SaveBotChat(ctx context.Context, chat, token string, state []byt
 }
 
 // ReleaseBotChat ends a lease; see buurtloket.BotStore.
-func (s *Store) ReleaseBotChat(ctx context.Context, chat, token string) (bool, error) {
+func (s *Store) ReleaseBotChat(ctx context.Context, chat, token string, hold time.Time) (bool, error) {
 	waiting := false
 	err := s.db.Write(ctx, func(tx Querier) error {
 		if err := s.holdsBotChat(ctx, tx, chat, token); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = '', lease_until = NULL WHERE chat = $1`, chat); err != nil {
+		holder := ""
+		if !hold.IsZero() {
+			holder = "hold" // no instance's token: only the time frees it
+		}
+		if _, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = $2, lease_until = $3 WHERE chat = $1`, chat, holder, s.t(hold)); err != nil {
 			return err
 		}
 		return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bot_updates WHERE chat = $1 AND handled_at IS NULL)`, chat).Scan(&waiting)
@@ -171,8 +225,9 @@ func (s *Store) BotChatsWaiting(ctx context.Context, limit int) ([]string, error
 	if limit <= 0 || limit > 1000 {
 		return nil, buurtloket.Errorf(buurtloket.EINVALID, "between 1 and 1000 chats")
 	}
-	rows, err := s.read.Query(ctx, `SELECT DISTINCT u.chat FROM bot_updates u LEFT JOIN bot_chats c ON c.chat = u.chat
-		WHERE u.handled_at IS NULL AND (c.chat IS NULL OR c.lease = '' OR c.lease_until <= $1) LIMIT $2`, s.t(s.now()), limit)
+	rows, err := s.read.Query(ctx, `SELECT u.chat FROM bot_updates u LEFT JOIN bot_chats c ON c.chat = u.chat
+		WHERE u.handled_at IS NULL AND (c.chat IS NULL OR c.lease = '' OR c.lease_until <= $1)
+		GROUP BY u.chat ORDER BY min(u.id) LIMIT $2`, s.t(s.now()), limit)
 	if err != nil {
 		return nil, err
 	}

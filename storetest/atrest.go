@@ -68,14 +68,14 @@ func AtRest(t *testing.T, s Store, raw Raw) {
 		t.Errorf("a session moved to another name opens: %v", err)
 	}
 	// So are the bot's updates and chats.
-	if _, err := s.AddBotUpdate(ctx, 7, "rest-chat", []byte(`{"message":{"chat":{"id":987654321},"text":"Fatima Yilmaz"}}`)); err != nil {
+	if _, _, err := s.AddBotUpdate(ctx, 7, "rest-chat", []byte(`{"message":{"chat":{"id":987654321},"text":"Fatima Yilmaz"}}`), 0); err != nil {
 		t.Fatal(err)
 	}
 	claim, err := s.ClaimBotChat(ctx, "rest-chat", time.Minute, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.BotUpdateHandled(ctx, "rest-chat", claim.Token, 7, []byte(`{"chat":987654321,"phone":"0612345678"}`)); err != nil {
+	if err := s.BotUpdateHandled(ctx, "rest-chat", claim.Token, 7, []byte(`{"chat":987654321,"phone":"0612345678"}`), time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	var payload, state []byte

@@ -27,18 +27,18 @@ func updateIDs(c buurtloket.BotClaim) []int64 {
 func testBotUpdates(t *testing.T, s Store, clock *Clock) {
 	c := ctx(t)
 	for _, id := range []int64{12, 10, 11} {
-		if added, err := s.AddBotUpdate(c, id, "chat-a", []byte(fmt.Sprintf(`{"update_id":%d}`, id))); err != nil || !added {
+		if added, _, err := s.AddBotUpdate(c, id, "chat-a", []byte(fmt.Sprintf(`{"update_id":%d}`, id)), 0); err != nil || !added {
 			t.Fatalf("update %d: %v %v", id, added, err)
 		}
 	}
-	if added, err := s.AddBotUpdate(c, 11, "chat-a", []byte(`{"update_id":11}`)); err != nil || added {
+	if added, _, err := s.AddBotUpdate(c, 11, "chat-a", []byte(`{"update_id":11}`), time.Minute); err != nil || added {
 		t.Fatalf("a repeated update: %v %v, want kept once", added, err)
 	}
 	for _, bad := range []struct {
 		chat    string
 		payload []byte
 	}{{"", []byte("{}")}, {"chat-a", nil}, {"chat-a", make([]byte, buurtloket.MaxBotUpdate+1)}, {strings.Repeat("x", 65), []byte("{}")}} {
-		if _, err := s.AddBotUpdate(c, 99, bad.chat, bad.payload); code(err) != buurtloket.EINVALID {
+		if _, _, err := s.AddBotUpdate(c, 99, bad.chat, bad.payload, 0); code(err) != buurtloket.EINVALID {
 			t.Errorf("update for %q with %d bytes: %v", bad.chat, len(bad.payload), err)
 		}
 	}
@@ -50,16 +50,16 @@ func testBotUpdates(t *testing.T, s Store, clock *Clock) {
 	if other, err := s.ClaimBotChat(c, "chat-a", time.Minute, 10); err != nil || other.Token != "" || other.Updates != nil {
 		t.Fatalf("a second claim while the first holds: %v %+v", err, other)
 	}
-	if err := s.BotUpdateHandled(c, "chat-a", "not-the-token", 10, []byte(`{"x":1}`)); code(err) != buurtloket.ECONFLICT {
+	if err := s.BotUpdateHandled(c, "chat-a", "not-the-token", 10, []byte(`{"x":1}`), time.Minute); code(err) != buurtloket.ECONFLICT {
 		t.Fatalf("handled without the lease: %v", err)
 	}
-	if err := s.BotUpdateHandled(c, "chat-a", claim.Token, 10, []byte(`{"step":1}`)); err != nil {
+	if err := s.BotUpdateHandled(c, "chat-a", claim.Token, 10, []byte(`{"step":1}`), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.BotUpdateHandled(c, "chat-a", claim.Token, 11, nil); err != nil { // the state stays
+	if err := s.BotUpdateHandled(c, "chat-a", claim.Token, 11, nil, time.Minute); err != nil { // the state stays
 		t.Fatal(err)
 	}
-	if waiting, err := s.ReleaseBotChat(c, "chat-a", claim.Token); err != nil || !waiting {
+	if waiting, err := s.ReleaseBotChat(c, "chat-a", claim.Token, time.Time{}); err != nil || !waiting {
 		t.Fatalf("release with update 12 waiting: %v %v", waiting, err)
 	}
 	if list, err := s.BotChatsWaiting(c, 10); err != nil || !slices.Equal(list, []string{"chat-a"}) {
@@ -82,19 +82,19 @@ func testBotUpdates(t *testing.T, s Store, clock *Clock) {
 	if err != nil || taken.Token == "" || taken.Token == claim.Token || !slices.Equal(updateIDs(taken), []int64{12}) {
 		t.Fatalf("taking a lease that ran out: %v %+v", err, taken)
 	}
-	if err := s.BotUpdateHandled(c, "chat-a", claim.Token, 12, []byte(`{"old":true}`)); code(err) != buurtloket.ECONFLICT {
+	if err := s.BotUpdateHandled(c, "chat-a", claim.Token, 12, []byte(`{"old":true}`), time.Minute); code(err) != buurtloket.ECONFLICT {
 		t.Fatalf("the old holder wrote: %v", err)
 	}
 	if err := s.SaveBotChat(c, "chat-a", taken.Token, []byte(`{"step":2}`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.BotUpdateHandled(c, "chat-a", taken.Token, 12, nil); err != nil {
+	if err := s.BotUpdateHandled(c, "chat-a", taken.Token, 12, nil, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if waiting, err := s.ReleaseBotChat(c, "chat-a", taken.Token); err != nil || waiting {
+	if waiting, err := s.ReleaseBotChat(c, "chat-a", taken.Token, time.Time{}); err != nil || waiting {
 		t.Fatalf("release with nothing waiting: %v %v", waiting, err)
 	}
-	if _, err := s.ReleaseBotChat(c, "chat-a", taken.Token); code(err) != buurtloket.ECONFLICT {
+	if _, err := s.ReleaseBotChat(c, "chat-a", taken.Token, time.Time{}); code(err) != buurtloket.ECONFLICT {
 		t.Fatalf("released twice: %v", err)
 	}
 	again, _ := s.ClaimBotChat(c, "chat-a", time.Minute, 10)
@@ -104,10 +104,69 @@ func testBotUpdates(t *testing.T, s Store, clock *Clock) {
 	if err := s.SaveBotChat(c, "chat-a", again.Token, make([]byte, buurtloket.MaxBotState+1)); code(err) != buurtloket.ETOOLARGE {
 		t.Fatalf("a state too large: %v", err)
 	}
-	s.ReleaseBotChat(c, "chat-a", again.Token)
+	s.ReleaseBotChat(c, "chat-a", again.Token, time.Time{})
+
+	// Handling renews the lease: a chat handled for longer than its first
+	// lease stays its holder's.
+	s.AddBotUpdate(c, 14, "chat-r", []byte(`{}`), 0)
+	s.AddBotUpdate(c, 15, "chat-r", []byte(`{}`), 0)
+	long, _ := s.ClaimBotChat(c, "chat-r", time.Minute, 10)
+	clock.Add(50 * time.Second)
+	if err := s.BotUpdateHandled(c, "chat-r", long.Token, 14, nil, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(50 * time.Second) // 100 s after the claim, 50 after the renewal
+	if other, _ := s.ClaimBotChat(c, "chat-r", time.Minute, 10); other.Token != "" {
+		t.Fatal("a renewed lease was taken")
+	}
+	if err := s.BotUpdateHandled(c, "chat-r", long.Token, 15, nil, time.Minute); err != nil {
+		t.Fatalf("the renewed holder: %v", err)
+	}
+	// Given back with a hold (Telegram asked to wait): nobody takes it,
+	// and it is not waiting, until then.
+	s.AddBotUpdate(c, 16, "chat-r", []byte(`{}`), 0)
+	if waiting, err := s.ReleaseBotChat(c, "chat-r", long.Token, clock.Now().Add(30*time.Second)); err != nil || !waiting {
+		t.Fatalf("release with a hold: %v %v", waiting, err)
+	}
+	if held, _ := s.ClaimBotChat(c, "chat-r", time.Minute, 10); held.Token != "" {
+		t.Fatal("a held chat was taken")
+	}
+	if list, _ := s.BotChatsWaiting(c, 10); slices.Contains(list, "chat-r") {
+		t.Fatalf("a held chat is waiting: %v", list)
+	}
+	clock.Add(31 * time.Second)
+	if after, _ := s.ClaimBotChat(c, "chat-r", time.Minute, 10); after.Token == "" || !slices.Equal(updateIDs(after), []int64{16}) {
+		t.Fatalf("after the hold: %+v", after)
+	}
+
+	// Kept and taken in one write: the claim holds the update; a chat
+	// held elsewhere is only kept for.
+	added, first, err := s.AddBotUpdate(c, 30, "chat-d", []byte(`{"u":30}`), time.Minute)
+	if err != nil || !added || first.Token == "" || !slices.Equal(updateIDs(first), []int64{30}) {
+		t.Fatalf("kept and taken: %v %v %+v", added, err, first)
+	}
+	added, second, err := s.AddBotUpdate(c, 31, "chat-d", []byte(`{"u":31}`), time.Minute)
+	if err != nil || !added || second.Token != "" {
+		t.Fatalf("kept while held: %v %v %+v", added, err, second)
+	}
+	// The last update of a claim handled and the chat given back, in one:
+	// update 31 came meanwhile.
+	if waiting, err := s.BotUpdateDone(c, "chat-d", first.Token, 30, []byte(`{"d":1}`)); err != nil || !waiting {
+		t.Fatalf("done with 31 waiting: %v %v", waiting, err)
+	}
+	next, _ := s.ClaimBotChat(c, "chat-d", time.Minute, 10)
+	if string(next.State) != `{"d":1}` || !slices.Equal(updateIDs(next), []int64{31}) {
+		t.Fatalf("after done: %+v", next)
+	}
+	if waiting, err := s.BotUpdateDone(c, "chat-d", next.Token, 31, nil); err != nil || waiting {
+		t.Fatalf("done with nothing waiting: %v %v", waiting, err)
+	}
+	if _, err := s.BotUpdateDone(c, "chat-d", next.Token, 31, nil); code(err) != buurtloket.ECONFLICT {
+		t.Fatalf("done after giving back: %v", err)
+	}
 
 	// Forgotten: nothing of the chat is left.
-	s.AddBotUpdate(c, 13, "chat-a", []byte(`{}`))
+	s.AddBotUpdate(c, 13, "chat-a", []byte(`{}`), 0)
 	if err := s.ForgetBotChat(c, "chat-a"); err != nil {
 		t.Fatal(err)
 	}
@@ -116,19 +175,21 @@ func testBotUpdates(t *testing.T, s Store, clock *Clock) {
 	}
 
 	// Housekeeping: handled updates go after a while, idle chats later.
-	s.AddBotUpdate(c, 20, "chat-b", []byte(`{}`))
+	s.AddBotUpdate(c, 20, "chat-b", []byte(`{}`), 0)
 	b, _ := s.ClaimBotChat(c, "chat-b", time.Minute, 10)
-	s.BotUpdateHandled(c, "chat-b", b.Token, 20, []byte(`{}`))
-	s.ReleaseBotChat(c, "chat-b", b.Token)
-	s.AddBotUpdate(c, 21, "chat-c", []byte(`{}`)) // waiting: never purged
+	s.BotUpdateHandled(c, "chat-b", b.Token, 20, []byte(`{}`), time.Minute)
+	s.ReleaseBotChat(c, "chat-b", b.Token, time.Time{})
+	s.AddBotUpdate(c, 21, "chat-c", []byte(`{}`), 0) // waiting: never purged
 	clock.Add(time.Hour)
 	if u, ch, err := s.PurgeBot(c, clock.Now().Add(-2*time.Hour), clock.Now().Add(-2*time.Hour)); err != nil || u != 0 || ch != 0 {
 		t.Fatalf("purged too early: %d %d %v", u, ch, err)
 	}
-	if u, ch, err := s.PurgeBot(c, clock.Now(), clock.Now()); err != nil || u != 1 || ch != 2 { // chat-a (forgotten, claimed again) and chat-b
-		t.Fatalf("purged %d updates and %d chats (%v), want 1 and 2", u, ch, err)
+	// chat-a (forgotten, claimed again), chat-b and chat-d go; chat-r waits (16).
+	if u, ch, err := s.PurgeBot(c, clock.Now(), clock.Now()); err != nil || u != 5 || ch != 3 {
+		t.Fatalf("purged %d updates and %d chats (%v), want 5 and 3", u, ch, err)
 	}
-	if list, _ := s.BotChatsWaiting(c, 10); !slices.Equal(list, []string{"chat-c"}) {
+	// Oldest waiting first; chat-r's lease ran out long ago.
+	if list, _ := s.BotChatsWaiting(c, 10); !slices.Equal(list, []string{"chat-r", "chat-c"}) {
 		t.Fatalf("a waiting update was purged: %v", list)
 	}
 }
@@ -136,7 +197,7 @@ func testBotUpdates(t *testing.T, s Store, clock *Clock) {
 // testBotClaimsAtOnce: of many claims on one chat at the same moment, one
 // gets it.
 func testBotClaimsAtOnce(t *testing.T, s Store, clock *Clock) {
-	if _, err := s.AddBotUpdate(ctx(t), 1, "busy", []byte(`{}`)); err != nil {
+	if _, _, err := s.AddBotUpdate(ctx(t), 1, "busy", []byte(`{}`), 0); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex

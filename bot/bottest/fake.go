@@ -64,7 +64,10 @@ type Server struct {
 	updates  []json.RawMessage // for getUpdates
 	offset   int64             // the highest offset a getUpdates confirmed
 	changed  chan struct{}     // closed and renewed at every change
-	webhook  struct{ url, secret string }
+	// OnSend, when set, hears of every message sent (benchmarks time
+	// answers by it); it must be quick.
+	OnSend  func(chat int64)
+	webhook struct{ url, secret string }
 }
 
 type failure struct {
@@ -101,6 +104,14 @@ func (s *Server) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures = nil
+}
+
+// Reset forgets every chat, call and answer the server kept (a benchmark
+// that measures memory leaves out the fake's).
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chats, s.calls, s.answers = map[int64][]*Message{}, nil, map[string]string{}
 }
 
 // Messages returns a copy of the bot's messages in chat, oldest first.
@@ -314,6 +325,9 @@ func (s *Server) call(method string, f map[string]string) (any, *apiError) {
 		s.nextID++
 		m.ID = s.nextID
 		s.chats[chat] = append(s.chats[chat], m)
+		if s.OnSend != nil {
+			s.OnSend(chat)
+		}
 		return map[string]any{"message_id": m.ID, "date": time.Now().Unix(), "chat": map[string]any{"id": chat, "type": "private"}, "text": m.Text}, nil
 	case "editMessageText", "editMessageReplyMarkup":
 		id, _ := strconv.Atoi(f["message_id"])

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"buurtloket"
+	"buurtloket/bot/bottest"
 	"buurtloket/dialogs"
 	"buurtloket/internal/browsertest"
 	stafftexts "buurtloket/locales/staff"
@@ -182,4 +183,157 @@ func TestEndToEnd(t *testing.T) {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestEndToEndThroughTheBot: the same, with the request made in a Telegram
+// chat in Turkish (the bot against a fake Bot API server): it shows in the
+// open inbox; the canned reply reaches the chat in Turkish; the resident's
+// answer in the chat shows on the open request page; closed, the chat's
+// next message joins nothing (the menu comes).
+func TestEndToEndThroughTheBot(t *testing.T) {
+	dir := t.TempDir()
+	db := []string{"--db", filepath.Join(dir, "b.db"), "--key-file", filepath.Join(dir, "b.key")}
+	code, out, stderr := runCmd(t, "", append([]string{"staff", "add", "--email", "anna@woonplus.nl", "--name", "Anna de Vries", "--role", "staff"}, db...)...)
+	once := oneTime.FindStringSubmatch(out)
+	if code != 0 || once == nil {
+		t.Fatalf("staff add: exit %d %q %q", code, out, stderr)
+	}
+	fake := bottest.New(t)
+	s := &Server{Addr: "127.0.0.1:0", DB: filepath.Join(dir, "b.db"), KeyFile: filepath.Join(dir, "b.key"),
+		Telegram: Telegram{Token: bottest.Token, APIURL: fake.URL}}
+	stop := startServer(t, s)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	staffTab := browsertest.New(t, 1280, 900, chromedp.Flag("accept-lang", "nl-NL,nl"))
+	until := func(what, js string) {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if ok, _ := chromedp.Run(staffTab, chromedp.Evaluate[bool](js)); ok {
+				return
+			}
+		}
+		text, _ := chromedp.Run(staffTab, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		t.Fatalf("%s: not within 15 seconds; the page says:\n%s", what, text)
+	}
+	click := func(sel string) {
+		t.Helper()
+		if err := chromedp.Do(staffTab, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(staffTab, chromedp.Navigate(s.URL()+"/staff/"), chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "anna@woonplus.nl"), chromedp.SendKeys(chromedp.CSS("#password"), once[1]),
+		chromedp.Click(chromedp.CSS("main button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#new")),
+		chromedp.SendKeys(chromedp.CSS("#new"), "drie lange woorden hier"), chromedp.SendKeys(chromedp.CSS("#again"), "drie lange woorden hier"),
+		chromedp.Click(chromedp.CSS("main button[type=submit]"))); err != nil {
+		t.Fatal(err)
+	}
+	until("the inbox listens", `document.body.dataset.page === "inbox" && document.body.dataset.listening === "yes"`)
+
+	// The resident, in a Telegram chat in Turkish.
+	const chat = 424242
+	user := bottest.User{ID: chat, Lang: "tr"}
+	var update int64 = 1
+	seen := 0
+	waitNew := func() []bottest.Message {
+		t.Helper()
+		if !fake.WaitFor(15*time.Second, func() bool { return len(fake.Messages(chat)) > seen }) {
+			t.Fatalf("the bot does not answer; the chat:\n%v", fake.Messages(chat))
+		}
+		time.Sleep(50 * time.Millisecond)
+		msgs := fake.Messages(chat)
+		seen = len(msgs)
+		return msgs
+	}
+	say := func(text string) []bottest.Message {
+		update++
+		fake.Queue(bottest.TextUpdate(update, user, text))
+		return waitNew()
+	}
+	press := func(label string) {
+		t.Helper()
+		msgs := fake.Messages(chat)
+		for i := len(msgs) - 1; i >= 0; i-- {
+			for _, row := range msgs[i].Keyboard {
+				for _, b := range row {
+					if b.Text == label {
+						update++
+						fake.Queue(bottest.PressUpdate(update, user, msgs[i].ID, b.CallbackData))
+						waitNew()
+						return
+					}
+				}
+			}
+			if len(msgs[i].Keyboard) > 0 {
+				break
+			}
+		}
+		t.Fatalf("no button %q on the question", label)
+	}
+	engine := s.engine.Load()
+	say("/start")
+	for _, m := range bottest.PathToTicket(engine, "tr", "repairs") {
+		switch m.Kind {
+		case "choose":
+			press(m.Label)
+		case "text", "contact":
+			say(m.Text)
+		}
+	}
+	var ticket string
+	for _, w := range strings.Fields(fake.Messages(chat)[seen-1].Text) {
+		if c, ok := buurtloket.NormalizeTicket(strings.Trim(w, ".,:")); ok && len(w) >= 9 {
+			ticket = c
+		}
+	}
+	r, err := s.store.RequestByCode(context.Background(), ticket)
+	if err != nil || r.Channel != buurtloket.ChannelTelegram || r.Lang != "tr" {
+		t.Fatalf("the bot's request %q: %v %+v", ticket, err, r)
+	}
+	row := `a[href="/staff/requests/` + strconv.FormatInt(r.ID, 10) + `"]`
+	until("the bot's request in the open inbox", `document.querySelector('`+row+`') !== null`)
+
+	// Claimed, answered with a canned reply: it reaches the chat in Turkish.
+	click(row)
+	until("the request page", `document.body.dataset.page === "request"`)
+	click(`form[action$="/claim"] button`)
+	until("claimed", `document.body.dataset.page === "request" && document.querySelector('form[action$="/claim"]') === null`)
+	click("#canned-thanks")
+	click(`form[action$="/canned"] button[type=submit]`)
+	texts := engine.Content().Catalog
+	want := texts.Format("tr", "ui.bot.staff_reply", map[string]any{"Ticket": ticket}) + "\n\n" + texts.Text("tr", "reply.general.thanks.text")
+	if !fake.WaitFor(15*time.Second, func() bool { m := fake.Messages(chat); return len(m) > 0 && m[len(m)-1].Text == want }) {
+		t.Fatalf("the chat did not get the Turkish reply %q; it has:\n%v", want, fake.Messages(chat))
+	}
+	seen = len(fake.Messages(chat))
+	consoleTexts, probs := dialogs.LoadCatalog(stafftexts.FS, "locales/staff")
+	if consoleTexts == nil {
+		t.Fatal(probs)
+	}
+	until("the reply shown as delivered", `document.querySelector("#thread-items li.message.staff .meta").textContent.includes(`+jsString(consoleTexts.Text("nl", "staff.delivery.sent"))+`)`)
+
+	// The resident answers in the chat; the open request page shows it.
+	answer := "Teşekkürler, yarın evdeyim."
+	say(answer)
+	until("the chat's answer on the open request page", `document.querySelector("#thread-items").textContent.includes(`+jsString(answer)+`)`)
+
+	// Closed: the chat's next message joins nothing; the menu comes.
+	if err := chromedp.Do(staffTab, chromedp.SetValue(chromedp.CSS("#status"), string(buurtloket.StatusClosed))); err != nil {
+		t.Fatal(err)
+	}
+	click(`form[action$="/status"] button[type=submit]`)
+	until("closed", `document.body.dataset.page === "request" && document.querySelector('form[action$="/canned"]') === null`)
+	_, menu := engine.Start("x", "tr")
+	if msgs := say("Nog iets?"); msgs[len(msgs)-1].Text != menu.Prompt {
+		t.Fatalf("after closing, the chat says %q", msgs[len(msgs)-1].Text)
+	}
+	thread, _ := s.store.Thread(context.Background(), r.ID)
+	for _, m := range thread {
+		if m.Body == "Nog iets?" {
+			t.Fatal("a message after closing joined the thread")
+		}
+	}
 }

@@ -451,9 +451,8 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		// The bot's trouble is told, but does not take the kiosks and
 		// pages down with it: the answer stays 200.
 		telegram = "ok"
-		if ok, why := s.bot.Healthy(); !ok {
-			telegram = "unreachable"
-			s.Logger.Warn("health: " + why)
+		if ok, _ := s.bot.Healthy(); !ok {
+			telegram = "unreachable" // the bot logs its outage itself
 		}
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
