@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -114,7 +113,7 @@ func (b *Bot) take(ctx context.Context, body []byte) error {
 	// Kept, and the chat taken when it is free, in one write: a worker
 	// then starts on the claim.
 	lease := b.cfg.Lease
-	if os.Getenv("NOCLAIM") != "" || b.busy(key) {
+	if b.busy(key) {
 		lease = 0 // a worker here has it: it looks again before it lets go
 	}
 	added, claim, err := b.cfg.Store.AddBotUpdate(ctx, h.ID, key, bytes.TrimSpace(body), lease)
