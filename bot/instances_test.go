@@ -159,3 +159,28 @@ func TestManyChatsAtOnce(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestTwoPollersAreASetUpProblem: Telegram's 409 to a long poll (another
+// instance polls, or a webhook is set) is said in the log as what to fix,
+// and is not shown as an outage of the Bot API.
+func TestTwoPollersAreASetUpProblem(t *testing.T) {
+	var logs syncBuffer
+	e := newEnvLogged(t, &logs)
+	cfg := e.a.bot.cfg
+	cfg.WebhookURL = ""
+	e.fake.Fail("getUpdates", 0, 409, "Conflict: terminated by other getUpdates request", 0, -1)
+	b, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { b.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	if !e.fake.WaitFor(5*time.Second, func() bool { return strings.Contains(logs.String(), "BUURTLOKET_TELEGRAM_WEBHOOK_URL") }) {
+		t.Fatalf("the 409 is not explained:\n%s", logs.String())
+	}
+	if ok, why := b.Healthy(); !ok {
+		t.Fatalf("a 409 shows as an outage: %s", why)
+	}
+}

@@ -151,6 +151,13 @@ func (b *Bot) poll(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
+			if errors.Is(err, errConflict) {
+				b.cfg.Logger.Error(err.Error())
+				if !sleep(ctx, 30*time.Second) {
+					return
+				}
+				continue
+			}
 			b.cfg.Logger.Warn("no updates from the Telegram Bot API; trying again", "wait", wait.String(), "error", err.Error())
 			if !sleep(ctx, wait) {
 				return
@@ -204,6 +211,11 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, 
 		} `json:"parameters"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&out); err != nil || !out.OK {
+		if resp.StatusCode == http.StatusConflict {
+			// Telegram answers: not an outage, a set-up to fix.
+			b.apiResult("getUpdates", tgbot.ErrorConflict)
+			return nil, errConflict
+		}
 		b.apiResult("getUpdates", errNetwork)
 		if out.Parameters.RetryAfter > 0 {
 			sleep(ctx, time.Duration(out.Parameters.RetryAfter)*time.Second)
@@ -214,7 +226,11 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, 
 	return out.Result, nil
 }
 
-var errNetwork = errors.New("network")
+var (
+	errNetwork  = errors.New("network")
+	errConflict = errors.New("Telegram refuses the long poll (409): another instance polls with this token, or a webhook is set; " +
+		"with several instances set BUURTLOKET_TELEGRAM_WEBHOOK_URL")
+)
 
 // job is a chat for a worker, with its claim when one was taken already.
 type job struct {

@@ -145,7 +145,13 @@ func (c *conv) addToThread(r chatRequest, text string) error {
 	_, err := c.b.cfg.Store.ResidentReply(c.ctx, r.Ticket, r.PIN, text)
 	switch buurtloket.ErrorCode(err) {
 	case "":
-		return c.say(c.format("ui.bot.sent_to_staff", map[string]any{"Ticket": r.Ticket}))
+		// The message is in the thread: a confirmation that does not go
+		// out is not worth handling the update again (which would put the
+		// message in the thread twice).
+		if err := c.say(c.format("ui.bot.sent_to_staff", map[string]any{"Ticket": r.Ticket})); err != nil {
+			c.b.cfg.Logger.Warn("a resident's message reached the thread, but its confirmation did not go out", "request", r.ID, "error", err.Error())
+		}
+		return nil
 	case buurtloket.ECONFLICT:
 		return c.say(c.text("ui.follow.closed"))
 	case buurtloket.ELIMITED:

@@ -305,3 +305,22 @@ func TestARetriedSubmissionIsRemembered(t *testing.T) {
 		t.Fatalf("the chat does not know its request: %+v", st.Requests)
 	}
 }
+
+// TestAMessageJoinsTheThreadOnce: when the bot's confirmation of a
+// resident's message does not go out, the message is still in the thread
+// once, not twice.
+func TestAMessageJoinsTheThreadOnce(t *testing.T) {
+	e := newEnv(t)
+	r := e.resident(53, "nl")
+	code, _ := r.ticket(t, "nl")
+	e.fake.Fail("sendMessage", 53, 502, "Bad Gateway", 0, 1)
+	r.to.post(t, bottest.TextUpdate(r.id(), r.user, "Ik ben er morgen."))
+	req := e.request(t, code)
+	if !e.fake.WaitFor(5*time.Second, func() bool { th, _ := e.a.store.Thread(context.Background(), req.ID); return len(th) > 0 }) {
+		t.Fatal("the message did not reach the thread")
+	}
+	time.Sleep(1500 * time.Millisecond) // a retry would come within a second
+	if th, _ := e.a.store.Thread(context.Background(), req.ID); len(th) != 1 {
+		t.Fatalf("the thread holds %d messages, want 1", len(th))
+	}
+}
