@@ -402,7 +402,10 @@ func (c *conv) press(q *models.CallbackQuery) error {
 	if !ok && kind != "l" && kind != "f" && kind != "x" && kind != "r" {
 		return c.restart()
 	}
-	v := view(c.e, sess)
+	var v dialogs.View
+	if ok {
+		v = view(c.e, sess)
+	}
 	switch kind {
 	case "o": // an option
 		opt, ok := optionAt(v, arg)
