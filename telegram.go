@@ -55,8 +55,11 @@ type BotStore interface {
 	// ECONFLICT when the lease is no longer token's.
 	BotUpdateHandled(ctx context.Context, chat, token string, updateID int64, state []byte, lease time.Duration) error
 	// BotUpdateDone is BotUpdateHandled for the last update of a claim,
-	// and ReleaseBotChat, in one write: it reports whether updates wait.
-	BotUpdateDone(ctx context.Context, chat, token string, updateID int64, state []byte) (bool, error)
+	// in one write with what comes next: when updates wait (kept
+	// meanwhile), the lease is renewed for lease and they are returned as
+	// a claim under the same token (its State: the state just stored);
+	// else the chat is given back and the claim is zero.
+	BotUpdateDone(ctx context.Context, chat, token string, updateID int64, state []byte, lease time.Duration) (BotClaim, error)
 	// SaveBotChat stores the chat's state outside an update (a staff reply
 	// remembered), under the lease token.
 	SaveBotChat(ctx context.Context, chat, token string, state []byte) error

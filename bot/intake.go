@@ -283,7 +283,19 @@ func (b *Bot) worker(ctx context.Context) {
 			return
 		case j := <-b.work:
 			chat := j.chat
-			more := b.handleChat(ctx, chat, j.claim)
+			next, more := b.handleChat(ctx, chat, j.claim)
+			if next != nil {
+				// Updates came meanwhile, taken under the same lease: to the
+				// back of the queue with them, so that a busy chat does not
+				// keep a worker from the others.
+				select {
+				case b.work <- job{chat: chat, claim: next}:
+					continue // still this instance's
+				default:
+					b.cfg.Store.ReleaseBotChat(context.WithoutCancel(ctx), chat, next.Token, time.Time{})
+					more = true
+				}
+			}
 			b.mu.Lock()
 			again := b.again[chat] || more
 			delete(b.again, chat)
@@ -327,7 +339,7 @@ func (b *Bot) sweep(ctx context.Context) {
 // outage, 429) stays waiting: the chat is given back with a hold
 // (Telegram's retry_after, else a growing backoff) that every instance
 // keeps. An update that fails maxAttempts times is given up.
-func (b *Bot) handleChat(ctx context.Context, chat string, first *buurtloket.BotClaim) bool {
+func (b *Bot) handleChat(ctx context.Context, chat string, first *buurtloket.BotClaim) (*buurtloket.BotClaim, bool) {
 	var claim buurtloket.BotClaim
 	if first != nil {
 		claim = *first
@@ -335,11 +347,11 @@ func (b *Bot) handleChat(ctx context.Context, chat string, first *buurtloket.Bot
 		var err error
 		if claim, err = b.cfg.Store.ClaimBotChat(ctx, chat, b.cfg.Lease, 50); err != nil {
 			b.cfg.Logger.Error("taking a chat", "error", err)
-			return false
+			return nil, false
 		}
 	}
 	if claim.Token == "" {
-		return false // another instance has it, and looks again before it lets go
+		return nil, false // another instance has it, and looks again before it lets go
 	}
 	st, err := loadState(claim.State)
 	if err != nil {
@@ -347,6 +359,7 @@ func (b *Bot) handleChat(ctx context.Context, chat string, first *buurtloket.Bot
 		st = &chatState{}
 	}
 	var hold time.Time
+	var next *buurtloket.BotClaim
 	stopped, released, waiting := false, false, false
 	for i, u := range claim.Updates {
 		if ctx.Err() != nil {
@@ -355,7 +368,7 @@ func (b *Bot) handleChat(ctx context.Context, chat string, first *buurtloket.Bot
 		}
 		start := time.Now()
 		uctx, cancel := context.WithTimeout(ctx, b.cfg.Lease/2)
-		next, err := b.handleUpdate(uctx, st, u.Payload)
+		after, err := b.handleUpdate(uctx, st, u.Payload)
 		cancel()
 		if err != nil && b.failed(chat, u.ID) < maxAttempts {
 			hold = time.Now().Add(b.backoff(chat, err))
@@ -368,14 +381,20 @@ func (b *Bot) handleChat(ctx context.Context, chat string, first *buurtloket.Bot
 			// Given up: the chat goes on without it.
 			b.metrics.handled.WithLabelValues("given_up").Inc()
 			b.cfg.Logger.Error("an update is given up after repeated failures", "update", u.ID, "error", err.Error())
-			next = st
+			after = st
 		}
 		b.succeeded(chat, u.ID)
-		data, err := next.encode()
+		data, err := after.encode()
 		if err == nil && i == len(claim.Updates)-1 {
-			// The last of the claim: handled and given back in one write.
-			waiting, err = b.cfg.Store.BotUpdateDone(ctx, chat, claim.Token, u.ID, data)
-			released = err == nil
+			// The last of the claim: handled, and the chat given back or
+			// what came meanwhile taken, in one write.
+			var more buurtloket.BotClaim
+			if more, err = b.cfg.Store.BotUpdateDone(ctx, chat, claim.Token, u.ID, data, b.cfg.Lease); err == nil {
+				released = true
+				if more.Token != "" {
+					next = &more
+				}
+			}
 		} else if err == nil {
 			err = b.cfg.Store.BotUpdateHandled(ctx, chat, claim.Token, u.ID, data, b.cfg.Lease)
 		}
@@ -384,7 +403,7 @@ func (b *Bot) handleChat(ctx context.Context, chat string, first *buurtloket.Bot
 			stopped = true
 			break
 		}
-		st = next
+		st = after
 		b.metrics.handled.WithLabelValues("done").Inc()
 		b.metrics.latency.Observe(time.Since(start).Seconds())
 	}
@@ -401,7 +420,7 @@ func (b *Bot) handleChat(ctx context.Context, chat string, first *buurtloket.Bot
 	}
 	// More waiting: the chat goes to the back of the queue, so that a
 	// busy chat does not keep a worker from the others.
-	return waiting && !stopped
+	return next, waiting && !stopped
 }
 
 // maxAttempts is how often an update is tried before it is given up.

@@ -147,21 +147,7 @@ func (s *Store) BotUpdateHandled(ctx context.Context, chat, token string, update
 	if lease <= 0 {
 		return buurtloket.Errorf(buurtloket.EINVALID, "a lease to renew")
 	}
-	_, err := s.botUpdateHandled(ctx, chat, token, updateID, state, lease)
-	return err
-}
-
-// BotUpdateDone records the last handled update of a claim and gives the
-// chat back, in one write; see buurtloket.BotStore.
-func (s *Store) BotUpdateDone(ctx context.Context, chat, token string, updateID int64, state []byte) (bool, error) {
-	return s.botUpdateHandled(ctx, chat, token, updateID, state, 0)
-}
-
-// botUpdateHandled renews the lease for lease, or with 0 ends it and says
-// whether updates wait.
-func (s *Store) botUpdateHandled(ctx context.Context, chat, token string, updateID int64, state []byte, lease time.Duration) (bool, error) {
-	waiting := false
-	err := s.db.Write(ctx, func(tx Querier) error {
+	return s.db.Write(ctx, func(tx Querier) error {
 		if err := s.holdsBotChat(ctx, tx, chat, token); err != nil {
 			return err
 		}
@@ -169,22 +155,78 @@ func (s *Store) botUpdateHandled(ctx context.Context, chat, token string, update
 		if err := s.saveBotState(ctx, tx, chat, state, now); err != nil {
 			return err
 		}
-		holder, until := token, s.t(now.Add(lease))
-		if lease == 0 {
-			holder, until = "", nil
+		if _, err := tx.Exec(ctx, `UPDATE bot_chats SET lease_until = $2 WHERE chat = $1`, chat, s.t(now.Add(lease))); err != nil {
+			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = $2, lease_until = $3 WHERE chat = $1`, chat, holder, until); err != nil {
+		_, err := tx.Exec(ctx, `UPDATE bot_updates SET handled_at = $1 WHERE id = $2 AND chat = $3 AND handled_at IS NULL`, s.t(now), updateID, chat)
+		return err
+	})
+}
+
+// BotUpdateDone records the last handled update of a claim, and takes
+// the updates kept meanwhile or gives the chat back; see
+// buurtloket.BotStore.
+func (s *Store) BotUpdateDone(ctx context.Context, chat, token string, updateID int64, state []byte, lease time.Duration) (buurtloket.BotClaim, error) {
+	var next buurtloket.BotClaim
+	if lease <= 0 {
+		return next, buurtloket.Errorf(buurtloket.EINVALID, "a lease to renew")
+	}
+	err := s.db.Write(ctx, func(tx Querier) error {
+		next = buurtloket.BotClaim{}
+		if err := s.holdsBotChat(ctx, tx, chat, token); err != nil {
+			return err
+		}
+		now := s.now()
+		if err := s.saveBotState(ctx, tx, chat, state, now); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE bot_updates SET handled_at = $1 WHERE id = $2 AND chat = $3 AND handled_at IS NULL`, s.t(now), updateID, chat); err != nil {
 			return err
 		}
-		if lease != 0 {
-			return nil
+		rows, err := tx.Query(ctx, `SELECT id, payload FROM bot_updates WHERE chat = $1 AND handled_at IS NULL ORDER BY id LIMIT 50`, chat)
+		if err != nil {
+			return err
 		}
-		return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM bot_updates WHERE chat = $1 AND handled_at IS NULL)`, chat).Scan(&waiting)
+		for rows.Next() {
+			var u buurtloket.BotUpdate
+			var payload []byte
+			if err := rows.Scan(&u.ID, &payload); err != nil {
+				rows.Close()
+				return err
+			}
+			if u.Payload, err = s.sealer.Open(payload, botUpdateContext(u.ID)); err != nil {
+				rows.Close()
+				return err
+			}
+			next.Updates = append(next.Updates, u)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(next.Updates) == 0 {
+			_, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = '', lease_until = NULL WHERE chat = $1`, chat)
+			return err
+		}
+		next.Token = token
+		if state == nil {
+			var sealed []byte
+			var holder string
+			var until time.Time
+			if err := tx.QueryRow(ctx, s.sql.lockBotChat, chat).Scan(&sealed, &holder, s.st(&until)); err != nil {
+				return err
+			}
+			if sealed != nil {
+				if state, err = s.sealer.Open(sealed, botChatContext(chat)); err != nil {
+					return err
+				}
+			}
+		}
+		next.State = state
+		_, err = tx.Exec(ctx, `UPDATE bot_chats SET lease_until = $2 WHERE chat = $1`, chat, s.t(now.Add(lease)))
+		return err
 	})
-	return waiting, err
+	return next, err
 }
 
 // SaveBotChat stores a chat's state under its lease; see buurtloket.BotStore.

@@ -149,20 +149,27 @@ func testBotUpdates(t *testing.T, s Store, clock *Clock) {
 	if err != nil || !added || second.Token != "" {
 		t.Fatalf("kept while held: %v %v %+v", added, err, second)
 	}
-	// The last update of a claim handled and the chat given back, in one:
-	// update 31 came meanwhile.
-	if waiting, err := s.BotUpdateDone(c, "chat-d", first.Token, 30, []byte(`{"d":1}`)); err != nil || !waiting {
-		t.Fatalf("done with 31 waiting: %v %v", waiting, err)
+	// The last update of a claim handled, with what came meanwhile taken
+	// under the same lease (update 31), in one write.
+	next, err := s.BotUpdateDone(c, "chat-d", first.Token, 30, []byte(`{"d":1}`), time.Minute)
+	if err != nil || next.Token != first.Token || string(next.State) != `{"d":1}` || !slices.Equal(updateIDs(next), []int64{31}) {
+		t.Fatalf("done with 31 waiting: %v %+v", err, next)
 	}
-	next, _ := s.ClaimBotChat(c, "chat-d", time.Minute, 10)
-	if string(next.State) != `{"d":1}` || !slices.Equal(updateIDs(next), []int64{31}) {
-		t.Fatalf("after done: %+v", next)
+	if other, _ := s.ClaimBotChat(c, "chat-d", time.Minute, 10); other.Token != "" {
+		t.Fatal("the chat was free between one claim and the next")
 	}
-	if waiting, err := s.BotUpdateDone(c, "chat-d", next.Token, 31, nil); err != nil || waiting {
-		t.Fatalf("done with nothing waiting: %v %v", waiting, err)
+	// Nothing waiting: the chat is given back.
+	last, err := s.BotUpdateDone(c, "chat-d", next.Token, 31, nil, time.Minute)
+	if err != nil || last.Token != "" || last.Updates != nil {
+		t.Fatalf("done with nothing waiting: %v %+v", err, last)
 	}
-	if _, err := s.BotUpdateDone(c, "chat-d", next.Token, 31, nil); code(err) != buurtloket.ECONFLICT {
+	if _, err := s.BotUpdateDone(c, "chat-d", next.Token, 31, nil, time.Minute); code(err) != buurtloket.ECONFLICT {
 		t.Fatalf("done after giving back: %v", err)
+	}
+	if again, _ := s.ClaimBotChat(c, "chat-d", time.Minute, 10); string(again.State) != `{"d":1}` || len(again.Updates) != 0 {
+		t.Fatalf("after done: %+v", again)
+	} else {
+		s.ReleaseBotChat(c, "chat-d", again.Token, time.Time{})
 	}
 
 	// Forgotten: nothing of the chat is left.
