@@ -18,10 +18,7 @@ import (
 	"buurtloket"
 	"buurtloket/bot/bottest"
 	"buurtloket/dialogs"
-	"buurtloket/dialogs/flows"
-	"buurtloket/facts"
-	"buurtloket/locales"
-	"buurtloket/pictograms"
+	"buurtloket/internal/shipped"
 	"buurtloket/requests"
 	"buurtloket/sqlite"
 	"buurtloket/wijken"
@@ -35,12 +32,7 @@ const secret = "webhook-secret-123"
 
 func shippedEngine(t testing.TB) *dialogs.Engine {
 	t.Helper()
-	c, probs := dialogs.Load(dialogs.Source{
-		Flows: flows.FS, FlowsDir: "dialogs/flows",
-		Locales: locales.FS, LocalesDir: "locales",
-		Facts: facts.FS, FactsFile: facts.Shipped, FactsDir: "facts",
-		Pictograms: pictograms.Names(),
-	})
+	c, probs := dialogs.Load(shipped.Source())
 	if c == nil {
 		t.Fatalf("the shipped content: %v", probs)
 	}

@@ -20,10 +20,7 @@ import (
 
 	"buurtloket"
 	"buurtloket/dialogs"
-	"buurtloket/dialogs/flows"
-	"buurtloket/facts"
-	"buurtloket/locales"
-	"buurtloket/pictograms"
+	"buurtloket/internal/shipped"
 	"buurtloket/requests"
 	"buurtloket/sqlite"
 	"buurtloket/storetest"
@@ -806,10 +803,5 @@ func TestKioskSaysWhatToDoWithoutAPhone(t *testing.T) {
 
 // shippedSource is the shipped flows, texts and facts.
 func shippedSource() dialogs.Source {
-	return dialogs.Source{
-		Flows: flows.FS, FlowsDir: "dialogs/flows",
-		Locales: locales.FS, LocalesDir: "locales",
-		Facts: facts.FS, FactsFile: facts.Shipped, FactsDir: "facts",
-		Pictograms: pictograms.Names(),
-	}
+	return shipped.Source()
 }

@@ -16,11 +16,8 @@ import (
 
 	"buurtloket"
 	"buurtloket/dialogs"
-	"buurtloket/dialogs/flows"
-	"buurtloket/facts"
-	"buurtloket/locales"
+	"buurtloket/internal/shipped"
 	stafftexts "buurtloket/locales/staff"
-	"buurtloket/pictograms"
 	"buurtloket/requests"
 	"buurtloket/sqlite"
 	"buurtloket/storetest"
@@ -549,12 +546,7 @@ func TestCookiesAndHeaders(t *testing.T) {
 // shippedContent is the shipped flows and texts, with their canned replies.
 func shippedContent(t testing.TB) func() *dialogs.Content {
 	t.Helper()
-	c, probs := dialogs.Load(dialogs.Source{
-		Flows: flows.FS, FlowsDir: "dialogs/flows",
-		Locales: locales.FS, LocalesDir: "locales",
-		Facts: facts.FS, FactsFile: facts.Shipped, FactsDir: "facts",
-		Pictograms: pictograms.Names(),
-	})
+	c, probs := dialogs.Load(shipped.Source())
 	if c == nil {
 		t.Fatalf("the shipped content: %v", probs)
 	}

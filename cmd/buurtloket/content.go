@@ -7,11 +7,8 @@ import (
 	"path/filepath"
 
 	"buurtloket/dialogs"
-	"buurtloket/dialogs/flows"
-	"buurtloket/facts"
-	"buurtloket/locales"
+	"buurtloket/internal/shipped"
 	stafftexts "buurtloket/locales/staff"
-	"buurtloket/pictograms"
 )
 
 // contentSource says where flows and texts come from, and describes it in
@@ -23,12 +20,7 @@ import (
 // The facts (names, phone numbers, links, hours) come from factsFile when
 // given, else the shipped Schiedam file.
 func contentSource(flowsDir, localesDir, factsFile string) (dialogs.Source, string, error) {
-	src := dialogs.Source{
-		Flows: flows.FS, FlowsDir: "dialogs/flows",
-		Locales: locales.FS, LocalesDir: "locales",
-		Facts: facts.FS, FactsFile: facts.Shipped, FactsDir: "facts",
-		Pictograms: pictograms.Names(),
-	}
+	src := shipped.Source()
 	factsWhat := "the shipped facts"
 	if factsFile != "" {
 		info, err := os.Stat(factsFile)
