@@ -94,39 +94,56 @@ func (s *Store) claimBotChat(ctx context.Context, tx Querier, chat string, lease
 		}
 		claim.State = state
 	}
-	rows, err := tx.Query(ctx, `SELECT id, payload FROM bot_updates WHERE chat = $1 AND handled_at IS NULL ORDER BY id LIMIT $2`, chat, limit)
-	if err != nil {
-		return claim, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var u buurtloket.BotUpdate
-		var payload []byte
-		if err := rows.Scan(&u.ID, &payload); err != nil {
-			return claim, err
-		}
-		if u.Payload, err = s.sealer.Open(payload, botUpdateContext(u.ID)); err != nil {
-			return claim, err
-		}
-		claim.Updates = append(claim.Updates, u)
-	}
-	if err := rows.Err(); err != nil {
+	var err error
+	if claim.Updates, err = s.waitingUpdates(ctx, tx, chat, limit); err != nil {
 		return claim, err
 	}
 	claim.Token = token
 	return claim, nil
 }
 
+// waitingUpdates reads a chat's updates not yet handled, oldest first,
+// opened.
+func (s *Store) waitingUpdates(ctx context.Context, tx Querier, chat string, limit int) ([]buurtloket.BotUpdate, error) {
+	rows, err := tx.Query(ctx, `SELECT id, payload FROM bot_updates WHERE chat = $1 AND handled_at IS NULL ORDER BY id LIMIT $2`, chat, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(row Row) (buurtloket.BotUpdate, error) {
+		var u buurtloket.BotUpdate
+		var sealed []byte
+		if err := row.Scan(&u.ID, &sealed); err != nil {
+			return u, err
+		}
+		var err error
+		u.Payload, err = s.sealer.Open(sealed, botUpdateContext(u.ID))
+		return u, err
+	})
+}
+
 // holdsBotChat checks inside a write that token still holds the chat's
 // lease, and locks the chat's row.
 func (s *Store) holdsBotChat(ctx context.Context, tx Querier, chat, token string) error {
+	_, err := s.heldBotChat(ctx, tx, chat, token)
+	return err
+}
+
+// heldBotChat is holdsBotChat, and returns the chat's stored state,
+// sealed.
+func (s *Store) heldBotChat(ctx context.Context, tx Querier, chat, token string) ([]byte, error) {
 	var sealed []byte
 	var holder string
 	var until time.Time
 	err := tx.QueryRow(ctx, s.sql.lockBotChat, chat).Scan(&sealed, &holder, s.st(&until))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (token == "" || holder != token)) {
-		return buurtloket.Errorf(buurtloket.ECONFLICT, "this instance no longer holds the chat")
+		return nil, buurtloket.Errorf(buurtloket.ECONFLICT, "this instance no longer holds the chat")
 	}
+	return sealed, err
+}
+
+// markBotUpdate records inside a write that an update was handled.
+func (s *Store) markBotUpdate(ctx context.Context, tx Querier, chat string, id int64, now time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE bot_updates SET handled_at = $1 WHERE id = $2 AND chat = $3 AND handled_at IS NULL`, s.t(now), id, chat)
 	return err
 }
 
@@ -158,8 +175,7 @@ func (s *Store) BotUpdateHandled(ctx context.Context, chat, token string, update
 		if _, err := tx.Exec(ctx, `UPDATE bot_chats SET lease_until = $2 WHERE chat = $1`, chat, s.t(now.Add(lease))); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE bot_updates SET handled_at = $1 WHERE id = $2 AND chat = $3 AND handled_at IS NULL`, s.t(now), updateID, chat)
-		return err
+		return s.markBotUpdate(ctx, tx, chat, updateID, now)
 	})
 }
 
@@ -173,56 +189,30 @@ func (s *Store) BotUpdateDone(ctx context.Context, chat, token string, updateID 
 	}
 	err := s.db.Write(ctx, func(tx Querier) error {
 		next = buurtloket.BotClaim{}
-		if err := s.holdsBotChat(ctx, tx, chat, token); err != nil {
+		stored, err := s.heldBotChat(ctx, tx, chat, token)
+		if err != nil {
 			return err
 		}
 		now := s.now()
 		if err := s.saveBotState(ctx, tx, chat, state, now); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE bot_updates SET handled_at = $1 WHERE id = $2 AND chat = $3 AND handled_at IS NULL`, s.t(now), updateID, chat); err != nil {
+		if err := s.markBotUpdate(ctx, tx, chat, updateID, now); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT id, payload FROM bot_updates WHERE chat = $1 AND handled_at IS NULL ORDER BY id LIMIT 50`, chat)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var u buurtloket.BotUpdate
-			var payload []byte
-			if err := rows.Scan(&u.ID, &payload); err != nil {
-				rows.Close()
-				return err
-			}
-			if u.Payload, err = s.sealer.Open(payload, botUpdateContext(u.ID)); err != nil {
-				rows.Close()
-				return err
-			}
-			next.Updates = append(next.Updates, u)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if next.Updates, err = s.waitingUpdates(ctx, tx, chat, 50); err != nil {
 			return err
 		}
 		if len(next.Updates) == 0 {
 			_, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = '', lease_until = NULL WHERE chat = $1`, chat)
 			return err
 		}
-		next.Token = token
-		if state == nil {
-			var sealed []byte
-			var holder string
-			var until time.Time
-			if err := tx.QueryRow(ctx, s.sql.lockBotChat, chat).Scan(&sealed, &holder, s.st(&until)); err != nil {
+		next.Token, next.State = token, state
+		if state == nil && stored != nil { // kept as it was
+			if next.State, err = s.sealer.Open(stored, botChatContext(chat)); err != nil {
 				return err
 			}
-			if sealed != nil {
-				if state, err = s.sealer.Open(sealed, botChatContext(chat)); err != nil {
-					return err
-				}
-			}
 		}
-		next.State = state
 		_, err = tx.Exec(ctx, `UPDATE bot_chats SET lease_until = $2 WHERE chat = $1`, chat, s.t(now.Add(lease)))
 		return err
 	})
