@@ -123,9 +123,11 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 // deliver handles one entry. Logs carry IDs and channels, never routes,
 // names or message text.
 func (w *Worker) deliver(ctx context.Context, d *buurtloket.Delivery) error {
+	// A route names its channel ("telegram:…"): a request made at the
+	// kiosk and followed in the bot goes to the bot.
 	sender := w.Senders[d.Channel]
-	if scheme, _, ok := strings.Cut(d.Route, ":"); ok && scheme == string(buurtloket.ChannelTelegram) {
-		sender = w.Senders[buurtloket.ChannelTelegram] // a request followed in the bot
+	if scheme, _, ok := strings.Cut(d.Route, ":"); ok && w.Senders[buurtloket.Channel(scheme)] != nil {
+		sender = w.Senders[buurtloket.Channel(scheme)]
 	}
 	if sender == nil || d.Route == "" {
 		// No way to push it: the resident reads it with the code.
