@@ -135,7 +135,8 @@ func (b *Bot) FollowLink(ticket string) string {
 	if !ok {
 		return ""
 	}
-	return "https://t.me/" + name + "?start=" + startPayload(t)
+	// A payload may hold A–Z, a–z, 0–9, _ and -: the code goes as written.
+	return "https://t.me/" + name + "?start=" + t
 }
 
 // Healthy reports whether the Bot API answered lately.

@@ -71,8 +71,6 @@ type conv struct {
 	ctx context.Context
 	st  *chatState
 	e   *dialogs.Engine
-	// from is who wrote (the private chat's user).
-	from *models.User
 }
 
 // handle handles one update. It returns an error only when the Bot API
@@ -134,7 +132,6 @@ func (c *conv) message(m *models.Message) error {
 		}
 		return nil
 	}
-	c.from = m.From
 	c.st.ChatID = m.Chat.ID
 	if m.From != nil {
 		c.chooseLanguage(m.From.LanguageCode)
@@ -382,7 +379,6 @@ func (c *conv) answerContact(contact dialogs.Contact, shown string) error {
 // press handles a button: the question on screen's, or an old one's,
 // which is answered gracefully and changes nothing.
 func (c *conv) press(q *models.CallbackQuery) error {
-	c.from = &q.From
 	if c.st.ChatID == 0 {
 		c.st.ChatID = q.From.ID
 	}
@@ -425,7 +421,8 @@ func (c *conv) press(q *models.CallbackQuery) error {
 			return nil
 		}
 		c.st.Chosen = toggle(c.st.Chosen, opt, v.Options)
-		text, keyboard := c.render(withChosen(v, c.st.Chosen), c.st.Token)
+		v.Chosen = c.st.Chosen
+		text, keyboard := c.render(v, c.st.Token)
 		_, err := c.b.api.EditMessageText(c.ctx, &tgbot.EditMessageTextParams{ChatID: c.st.ChatID, MessageID: c.st.Question, Text: text, ReplyMarkup: keyboard})
 		c.b.apiResult("editMessageText", err)
 		if err != nil && transient(err) {

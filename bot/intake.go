@@ -55,7 +55,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 			http.Error(w, "an update is at most 64 KB", http.StatusRequestEntityTooLarge)
 			return
 		}
-		switch err := b.take(r.Context(), body); {
+		switch _, err := b.take(r.Context(), body); {
 		case err == nil:
 			w.WriteHeader(http.StatusOK)
 		case buurtloket.ErrorCode(err) == buurtloket.EINVALID:
@@ -97,17 +97,18 @@ func (h head) chatOf() int64 {
 	return 0
 }
 
-// take keeps one update and starts its chat's handling.
-func (b *Bot) take(ctx context.Context, body []byte) error {
+// take keeps one update and starts its chat's handling; it returns the
+// update's ID.
+func (b *Bot) take(ctx context.Context, body []byte) (int64, error) {
 	var h head
 	if err := json.Unmarshal(body, &h); err != nil || h.ID <= 0 {
 		b.metrics.updates.WithLabelValues("refused").Inc()
-		return buurtloket.Errorf(buurtloket.EINVALID, "not an update")
+		return 0, buurtloket.Errorf(buurtloket.EINVALID, "not an update")
 	}
 	chat := h.chatOf()
 	if chat == 0 {
 		b.metrics.updates.WithLabelValues("ignored").Inc()
-		return nil
+		return h.ID, nil
 	}
 	key := b.chatKey(chat)
 	// Kept, and the chat taken when it is free, in one write: a worker
@@ -118,19 +119,19 @@ func (b *Bot) take(ctx context.Context, body []byte) error {
 	}
 	added, claim, err := b.cfg.Store.AddBotUpdate(ctx, h.ID, key, bytes.TrimSpace(body), lease)
 	if err != nil {
-		return err
+		return h.ID, err
 	}
 	if !added {
 		b.metrics.updates.WithLabelValues("repeated").Inc()
-		return nil
+		return h.ID, nil
 	}
 	b.metrics.updates.WithLabelValues("kept").Inc()
 	if claim.Token != "" {
 		b.start(key, &claim)
-		return nil
+		return h.ID, nil
 	}
 	b.kick(key)
-	return nil
+	return h.ID, nil
 }
 
 // busy tells whether a worker of this instance handles the chat now.
@@ -167,17 +168,14 @@ func (b *Bot) poll(ctx context.Context) {
 		}
 		wait = time.Second
 		for _, raw := range updates {
-			var h head
-			if json.Unmarshal(raw, &h) != nil {
-				continue
-			}
-			if err := b.take(ctx, raw); err != nil && buurtloket.ErrorCode(err) != buurtloket.EINVALID {
+			id, err := b.take(ctx, raw)
+			if err != nil && buurtloket.ErrorCode(err) != buurtloket.EINVALID {
 				// Not kept: not confirmed either; it comes again.
 				b.cfg.Logger.Error("an update could not be kept; it is asked for again", "error", err)
 				sleep(ctx, time.Second)
 				break
 			}
-			offset = max(offset, h.ID+1)
+			offset = max(offset, id+1)
 		}
 	}
 }

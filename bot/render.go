@@ -205,11 +205,6 @@ func toggle(chosen []string, o dialogs.ViewOption, all []dialogs.ViewOption) []s
 	return append(out, o.ID)
 }
 
-func withChosen(v dialogs.View, chosen []string) dialogs.View {
-	v.Chosen = chosen
-	return v
-}
-
 // labels names the options chosen, for the record under the question.
 func labels(v dialogs.View, ids []string) string {
 	var out []string

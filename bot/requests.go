@@ -26,10 +26,7 @@ func ChatOfRoute(route string) (int64, bool) {
 	return id, err == nil && id != 0
 }
 
-// A deep link's payload may hold A–Z, a–z, 0–9, _ and -: the ticket code
-// goes as it is written.
-func startPayload(ticket string) string { return ticket }
-
+// ticketOfPayload reads the ticket of a deep link's payload (FollowLink).
 func ticketOfPayload(p string) (string, bool) {
 	if p == "" || len(p) > 32 {
 		return "", false
