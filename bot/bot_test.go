@@ -103,16 +103,24 @@ func (e *env) start(store *requests.Store, webhook bool) *instance {
 	if webhook {
 		cfg.WebhookURL = "https://buurtloket.example.nl/telegram"
 	}
+	b := run(e.t, cfg)
+	in := &instance{bot: b, store: store, webhook: httptest.NewServer(b.WebhookHandler())}
+	e.t.Cleanup(in.webhook.Close) // before the bot stops: cleanups run last first
+	return in
+}
+
+// run starts a bot with cfg until the test's end.
+func run(t testing.TB, cfg Config) *Bot {
+	t.Helper()
 	b, err := New(cfg)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { b.Run(ctx); close(done) }()
-	in := &instance{bot: b, store: store, webhook: httptest.NewServer(b.WebhookHandler())}
-	e.t.Cleanup(func() { in.webhook.Close(); cancel(); <-done })
-	return in
+	t.Cleanup(func() { cancel(); <-done })
+	return b
 }
 
 // post sends an update to an instance's webhook as Telegram does.

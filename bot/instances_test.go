@@ -48,14 +48,7 @@ func TestLongPollingConfirmsOnlyWhatIsKept(t *testing.T) {
 	flaky := &flakyStore{Store: e.a.store, down: true}
 	cfg := e.a.bot.cfg
 	cfg.Store, cfg.WebhookURL = flaky, ""
-	b, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { b.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	run(t, cfg)
 
 	u := bottest.User{ID: 60, Lang: "nl"}
 	e.fake.Queue(bottest.TextUpdate(500, u, "/start"))
@@ -169,14 +162,7 @@ func TestTwoPollersAreASetUpProblem(t *testing.T) {
 	cfg := e.a.bot.cfg
 	cfg.WebhookURL = ""
 	e.fake.Fail("getUpdates", 0, 409, "Conflict: terminated by other getUpdates request", 0, -1)
-	b, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { b.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	b := run(t, cfg)
 	if !e.fake.WaitFor(5*time.Second, func() bool { return strings.Contains(logs.String(), "BUURTLOKET_TELEGRAM_WEBHOOK_URL") }) {
 		t.Fatalf("the 409 is not explained:\n%s", logs.String())
 	}
