@@ -202,46 +202,46 @@ func (r *resident) question() bottest.Message {
 	return bottest.Message{}
 }
 
-// press presses the button labelled label on the question on screen, and
-// waits for the answer.
-func (r *resident) press(label string) []bottest.Message {
+// button finds the button labelled label (ticked or not) on the question
+// on screen.
+func (r *resident) button(label string) (bottest.Message, bottest.Button) {
 	r.e.t.Helper()
 	q := r.question()
 	for _, row := range q.Keyboard {
 		for _, b := range row {
 			if b.Text == label || b.Text == "✓ "+label {
-				r.to.post(r.e.t, bottest.PressUpdate(r.id(), r.user, q.ID, b.CallbackData))
-				return r.waitNew()
+				return q, b
 			}
 		}
 	}
 	r.e.t.Fatalf("no button %q on the question:\n%s", label, transcript([]bottest.Message{q}))
-	return nil
+	return q, bottest.Button{}
+}
+
+// press presses the button labelled label on the question on screen, and
+// waits for the answer.
+func (r *resident) press(label string) []bottest.Message {
+	r.e.t.Helper()
+	q, b := r.button(label)
+	r.to.post(r.e.t, bottest.PressUpdate(r.id(), r.user, q.ID, b.CallbackData))
+	return r.waitNew()
 }
 
 // tick presses a button of a multi step, which edits the question.
 func (r *resident) tick(label string) {
 	r.e.t.Helper()
-	q := r.question()
-	for _, row := range q.Keyboard {
-		for _, b := range row {
-			if b.Text == label || b.Text == "✓ "+label {
-				r.to.post(r.e.t, bottest.PressUpdate(r.id(), r.user, q.ID, b.CallbackData))
-				if !r.e.fake.WaitFor(5*time.Second, func() bool {
-					for _, m := range r.e.fake.Messages(r.user.ID) {
-						if m.ID == q.ID {
-							return m.Edits > q.Edits
-						}
-					}
-					return false
-				}) {
-					r.e.t.Fatalf("ticking %q changed nothing", label)
-				}
-				return
+	q, b := r.button(label)
+	r.to.post(r.e.t, bottest.PressUpdate(r.id(), r.user, q.ID, b.CallbackData))
+	if !r.e.fake.WaitFor(5*time.Second, func() bool {
+		for _, m := range r.e.fake.Messages(r.user.ID) {
+			if m.ID == q.ID {
+				return m.Edits > q.Edits
 			}
 		}
+		return false
+	}) {
+		r.e.t.Fatalf("ticking %q changed nothing", label)
 	}
-	r.e.t.Fatalf("no button %q on the question:\n%s", label, transcript([]bottest.Message{q}))
 }
 
 func last(msgs []bottest.Message) bottest.Message { return msgs[len(msgs)-1] }

@@ -91,12 +91,7 @@ func TestEndToEnd(t *testing.T) {
 	kiosk.run(chromedp.SendKeys(css("#f-reply"), typing))
 
 	// The staff member claims it and sends a canned reply.
-	staff.click(row)
-	staff.until("the request page", `document.body.dataset.page === "request"`)
-	staff.click(`form[action$="/claim"] button`)
-	staff.until("claimed", `document.body.dataset.page === "request" && document.querySelector('form[action$="/claim"]') === null`)
-	staff.click("#canned-thanks")
-	staff.click(`form[action$="/canned"] button[type=submit]`)
+	staff.claimAndThank(row)
 	staff.until("the canned reply in the thread", `document.querySelectorAll("#thread-items li.message.staff").length === 1`)
 	thread, err := s.store.Thread(context.Background(), r.ID)
 	if err != nil || len(thread) != 1 || thread[0].Canned != "thanks" {
@@ -204,6 +199,18 @@ func (b tab) firstLogin(base, once string) {
 	b.until("the inbox listens", `document.body.dataset.page === "inbox" && document.body.dataset.listening === "yes"`)
 }
 
+// claimAndThank opens the request behind the inbox link row, claims it
+// and sends the canned reply "thanks".
+func (b tab) claimAndThank(row string) {
+	b.t.Helper()
+	b.click(row)
+	b.until("the request page", `document.body.dataset.page === "request"`)
+	b.click(`form[action$="/claim"] button`)
+	b.until("claimed", `document.body.dataset.page === "request" && document.querySelector('form[action$="/claim"]') === null`)
+	b.click("#canned-thanks")
+	b.click(`form[action$="/canned"] button[type=submit]`)
+}
+
 // untilDelivered waits until the request page shows the staff reply as
 // delivered ("aangekomen").
 func (b tab) untilDelivered() {
@@ -305,12 +312,7 @@ func TestEndToEndThroughTheBot(t *testing.T) {
 	staff.until("the bot's request in the open inbox", `document.querySelector('`+row+`') !== null`)
 
 	// Claimed, answered with a canned reply: it reaches the chat in Turkish.
-	staff.click(row)
-	staff.until("the request page", `document.body.dataset.page === "request"`)
-	staff.click(`form[action$="/claim"] button`)
-	staff.until("claimed", `document.body.dataset.page === "request" && document.querySelector('form[action$="/claim"]') === null`)
-	staff.click("#canned-thanks")
-	staff.click(`form[action$="/canned"] button[type=submit]`)
+	staff.claimAndThank(row)
 	texts := engine.Content().Catalog
 	want := texts.Format("tr", "ui.bot.staff_reply", map[string]any{"Ticket": ticket}) + "\n\n" + texts.Text("tr", "reply.general.thanks.text")
 	if !fake.WaitFor(15*time.Second, func() bool { m := fake.Messages(chat); return len(m) > 0 && m[len(m)-1].Text == want }) {
