@@ -19,6 +19,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"buurtloket"
@@ -110,7 +111,7 @@ type Store struct {
 	d      *Dialect
 	read   Querier
 	sealer *buurtloket.Sealer
-	now    func() time.Time
+	clock  atomic.Pointer[func() time.Time]
 	newID  func() int64
 	sql    statements
 }
@@ -162,10 +163,16 @@ func New(db DB, sealer *buurtloket.Sealer) *Store {
 	return s
 }
 
-// SetClock replaces the clock, for tests. Times are kept to the
-// millisecond on both databases, as docs/storage.md promises.
+// SetClock replaces the clock, for tests; it may change while the store
+// is in use. Times are kept to the millisecond on both databases, as
+// docs/storage.md promises.
 func (s *Store) SetClock(now func() time.Time) {
-	s.now = func() time.Time { return now().UTC().Truncate(time.Millisecond) }
+	s.clock.Store(&now)
+}
+
+// now is the store's time: its clock's, in UTC, to the millisecond.
+func (s *Store) now() time.Time {
+	return (*s.clock.Load())().UTC().Truncate(time.Millisecond)
 }
 
 // SetIDs replaces the source of random IDs, so that a test can make two
