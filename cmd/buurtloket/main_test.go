@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"testing"
@@ -163,7 +164,20 @@ func startServer(t *testing.T, s *Server) (cancel func() error) {
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	return func() error { stop(); return <-done }
+	return func() error {
+		stop()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(time.Minute):
+			// A server that does not stop would hang the package until go
+			// test's timeout, which names no cause: say where it waits.
+			var stacks strings.Builder
+			pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+			t.Fatalf("serve did not stop within a minute; its goroutines:\n%s", stacks.String())
+			return nil
+		}
+	}
 }
 
 func get(t *testing.T, url string) (int, string) {

@@ -56,6 +56,7 @@ var partial = []skipKind{
 type result struct {
 	passed, failed, skipped int
 	buildFailed             []string
+	unfinished              []string            // tests that never ended: "name: why"
 	skips                   map[string][]string // reason -> tests
 	partial                 map[string][]string // reason -> tests
 	events                  int
@@ -75,6 +76,7 @@ func run(in io.Reader, out io.Writer) *result {
 	r := &result{skips: map[string][]string{}, partial: map[string][]string{}}
 	outputs := map[string]*strings.Builder{} // package/test -> output so far
 	skipped := map[string]bool{}
+	running := map[string]map[string]bool{} // package -> tests that started and did not end
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -90,6 +92,13 @@ func run(in io.Reader, out io.Writer) *result {
 		}
 		key := e.Package + "/" + e.Test
 		switch e.Action {
+		case "run":
+			if !strings.Contains(e.Test, "/") {
+				if running[e.Package] == nil {
+					running[e.Package] = map[string]bool{}
+				}
+				running[e.Package][e.Test] = true
+			}
 		case "output", "build-output":
 			b := outputs[key]
 			if b == nil {
@@ -117,6 +126,23 @@ func run(in io.Reader, out io.Writer) *result {
 				delete(outputs, key)
 			}
 			if e.Test == "" {
+				// A test still running when its package ended did not
+				// finish: the binary timed out or crashed (a panic in
+				// another goroutine). It counts as failed, with its output,
+				// which holds the panic and the goroutines.
+				for _, test := range sortedSet(running[e.Package]) {
+					k := e.Package + "/" + test
+					why := "the package ended while it ran"
+					if b := outputs[k]; b != nil {
+						fmt.Fprint(out, b.String())
+						why = firstPanic(b.String(), why)
+						delete(outputs, k)
+					}
+					fmt.Fprintf(out, "--- DID NOT FINISH: %s (%s)\n", test, why)
+					r.failed++
+					r.unfinished = append(r.unfinished, shortName(event{Package: e.Package, Test: test})+": "+why)
+				}
+				delete(running, e.Package)
 				// The package's own lines: "ok  pkg 1.2s", "FAIL pkg".
 				if e.Action == "fail" && !strings.Contains(text, "FAIL") {
 					text += fmt.Sprintf("FAIL\t%s\n", e.Package)
@@ -129,6 +155,7 @@ func run(in io.Reader, out io.Writer) *result {
 			if strings.Contains(e.Test, "/") {
 				continue // subtests count with their parent
 			}
+			delete(running[e.Package], e.Test)
 			switch e.Action {
 			case "pass":
 				r.passed++
@@ -218,6 +245,9 @@ func report(out io.Writer, r *result, noRace, ci bool) int {
 			}
 		}
 	}
+	for _, u := range r.unfinished {
+		fmt.Fprintf(out, "DID NOT FINISH: %s\n", u)
+	}
 	for _, p := range r.buildFailed {
 		fmt.Fprintf(out, "BUILD FAILED: %s\n", p)
 	}
@@ -246,6 +276,26 @@ func report(out io.Writer, r *result, noRace, ci bool) int {
 		fmt.Fprintln(out, "*** PASSED: every test ran")
 	}
 	return code
+}
+
+// firstPanic is the line of a test's output that says why the binary
+// stopped ("panic: test timed out after 10m0s"), or else why.
+func firstPanic(output, why string) string {
+	for _, line := range strings.Split(output, "\n") {
+		if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
+			return strings.TrimSpace(line)
+		}
+	}
+	return why
+}
+
+func sortedSet(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func names(tests []string) string {

@@ -108,3 +108,33 @@ func TestNoEventsIsAFailure(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
+
+// A test binary that times out (or panics in another goroutine) ends its
+// package while a test runs; go test reports no end for that test.
+func TestUnfinishedTestIsAFailure(t *testing.T) {
+	in := stream(
+		event{Action: "run", Package: "buurtloket/a", Test: "TestQuick"},
+		event{Action: "pass", Package: "buurtloket/a", Test: "TestQuick"},
+		event{Action: "run", Package: "buurtloket/a", Test: "TestHang"},
+		event{Action: "run", Package: "buurtloket/a", Test: "TestHang/sub"},
+		event{Action: "output", Package: "buurtloket/a", Test: "TestHang", Output: "=== RUN   TestHang\n"},
+		event{Action: "output", Package: "buurtloket/a", Test: "TestHang", Output: "panic: test timed out after 10m0s\n"},
+		event{Action: "output", Package: "buurtloket/a", Test: "TestHang", Output: "\trunning tests:\n\t\tTestHang (10m0s)\n\ngoroutine 7 [select]:\nbuurtloket/a.wait()\n"},
+		event{Action: "output", Package: "buurtloket/a", Output: "FAIL\tbuurtloket/a\t600.1s\n"},
+		event{Action: "fail", Package: "buurtloket/a"},
+	)
+	out, code := summarize(t, in, false, false)
+	for _, want := range []string{
+		"buurtloket/a.wait()",
+		"--- DID NOT FINISH: TestHang (panic: test timed out after 10m0s)",
+		"2 tests: 1 passed, 1 failed, 0 skipped",
+		"DID NOT FINISH: a.TestHang: panic: test timed out after 10m0s\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 1 || !strings.HasPrefix(lastLine(out), "*** FAILED: 1 tests failed") {
+		t.Fatalf("exit %d, last line %q", code, lastLine(out))
+	}
+}
