@@ -274,6 +274,10 @@ func TestSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
+	// A serve that hangs would hang the test until go test's timeout:
+	// after a minute it is made to print its goroutines (SIGQUIT) and end.
+	hung := time.AfterFunc(time.Minute, func() { cmd.Process.Signal(syscall.SIGQUIT) })
+	defer hung.Stop()
 	var base string
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
