@@ -94,7 +94,12 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Sweep = 2 * time.Second
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: cfg.PollWait + 15*time.Second}
+		// Every worker and the poll keep a connection: the default of two
+		// idle connections per host would make the others dial (and shake
+		// hands with TLS) for each call.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = cfg.Workers + 2
+		cfg.HTTPClient = &http.Client{Timeout: cfg.PollWait + 15*time.Second, Transport: t}
 	}
 	opts := []tgbot.Option{
 		tgbot.WithSkipGetMe(), // Run asks, and retries: an outage at start is not fatal

@@ -16,6 +16,8 @@ import (
 func botUpdateContext(id int64) string  { return "bot-update:" + strconv.FormatInt(id, 10) }
 func botChatContext(chat string) string { return "bot-chat:" + chat }
 
+var errNotHeld = buurtloket.Errorf(buurtloket.ECONFLICT, "this instance no longer holds the chat")
+
 func checkBotChat(chat string) error {
 	if chat == "" || len(chat) > 64 {
 		return buurtloket.Errorf(buurtloket.EINVALID, "a chat key is 1 to 64 characters")
@@ -67,34 +69,29 @@ func (s *Store) ClaimBotChat(ctx context.Context, chat string, lease time.Durati
 }
 
 // claimBotChat takes a chat inside a write, when no lease or hold is in
-// force, with its state and waiting updates.
+// force, with its state and waiting updates. The chat's row is made and
+// taken in one statement; a row whose lease is in force is left as it is
+// (and locked, on PostgreSQL, until the write commits).
 func (s *Store) claimBotChat(ctx context.Context, tx Querier, chat string, lease time.Duration, limit int) (buurtloket.BotClaim, error) {
 	var claim buurtloket.BotClaim
 	now := s.now()
-	if _, err := tx.Exec(ctx, `INSERT INTO bot_chats (chat, updated_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, chat, s.t(now)); err != nil {
-		return claim, err
-	}
+	token := strconv.FormatInt(s.newID(), 36)
 	var sealed []byte
-	var holder string
-	var until time.Time
-	if err := tx.QueryRow(ctx, s.sql.lockBotChat, chat).Scan(&sealed, &holder, s.st(&until)); err != nil {
-		return claim, err
-	}
-	if holder != "" && until.After(now) {
+	err := tx.QueryRow(ctx, `INSERT INTO bot_chats (chat, updated_at, lease, lease_until) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (chat) DO UPDATE SET lease = excluded.lease, lease_until = excluded.lease_until
+		WHERE bot_chats.lease = '' OR bot_chats.lease_until IS NULL OR bot_chats.lease_until <= $2
+		RETURNING state`, chat, s.t(now), token, s.t(now.Add(lease))).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
 		return claim, nil // another instance has it, or it waits
 	}
-	token := strconv.FormatInt(s.newID(), 36)
-	if _, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = $2, lease_until = $3 WHERE chat = $1`, chat, token, s.t(now.Add(lease))); err != nil {
+	if err != nil {
 		return claim, err
 	}
 	if sealed != nil {
-		state, err := s.sealer.Open(sealed, botChatContext(chat))
-		if err != nil {
+		if claim.State, err = s.sealer.Open(sealed, botChatContext(chat)); err != nil {
 			return claim, err
 		}
-		claim.State = state
 	}
-	var err error
 	if claim.Updates, err = s.waitingUpdates(ctx, tx, chat, limit); err != nil {
 		return claim, err
 	}
@@ -124,21 +121,12 @@ func (s *Store) waitingUpdates(ctx context.Context, tx Querier, chat string, lim
 // holdsBotChat checks inside a write that token still holds the chat's
 // lease, and locks the chat's row.
 func (s *Store) holdsBotChat(ctx context.Context, tx Querier, chat, token string) error {
-	_, err := s.heldBotChat(ctx, tx, chat, token)
-	return err
-}
-
-// heldBotChat is holdsBotChat, and returns the chat's stored state,
-// sealed.
-func (s *Store) heldBotChat(ctx context.Context, tx Querier, chat, token string) ([]byte, error) {
-	var sealed []byte
 	var holder string
-	var until time.Time
-	err := tx.QueryRow(ctx, s.sql.lockBotChat, chat).Scan(&sealed, &holder, s.st(&until))
+	err := tx.QueryRow(ctx, s.sql.lockBotChat, chat).Scan(&holder)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (token == "" || holder != token)) {
-		return nil, buurtloket.Errorf(buurtloket.ECONFLICT, "this instance no longer holds the chat")
+		return errNotHeld
 	}
-	return sealed, err
+	return err
 }
 
 // markBotUpdate records inside a write that an update was handled.
@@ -181,39 +169,52 @@ func (s *Store) BotUpdateHandled(ctx context.Context, chat, token string, update
 
 // BotUpdateDone records the last handled update of a claim, and takes
 // the updates kept meanwhile or gives the chat back; see
-// buurtloket.BotStore.
+// buurtloket.BotStore. Three statements when nothing came meanwhile:
+// the state saved under the lease (which checks and locks it), the update
+// marked, and the lease ended unless updates wait.
 func (s *Store) BotUpdateDone(ctx context.Context, chat, token string, updateID int64, state []byte, lease time.Duration) (buurtloket.BotClaim, error) {
 	var next buurtloket.BotClaim
 	if lease <= 0 {
 		return next, buurtloket.Errorf(buurtloket.EINVALID, "a lease to renew")
 	}
+	if len(state) > buurtloket.MaxBotState {
+		return next, buurtloket.Errorf(buurtloket.ETOOLARGE, "a chat's state may be at most %d bytes", buurtloket.MaxBotState)
+	}
+	var sealedState []byte
+	if state != nil {
+		sealedState = s.sealer.Seal(state, botChatContext(chat))
+	}
 	err := s.db.Write(ctx, func(tx Querier) error {
 		next = buurtloket.BotClaim{}
-		stored, err := s.heldBotChat(ctx, tx, chat, token)
-		if err != nil {
-			return err
+		if token == "" {
+			return errNotHeld
 		}
 		now := s.now()
-		if err := s.saveBotState(ctx, tx, chat, state, now); err != nil {
+		var stored []byte
+		err := tx.QueryRow(ctx, `UPDATE bot_chats SET state = COALESCE($3, state), updated_at = $4, lease_until = $5
+			WHERE chat = $1 AND lease = $2 RETURNING state`, chat, token, sealedState, s.t(now), s.t(now.Add(lease))).Scan(&stored)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotHeld
+		}
+		if err != nil {
 			return err
 		}
 		if err := s.markBotUpdate(ctx, tx, chat, updateID, now); err != nil {
 			return err
 		}
-		if next.Updates, err = s.waitingUpdates(ctx, tx, chat, 50); err != nil {
+		// A lease of '' frees the chat, whatever lease_until says.
+		released, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = '' WHERE chat = $1
+			AND NOT EXISTS (SELECT 1 FROM bot_updates WHERE chat = $1 AND handled_at IS NULL)`, chat)
+		if err != nil || released == 1 {
 			return err
 		}
-		if len(next.Updates) == 0 {
-			_, err := tx.Exec(ctx, `UPDATE bot_chats SET lease = '', lease_until = NULL WHERE chat = $1`, chat)
+		if next.Updates, err = s.waitingUpdates(ctx, tx, chat, 50); err != nil {
 			return err
 		}
 		next.Token, next.State = token, state
 		if state == nil && stored != nil { // kept as it was
-			if next.State, err = s.sealer.Open(stored, botChatContext(chat)); err != nil {
-				return err
-			}
+			next.State, err = s.sealer.Open(stored, botChatContext(chat))
 		}
-		_, err = tx.Exec(ctx, `UPDATE bot_chats SET lease_until = $2 WHERE chat = $1`, chat, s.t(now.Add(lease)))
 		return err
 	})
 	return next, err

@@ -152,7 +152,7 @@ func New(db DB, sealer *buurtloket.Sealer) *Store {
 		// order deadlocks against it on PostgreSQL.
 		shownLock:    `SELECT id FROM outbox WHERE request_id = $1 AND ` + d.InIDs("message_id", 2) + ` ORDER BY id` + d.Lock,
 		lockAccount:  `SELECT ` + accountColumns + ` FROM staff_accounts WHERE id = $1` + d.Lock,
-		lockBotChat:  `SELECT state, lease, lease_until FROM bot_chats WHERE chat = $1` + d.Lock,
+		lockBotChat:  `SELECT lease FROM bot_chats WHERE chat = $1` + d.Lock,
 		lockThrottle: `SELECT failures, since, locked_until FROM login_throttle WHERE key = $1` + d.Lock,
 		purgeable:    `SELECT id FROM requests WHERE status = 'closed' AND topic = $1 AND updated_at <= $2` + d.Lock,
 		stats: `INSERT INTO request_stats (month, topic, wijk, count)
