@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"runtime"
 
 	"buurtloket"
 )
@@ -54,13 +55,20 @@ func (db *DB) writer() {
 			}
 		}
 		batch = append(batch[:0], first)
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case op := <-db.ops:
-				batch = append(batch, op)
-			default:
-				break fill
+		for round := 0; round < 3 && len(batch) < maxBatch; round++ {
+			runtime.Gosched()
+			n := len(batch)
+		fill:
+			for len(batch) < maxBatch {
+				select {
+				case op := <-db.ops:
+					batch = append(batch, op)
+				default:
+					break fill
+				}
+			}
+			if len(batch) == n {
+				break
 			}
 		}
 		db.commit(batch)

@@ -230,14 +230,29 @@ func readFields(r *http.Request) (map[string]string, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "multipart/form-data":
-		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			if errors.Is(err, io.EOF) {
-				return fields, nil // a method without parameters (getMe)
-			}
+		// Read part by part, as the parts come: the Bot API's fields are
+		// small (a file part would be a field too, for this fake).
+		mr, err := r.MultipartReader()
+		if err != nil {
 			return nil, err
 		}
-		for k, v := range r.MultipartForm.Value {
-			fields[k] = v[0]
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				break // the end; at once for a method without parameters (getMe)
+			}
+			if err != nil {
+				return nil, err
+			}
+			value, err := io.ReadAll(io.LimitReader(part, 1<<20))
+			if err != nil {
+				return nil, err
+			}
+			if name := part.FormName(); name != "" {
+				if _, seen := fields[name]; !seen {
+					fields[name] = string(value)
+				}
+			}
 		}
 	case "application/x-www-form-urlencoded":
 		if err := r.ParseForm(); err != nil {
