@@ -190,7 +190,25 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	<-ctx.Done()
 	wg.Wait()
-	return nil
+	// Chats taken and still queued are given back: another instance need
+	// not wait for their leases to run out.
+	for {
+		select {
+		case j := <-b.work:
+			b.giveBack(j)
+		default:
+			return nil
+		}
+	}
+}
+
+// giveBack gives a queued chat's claim back, when it has one.
+func (b *Bot) giveBack(j job) {
+	if j.claim != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		b.cfg.Store.ReleaseBotChat(ctx, j.chat, j.claim.Token, time.Time{})
+	}
 }
 
 // setUp learns the bot's name, registers the commands per language and

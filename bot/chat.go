@@ -29,6 +29,7 @@ type chatState struct {
 	Chosen   []string        `json:"m,omitempty"` // a multi step's options ticked so far
 	Requests []chatRequest   `json:"r,omitempty"`
 	Waiting  string          `json:"w,omitempty"` // what a typed text answers outside the flow: "pin:TICKET", "which:TEXT"
+	Sharing  bool            `json:"k,omitempty"` // the share-contact button shows, under the typing field
 	Seen     time.Time       `json:"at,omitempty"`
 }
 
@@ -88,7 +89,7 @@ func (c *conv) handle(u *models.Update) error {
 	case u.MyChatMember != nil && u.MyChatMember.Chat.Type != models.ChatTypePrivate &&
 		u.MyChatMember.NewChatMember.Type == models.ChatMemberTypeMember:
 		// Added to a group: say once that the bot talks to residents alone.
-		return c.sendTo(u.MyChatMember.Chat.ID, c.text("ui.bot.group"), nil)
+		return c.toGroup(u.MyChatMember.Chat.ID, &u.MyChatMember.From)
 	}
 	return nil
 }
@@ -109,26 +110,40 @@ func (c *conv) format(id string, data map[string]any) string {
 // chooseLanguage takes the resident's Telegram language when it is
 // shipped (nl, en-GB, ar …), else the source language.
 func (c *conv) chooseLanguage(code string) {
-	if c.st.Lang != "" {
-		return
+	if c.st.Lang == "" {
+		c.st.Lang = c.shipped(code)
 	}
+}
+
+// shipped is the shipped language of a Telegram language code, else the
+// source language.
+func (c *conv) shipped(code string) string {
 	cat := c.e.Content().Catalog
 	code = strings.ToLower(code)
 	if base, _, ok := strings.Cut(code, "-"); ok {
 		code = base
 	}
 	if _, ok := cat.Language(code); ok {
-		c.st.Lang = code
-		return
+		return code
 	}
-	c.st.Lang = cat.SourceLanguage()
+	return cat.SourceLanguage()
+}
+
+// toGroup tells a group, in the language of who wrote or added the bot,
+// that the bot talks to residents alone.
+func (c *conv) toGroup(chat int64, from *models.User) error {
+	lang := c.e.Content().Catalog.SourceLanguage()
+	if from != nil {
+		lang = c.shipped(from.LanguageCode)
+	}
+	return c.sendTo(chat, c.e.Content().Catalog.Text(lang, "ui.bot.group"), nil)
 }
 
 func (c *conv) message(m *models.Message) error {
 	if m.Chat.Type != models.ChatTypePrivate {
 		// In a group the bot does not talk: residents write to it alone.
 		if m.Text != "" && strings.HasPrefix(m.Text, "/") {
-			return c.sendTo(m.Chat.ID, c.text("ui.bot.group"), nil)
+			return c.toGroup(m.Chat.ID, m.From)
 		}
 		return nil
 	}
@@ -178,6 +193,11 @@ func (c *conv) command(text string) error {
 			return err
 		}
 		c.st.Question, c.st.Token = 0, ""
+		if c.st.Sharing {
+			c.st.Sharing = false
+			_, err := c.send(c.text("ui.bot.stopped"), removeKeyboard{Remove: true})
+			return err
+		}
 		return c.say(c.text("ui.bot.stopped"))
 	case "/taal", "/language":
 		return c.askLanguage()
@@ -285,6 +305,15 @@ func (c *conv) show(sess dialogs.Session, v dialogs.View) error {
 	if err := c.closeQuestion(""); err != nil {
 		return err
 	}
+	if c.st.Sharing && v.Expect != dialogs.ExpectContact {
+		// The contact step is over (answered, or left): its button goes.
+		// Only a message can take it away, and an inline keyboard cannot
+		// ride with it: a check mark of its own.
+		if _, err := c.send("✓", removeKeyboard{Remove: true}); err != nil {
+			return err
+		}
+		c.st.Sharing = false
+	}
 	token := newToken()
 	text, keyboard := c.render(v, token)
 	id, err := c.send(text, keyboard)
@@ -296,8 +325,10 @@ func (c *conv) show(sess dialogs.Session, v dialogs.View) error {
 		// Telegram's share-contact button is a reply keyboard, which a
 		// message with inline buttons cannot carry: it comes as a second
 		// message.
-		_, err = c.send(c.text("ui.bot.contact.share_hint"), replyKeyboard{Keyboard: [][]replyButton{{{Text: c.text("ui.bot.contact.share"), RequestContact: true}}},
-			OneTime: true, Resize: true})
+		if _, err = c.send(c.text("ui.bot.contact.share_hint"), replyKeyboard{Keyboard: [][]replyButton{{{Text: c.text("ui.bot.contact.share"), RequestContact: true}}},
+			OneTime: true, Resize: true}); err == nil {
+			c.st.Sharing = true
+		}
 	}
 	return err
 }

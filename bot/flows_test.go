@@ -107,3 +107,76 @@ func TestAnonymousMeansAnonymous(t *testing.T) {
 		t.Error("the bot did not say what Telegram shows before the anonymous request")
 	}
 }
+
+// TestSharedContact: the contact step offers Telegram's share-contact
+// button; someone else's contact is refused and changes nothing; the
+// resident's own is taken as the answer and is on the request; and the
+// button goes once the step is over.
+func TestSharedContact(t *testing.T) {
+	e := newEnv(t)
+	r := e.resident(5550001, "nl")
+	texts := e.engine.Content().Catalog
+	r.say("/start")
+	for _, m := range bottest.PathToTicket(e.engine, "nl", "repairs") {
+		if m.Kind == "contact" {
+			break
+		}
+		switch m.Kind {
+		case "choose":
+			r.press(m.Label)
+		case "text":
+			r.say(m.Text)
+		}
+	}
+	keys := e.fake.ReplyKeyboard(r.user.ID)
+	if len(keys) != 1 || len(keys[0]) != 1 || !keys[0][0].RequestContact || keys[0][0].Text != texts.Text("nl", "ui.bot.contact.share") {
+		t.Fatalf("the contact step's reply keyboard: %+v\n%s", keys, transcript(e.fake.Messages(r.user.ID)))
+	}
+	asked := r.question()
+
+	r.to.post(t, bottest.ContactUpdate(r.id(), r.user, 777, "Buurman", "0612000000"))
+	if got := last(r.waitNew()).Text; got != texts.Text("nl", "ui.bot.contact.not_yours") {
+		t.Fatalf("someone else's contact: %q", got)
+	}
+	if q := r.question(); q.ID != asked.ID || e.fake.ReplyKeyboard(r.user.ID) == nil {
+		t.Fatal("someone else's contact moved the chat on")
+	}
+
+	r.to.post(t, bottest.ContactUpdate(r.id(), r.user, r.user.ID, "Fatima", "+31612345678"))
+	r.waitNew()
+	if e.fake.ReplyKeyboard(r.user.ID) != nil {
+		t.Fatalf("the share-contact button stays after the step:\n%s", transcript(e.fake.Messages(r.user.ID)))
+	}
+	for _, m := range e.fake.Messages(r.user.ID) {
+		if m.ID == asked.ID && !strings.Contains(m.Text, "✓ Fatima") {
+			t.Fatalf("the contact question does not show the answer: %q", m.Text)
+		}
+	}
+	// On to the ticket; the request holds the shared contact.
+	path := bottest.PathToTicket(e.engine, "nl", "repairs")
+	after := false
+	for _, m := range path {
+		if m.Kind == "contact" {
+			after = true
+			continue
+		}
+		if !after {
+			continue
+		}
+		switch m.Kind {
+		case "choose":
+			r.press(m.Label)
+		case "text":
+			r.say(m.Text)
+		}
+	}
+	st := e.chatState(t, r.user.ID)
+	if len(st.Requests) != 1 {
+		t.Fatalf("requests in the chat: %+v\n%s", st.Requests, transcript(e.fake.Messages(r.user.ID)))
+	}
+	c, err := e.a.store.Contact(context.Background(), st.Requests[0].ID, "staff:1")
+	// The flows keep a Dutch number as it is dialled here.
+	if err != nil || c.Name != "Fatima" || c.Phone != "0612345678" {
+		t.Fatalf("the request's contact: %v %+v", err, c)
+	}
+}

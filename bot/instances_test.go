@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -66,6 +67,23 @@ func TestLongPollingConfirmsOnlyWhatIsKept(t *testing.T) {
 	}
 	if !e.fake.WaitFor(5*time.Second, func() bool { return e.fake.Confirmed() == 501 }) {
 		t.Fatalf("offset %d after the update was kept, want 501", e.fake.Confirmed())
+	}
+}
+
+// TestLongPollingSkipsAMalformedUpdate: an update the bot cannot read is
+// confirmed all the same (by its ID), or it would come back for ever.
+func TestLongPollingSkipsAMalformedUpdate(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.a.bot.cfg
+	cfg.WebhookURL = ""
+	run(t, cfg)
+	e.fake.Queue([]byte(`{"update_id":700,"message":"not a message"}`))
+	if !e.fake.WaitFor(5*time.Second, func() bool { return e.fake.Confirmed() == 701 }) {
+		t.Fatalf("offset %d after a malformed update 700, want 701", e.fake.Confirmed())
+	}
+	e.fake.Queue(bottest.TextUpdate(701, bottest.User{ID: 61, Lang: "nl"}, "/start"))
+	if !e.fake.WaitFor(10*time.Second, func() bool { return len(e.fake.Messages(61)) > 0 }) {
+		t.Fatal("the next update was not handled")
 	}
 }
 
@@ -168,5 +186,49 @@ func TestTwoPollersAreASetUpProblem(t *testing.T) {
 	}
 	if ok, why := b.Healthy(); !ok {
 		t.Fatalf("a 409 shows as an outage: %s", why)
+	}
+}
+
+// TestStoppingGivesQueuedChatsBack: chats an instance had taken but not
+// yet started on when it stops are given back at once, so that another
+// instance answers them without waiting for the lease to run out.
+func TestStoppingGivesQueuedChatsBack(t *testing.T) {
+	e := newEnv(t)
+	gate := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(open)
+	const busy, b1, b2 = 70, 71, 72
+	e.fake.OnSend = func(chat int64) {
+		if chat == busy {
+			<-gate // the one worker waits at the Bot API
+		}
+	}
+	cfg := e.a.bot.cfg
+	cfg.Workers, cfg.Lease = 1, 30*time.Second
+	stopping, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { stopping.Run(ctx); close(done) }()
+	hook := httptest.NewServer(stopping.WebhookHandler())
+	defer hook.Close()
+	in := &instance{bot: stopping, store: e.a.store, webhook: hook}
+
+	in.post(t, bottest.TextUpdate(e.nextID.Add(1), bottest.User{ID: busy, Lang: "nl"}, "/start"))
+	if !e.fake.WaitFor(5*time.Second, func() bool { return len(e.fake.Calls("sendMessage")) > 0 }) {
+		t.Fatal("the worker did not start")
+	}
+	for _, chat := range []int64{b1, b2} {
+		in.post(t, bottest.TextUpdate(e.nextID.Add(1), bottest.User{ID: chat, Lang: "nl"}, "/start"))
+	}
+	cancel()
+	<-done
+	open()
+	// The other instance (e.a) sweeps every 100 ms; the leases were 30 s.
+	if !e.fake.WaitFor(5*time.Second, func() bool { return len(e.fake.Messages(b1)) > 0 && len(e.fake.Messages(b2)) > 0 }) {
+		t.Fatal("the chats taken by the stopped instance wait for their leases")
 	}
 }

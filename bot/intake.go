@@ -103,7 +103,13 @@ func (b *Bot) take(ctx context.Context, body []byte) (int64, error) {
 	var h head
 	if err := json.Unmarshal(body, &h); err != nil || h.ID <= 0 {
 		b.metrics.updates.WithLabelValues("refused").Inc()
-		return 0, buurtloket.Errorf(buurtloket.EINVALID, "not an update")
+		// Its ID, if it has one, still confirms it in long polling:
+		// otherwise a malformed update would come back for ever.
+		var id struct {
+			ID int64 `json:"update_id"`
+		}
+		json.Unmarshal(body, &id)
+		return max(id.ID, 0), buurtloket.Errorf(buurtloket.EINVALID, "not an update")
 	}
 	chat := h.chatOf()
 	if chat == 0 {
@@ -280,6 +286,10 @@ func (b *Bot) worker(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case j := <-b.work:
+			if ctx.Err() != nil {
+				b.giveBack(j) // stopping: not started on
+				return
+			}
 			chat := j.chat
 			next, more := b.handleChat(ctx, chat, j.claim)
 			if next != nil {

@@ -123,15 +123,20 @@ func TestWhatTheBotCannotRead(t *testing.T) {
 	if !e.fake.WaitFor(5*time.Second, func() bool { return len(e.fake.Messages(-100123)) == 1 }) {
 		t.Fatal("no answer in the group")
 	}
-	// A group has no language of its own: it is told in Dutch.
-	if got := e.fake.Messages(-100123)[0].Text; got != e.engine.Content().Catalog.Text("nl", "ui.bot.group") {
+	// A group has no language of its own: it is told in the language of
+	// who wrote, Turkish here.
+	if got := e.fake.Messages(-100123)[0].Text; got != e.engine.Content().Catalog.Text("tr", "ui.bot.group") {
 		t.Fatalf("in a group: %q", got)
 	}
-	// Added to another group, the bot says so once.
-	e.a.post(t, []byte(`{"update_id":`+itoa(r.id())+`,"my_chat_member":{"chat":{"id":-100456,"type":"supergroup","title":"Buren"},"from":{"id":45,"is_bot":false,"first_name":"B"},"date":1,`+
+	// Added to another group, the bot says so once, in the language of who
+	// added it (Polish).
+	e.a.post(t, []byte(`{"update_id":`+itoa(r.id())+`,"my_chat_member":{"chat":{"id":-100456,"type":"supergroup","title":"Buren"},"from":{"id":45,"is_bot":false,"first_name":"B","language_code":"pl"},"date":1,`+
 		`"old_chat_member":{"status":"left","user":{"id":123456,"is_bot":true,"first_name":"Buurtloket"}},"new_chat_member":{"status":"member","user":{"id":123456,"is_bot":true,"first_name":"Buurtloket"}}}}`))
 	if !e.fake.WaitFor(5*time.Second, func() bool { return len(e.fake.Messages(-100456)) == 1 }) {
 		t.Fatal("nothing said when added to a group")
+	}
+	if got := e.fake.Messages(-100456)[0].Text; got != e.engine.Content().Catalog.Text("pl", "ui.bot.group") {
+		t.Fatalf("added to a group: %q", got)
 	}
 }
 

@@ -27,6 +27,11 @@ type replyKeyboard struct {
 	Resize   bool            `json:"resize_keyboard,omitempty"`
 }
 
+// removeKeyboard takes a reply keyboard away.
+type removeKeyboard struct {
+	Remove bool `json:"remove_keyboard"`
+}
+
 type replyButton struct {
 	Text           string `json:"text"`
 	RequestContact bool   `json:"request_contact,omitempty"`

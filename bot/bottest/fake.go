@@ -35,6 +35,7 @@ type Message struct {
 	Text     string
 	Keyboard [][]Button // inline keyboard; nil: none
 	Reply    [][]Button // reply keyboard (a share-contact button); nil: none
+	Removes  bool       // takes the reply keyboard away (remove_keyboard)
 	Edits    int
 }
 
@@ -64,8 +65,9 @@ type Server struct {
 	updates  []json.RawMessage // for getUpdates
 	offset   int64             // the highest offset a getUpdates confirmed
 	changed  chan struct{}     // closed and renewed at every change
-	// OnSend, when set, hears of every message sent (benchmarks time
-	// answers by it); it must be quick.
+	// OnSend, when set, hears of every message sent, before the sender
+	// gets its answer (benchmarks time answers by it; a test may hold a
+	// sender there). Set it before the first call.
 	OnSend  func(chat int64)
 	webhook struct{ url, secret string }
 }
@@ -219,7 +221,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.calls = append(s.calls, Call{Method: method, Fields: fields})
 	result, apiErr := s.call(method, fields)
 	s.changedLocked()
+	onSend := s.OnSend
 	s.mu.Unlock()
+	if chat, _ := strconv.ParseInt(fields["chat_id"], 10, 64); method == "sendMessage" && apiErr == nil && onSend != nil {
+		onSend(chat) // outside the lock: a hook may wait
+	}
 	reply(w, result, apiErr)
 }
 
@@ -340,9 +346,6 @@ func (s *Server) call(method string, f map[string]string) (any, *apiError) {
 		s.nextID++
 		m.ID = s.nextID
 		s.chats[chat] = append(s.chats[chat], m)
-		if s.OnSend != nil {
-			s.OnSend(chat)
-		}
 		return map[string]any{"message_id": m.ID, "date": time.Now().Unix(), "chat": map[string]any{"id": chat, "type": "private"}, "text": m.Text}, nil
 	case "editMessageText", "editMessageReplyMarkup":
 		id, _ := strconv.Atoi(f["message_id"])
@@ -426,6 +429,22 @@ func fill(m *Message, f map[string]string) *apiError {
 			out = append(out, b)
 		}
 		m.Reply = append(m.Reply, out)
+	}
+	m.Removes = markup.Remove
+	return nil
+}
+
+// ReplyKeyboard is the reply keyboard the chat shows now (the last one
+// sent and not taken away since), or nil.
+func (s *Server) ReplyKeyboard(chat int64) [][]Button {
+	msgs := s.Messages(chat)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		switch {
+		case msgs[i].Removes:
+			return nil
+		case msgs[i].Reply != nil:
+			return msgs[i].Reply
+		}
 	}
 	return nil
 }
