@@ -28,11 +28,11 @@ func BenchmarkWebhook(b *testing.B) {
 	for i := range answered {
 		answered[i] = make(chan struct{}, 16)
 	}
-	e.fake.OnSend = func(chat int64) {
+	e.fake.OnSend(func(chat int64) {
 		if i := chat - 1_000_000; i >= 0 && i < chats {
 			answered[i] <- struct{}{}
 		}
-	}
+	})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: chats}}
 	post := func(update []byte) {
 		req, _ := http.NewRequest("POST", e.a.webhook.URL, bytes.NewReader(update))

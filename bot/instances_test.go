@@ -199,11 +199,11 @@ func TestStoppingGivesQueuedChatsBack(t *testing.T) {
 	open := func() { once.Do(func() { close(gate) }) }
 	t.Cleanup(open)
 	const busy, b1, b2 = 70, 71, 72
-	e.fake.OnSend = func(chat int64) {
+	e.fake.OnSend(func(chat int64) {
 		if chat == busy {
 			<-gate // the one worker waits at the Bot API
 		}
-	}
+	})
 	cfg := e.a.bot.cfg
 	cfg.Workers, cfg.Lease = 1, 30*time.Second
 	stopping, err := New(cfg)

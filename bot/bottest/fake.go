@@ -65,10 +65,7 @@ type Server struct {
 	updates  []json.RawMessage // for getUpdates
 	offset   int64             // the highest offset a getUpdates confirmed
 	changed  chan struct{}     // closed and renewed at every change
-	// OnSend, when set, hears of every message sent, before the sender
-	// gets its answer (benchmarks time answers by it; a test may hold a
-	// sender there). Set it before the first call.
-	OnSend  func(chat int64)
+	onSend  func(chat int64)
 	webhook struct{ url, secret string }
 }
 
@@ -163,6 +160,15 @@ func (s *Server) Queue(update []byte) {
 	s.mu.Unlock()
 }
 
+// OnSend has fn hear of every message sent, before the sender gets its
+// answer: benchmarks time answers by it, and a test may hold a sender
+// there (fn runs outside the server's lock).
+func (s *Server) OnSend(fn func(chat int64)) {
+	s.mu.Lock()
+	s.onSend = fn
+	s.mu.Unlock()
+}
+
 // Confirmed is the offset the last getUpdates gave: the updates before it
 // are confirmed, and Telegram forgets them.
 func (s *Server) Confirmed() int64 {
@@ -221,7 +227,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.calls = append(s.calls, Call{Method: method, Fields: fields})
 	result, apiErr := s.call(method, fields)
 	s.changedLocked()
-	onSend := s.OnSend
+	onSend := s.onSend
 	s.mu.Unlock()
 	if chat, _ := strconv.ParseInt(fields["chat_id"], 10, 64); method == "sendMessage" && apiErr == nil && onSend != nil {
 		onSend(chat) // outside the lock: a hook may wait
