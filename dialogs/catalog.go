@@ -19,8 +19,9 @@ type Language struct {
 	Code     string // BCP 47, as in the message file name: nl, ar, pl
 	Name     string // its own name: Nederlands, العربية
 	RTL      bool
-	Source   bool // the language the texts are written in (Dutch)
-	Reviewed bool // a native speaker has reviewed the texts
+	Source   bool   // the language the texts are written in (Dutch)
+	Reviewed bool   // a native speaker has reviewed the texts
+	Voice    string // the espeak-ng voice that reads it aloud; default its code
 	Line     int
 }
 
@@ -70,6 +71,46 @@ func (c *Catalog) SourceLanguage() string { return c.languages[c.source].Code }
 
 // Has reports whether the source language defines the message.
 func (c *Catalog) Has(id string) bool { _, ok := c.messages[c.source][id]; return ok }
+
+// IDs lists the source language's message IDs, sorted: every shipped
+// language has them all.
+func (c *Catalog) IDs() []string {
+	ids := make([]string, 0, len(c.messages[c.source]))
+	for id := range c.messages[c.source] {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Sample renders a message in lang as a resident may see it: a plain one
+// as it is, one with placeholders with sample values for those that are
+// not facts (a ticket code, a count of 2), in the plural form of 2.
+func (c *Catalog) Sample(lang, id string) string {
+	m := c.messages[c.source][id]
+	if m == nil {
+		return id
+	}
+	data := map[string]any{}
+	for _, h := range m.holders {
+		if _, fact := c.facts[h]; !fact {
+			data[h] = sampleValues[h]
+			if data[h] == nil {
+				data[h] = "2"
+			}
+		}
+	}
+	switch {
+	case m.plural:
+		return c.Plural(lang, id, 2, data)
+	case len(m.holders) > 0:
+		return c.Format(lang, id, data)
+	}
+	return c.Text(lang, id)
+}
+
+// sampleValues are the placeholders the channels fill in, for Sample.
+var sampleValues = map[string]any{"Ticket": "K7QM-3XHD", "PIN": "4821", "Count": 2, "Total": 3, "Max": 2000, "Language": "Nederlands", "Status": "open"}
 
 // Text returns a plain message in lang, falling back to the source language,
 // and to the ID itself so that a gap is visible but never a crash.
@@ -233,7 +274,7 @@ func (c *Catalog) readLanguages(data []byte, probs *Problems) {
 		return
 	}
 	for _, n := range root.Content {
-		f, ok := y.mapping(n, "a language", "code", "name", "dir", "source", "reviewed", "note")
+		f, ok := y.mapping(n, "a language", "code", "name", "dir", "source", "reviewed", "note", "voice")
 		if !ok {
 			continue
 		}
@@ -242,7 +283,11 @@ func (c *Catalog) readLanguages(data []byte, probs *Problems) {
 			Name:     f.str("name", "a language", true),
 			Source:   f.boolean("source", "a language"),
 			Reviewed: f.boolean("reviewed", "a language"),
+			Voice:    f.str("voice", "a language", false),
 			Line:     n.Line,
+		}
+		if l.Voice == "" {
+			l.Voice = l.Code
 		}
 		switch dir := f.str("dir", "a language", false); dir {
 		case "", "ltr":

@@ -255,7 +255,7 @@ func (c *conn) save(ctx context.Context) {
 }
 
 func (c *conn) push(e *dialogs.Engine, v dialogs.View, wipe bool) {
-	frame := viewFrame{Type: "view", View: toDTO(e, v), Wipe: wipe}
+	frame := viewFrame{Type: "view", View: toDTO(e, v, c.s.cfg.Speech), Wipe: wipe}
 	if c.receipt != nil && v.Ticket != "" && v.Ticket == c.receipt.Ticket {
 		frame.Receipt = c.receipt
 	}

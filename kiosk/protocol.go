@@ -213,6 +213,11 @@ type viewDTO struct {
 	OfferPerson bool         `json:"offerPerson,omitempty"`
 	Emergency   bool         `json:"emergency,omitempty"`
 	Ticket      string       `json:"ticket,omitempty"`
+	// Speech is the screen read aloud: the addresses of the audio of its
+	// prompt, text, error or help, options and actions, in that order;
+	// none when read-aloud is off or the language has no voice. Only the
+	// flow's own texts: never an answer the resident typed.
+	Speech []string `json:"speech,omitempty"`
 }
 
 type optionDTO struct {
@@ -220,6 +225,7 @@ type optionDTO struct {
 	Label     string `json:"label"`
 	Icon      string `json:"icon"`
 	Exclusive bool   `json:"exclusive,omitempty"`
+	Speech    string `json:"speech,omitempty"` // its label read aloud (a kiosk reads it on a long touch)
 }
 
 type actionDTO struct {

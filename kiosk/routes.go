@@ -21,6 +21,9 @@ func (s *Server) Handler() http.Handler {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheable(http.FileServerFS(static))))
 	mux.Handle("GET /pictograms/", http.StripPrefix("/pictograms/", cacheable(http.FileServerFS(pictograms.FS))))
+	if s.cfg.Speech != nil {
+		mux.Handle("GET /speech/", s.cfg.Speech)
+	}
 	return mux
 }
 

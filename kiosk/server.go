@@ -104,6 +104,9 @@ type Config struct {
 	// such as the buurthuis Wi-Fi: the limits per client count such a
 	// network as a whole, with a kiosk's higher numbers.
 	SharedNetworks []netip.Prefix
+	// Speech reads the screens aloud (nil: read-aloud is off, and the
+	// page shows no button for it).
+	Speech Speaker
 }
 
 // Server serves the page and its WebSocket.

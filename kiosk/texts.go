@@ -1,6 +1,9 @@
 package kiosk
 
 import (
+	"net/http"
+	"strings"
+
 	"buurtloket"
 	"buurtloket/dialogs"
 )
@@ -26,6 +29,7 @@ type pageTexts struct {
 	FollowOpen   string   `json:"followOpen"`
 	QR           string   `json:"qr"`
 	NoPhone      string   `json:"noPhone,omitempty"` // a kiosk cannot dial: what to do without a phone
+	ReadAloud    string   `json:"readAloud"`
 
 	Back      string `json:"back"`
 	Restart   string `json:"restart"`
@@ -49,7 +53,7 @@ type pageTexts struct {
 // Message IDs of the page's words; TestPageMessagesExist checks them.
 var pageMessages = []string{
 	"ui.page.title", "ui.page.reconnecting", "ui.idle.question", "ui.idle.still_here", "ui.seconds_left",
-	"ui.leave", "ui.kiosk.no_phone", "ui.ticket.code", "ui.ticket.pin", "ui.ticket.keep", "ui.ticket.qr", "ui.error.generic", "ui.text.send", "ui.languages",
+	"ui.leave", "ui.kiosk.no_phone", "ui.read_aloud", "ui.ticket.code", "ui.ticket.pin", "ui.ticket.keep", "ui.ticket.qr", "ui.error.generic", "ui.text.send", "ui.languages",
 }
 
 func texts(e *dialogs.Engine, lang string, mode Mode) *pageTexts {
@@ -60,7 +64,7 @@ func texts(e *dialogs.Engine, lang string, mode Mode) *pageTexts {
 		Title: t("ui.page.title"), Reconnecting: t("ui.page.reconnecting"),
 		StillThere: t("ui.idle.question"), StillHere: t("ui.idle.still_here"),
 		Leave: t("ui.leave"), Code: t("ui.ticket.code"), PIN: t("ui.ticket.pin"), Keep: t("ui.ticket.keep"),
-		Error: t("ui.error.generic"), Send: t("ui.text.send"), Languages: t("ui.languages"),
+		Error: t("ui.error.generic"), ReadAloud: t("ui.read_aloud"), Send: t("ui.text.send"), Languages: t("ui.languages"),
 		FollowStart: t("ui.follow.start"), FollowCode: t("ui.follow.code"), FollowPIN: t("ui.follow.pin"), FollowOpen: t("ui.follow.open"), QR: t("ui.ticket.qr"),
 		Back: ui.Back, Restart: ui.Restart, Stop: ui.Stop, Language: ui.Language, Emergency: ui.Emergency,
 		Person: ui.Person, Skip: ui.Skip, Continue: ui.Continue, Change: ui.Change, Close: ui.Close,
@@ -103,7 +107,45 @@ var globalNames = []struct {
 	{dialogs.GlobalLanguage, "language"}, {dialogs.GlobalEmergency, "emergency"}, {dialogs.GlobalPerson, "person"},
 }
 
-func toDTO(e *dialogs.Engine, v dialogs.View) viewDTO {
+// Speaker gives the address of a text read aloud ("" when it cannot be),
+// and serves the audio at /speech/ (package speech).
+type Speaker interface {
+	URL(lang, text string) string
+	http.Handler
+}
+
+// speak lists the addresses of the screen's texts read aloud, and each
+// option's: the prompt, the text, what was wrong, the help, the options
+// and the actions. The summary of answers is never read: it holds what
+// the resident typed.
+func speak(sp Speaker, v dialogs.View, d *viewDTO) {
+	if sp == nil {
+		return
+	}
+	add := func(text string) string {
+		u := sp.URL(v.Lang, text)
+		if u != "" {
+			d.Speech = append(d.Speech, u)
+		}
+		return u
+	}
+	add(v.Prompt)
+	for _, p := range strings.Split(v.Text, "\n") {
+		add(p)
+	}
+	add(v.Error)
+	add(v.Help)
+	if v.Expect == dialogs.ExpectChoice || v.Expect == dialogs.ExpectChoices {
+		for i := range d.Options {
+			d.Options[i].Speech = add(d.Options[i].Label)
+		}
+	}
+	for _, a := range d.Actions {
+		add(a.Label)
+	}
+}
+
+func toDTO(e *dialogs.Engine, v dialogs.View, sp Speaker) viewDTO {
 	d := viewDTO{
 		Flow: v.Flow, Step: v.Step, Kind: string(v.Kind), Lang: v.Lang, RTL: v.RTL,
 		Prompt: v.Prompt, Text: v.Text, Help: v.Help, Error: v.Error, Notice: v.Notice,
@@ -130,5 +172,6 @@ func toDTO(e *dialogs.Engine, v dialogs.View) viewDTO {
 			d.Globals = append(d.Globals, g.name)
 		}
 	}
+	speak(sp, v, &d)
 	return d
 }

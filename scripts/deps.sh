@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make deps: installs what the tests need, on Debian or Ubuntu, as root:
 # Chromium (browser tests), PostgreSQL 15 (store tests), npm (for axe-core,
-# the accessibility scans) and a C compiler (for the race detector). Then
+# the accessibility scans), a C compiler (for the race detector), and
+# espeak-ng and lame (read-aloud: they speak and encode the texts). Then
 # axe-core itself (make tools). As another user, or without apt-get, it
 # prints the exact command to run instead, and exits non-zero.
 set -euo pipefail
@@ -16,9 +17,11 @@ have initdb || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(
 have npm || missing+=(npm)
 cc=$(go env CC 2>/dev/null || echo gcc)
 have "$cc" || missing+=(gcc)
+have espeak-ng || missing+=(espeak-ng)
+have lame || missing+=(lame)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "make deps: Chromium, PostgreSQL, npm and a C compiler are there"
+  echo "make deps: Chromium, PostgreSQL, npm, a C compiler, espeak-ng and lame are there"
 elif [ "$(id -u)" = 0 ] && have apt-get; then
   echo "make deps: installing ${missing[*]}"
   apt-get update

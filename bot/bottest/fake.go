@@ -65,8 +65,8 @@ type Server struct {
 	updates  []json.RawMessage // for getUpdates
 	offset   int64             // the highest offset a getUpdates confirmed
 	changed  chan struct{}     // closed and renewed at every change
-	onSend  func(chat int64)
-	webhook struct{ url, secret string }
+	onSend   func(chat int64)
+	webhook  struct{ url, secret string }
 }
 
 type failure struct {

@@ -6,14 +6,16 @@ import (
 	"io"
 
 	"buurtloket/dialogs"
+	"buurtloket/speech"
 	"buurtloket/terminal"
 )
 
 func runFlowsCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("flows check", stderr)
-	var localesDir, factsFile string
+	var localesDir, factsFile, recordings string
 	fs.StringVar(&localesDir, "locales", "", "folder with the message files (default: found beside the flows, else the shipped texts)")
 	factsFlag(fs, &factsFile)
+	stringFlag(fs, &recordings, "recordings", "", "folder of recorded messages, <lang>/<message-id>.mp3, to count for read-aloud")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: buurtloket flows check [DIR] [--locales DIR] [--facts FILE]\n\nChecks flow files, their texts and the facts file; prints file:line: message for each problem.")
 		fs.PrintDefaults()
@@ -50,9 +52,45 @@ func runFlowsCheck(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "%s: at most %d taps to an anonymous ticket, %d to a named one (limit %d, named %d)\n", f.ID, anon, named, f.MaxTaps, f.MaxTaps+dialogs.NamedExtraTaps)
 		}
 	}
+	if !readAloud(content.Catalog, recordings, stdout) {
+		return errProblems
+	}
 	fmt.Fprintf(stdout, "ok: %d flows, %d languages, %s in %s\n",
 		len(content.Flows()), len(content.Catalog.Languages()), count(warns, "warning"), what)
 	return nil
+}
+
+// readAloud reports per language how its messages are read aloud, and is
+// false when a shipped language has no voice: a message neither recorded
+// nor spoken by an espeak-ng voice. Without espeak-ng at all it warns
+// (read-aloud is off on this machine) and counts the recordings.
+func readAloud(cat *dialogs.Catalog, recordings string, stdout io.Writer) bool {
+	reports, err := speech.Check(cat, recordings, "")
+	if err != nil {
+		fmt.Fprintf(stdout, "warning: read-aloud: %v; only recordings are counted\n", err)
+	}
+	ok := true
+	for _, r := range reports {
+		voice := r.Voice
+		if !r.HasVoice {
+			voice += ", missing"
+		}
+		fmt.Fprintf(stdout, "read-aloud %s: %d recorded, %d synthesized (voice %s)", r.Lang, r.Recorded, r.Synthesized, voice)
+		if r.Missing > 0 {
+			fmt.Fprintf(stdout, ", %d with no voice", r.Missing)
+			if err == nil {
+				ok = false
+			}
+		}
+		fmt.Fprintln(stdout)
+		for _, id := range r.Stray {
+			fmt.Fprintf(stdout, "warning: read-aloud %s: the recording %s.mp3 is of no message\n", r.Lang, id)
+		}
+		if r.Missing > 0 && err == nil {
+			fmt.Fprintf(stdout, "error: %s has no voice: espeak-ng has no voice %q (set voice: in languages.yaml, see espeak-ng --voices) and not every message is recorded\n", r.Lang, r.Voice)
+		}
+	}
+	return ok
 }
 
 // factsFlag defines --facts, the file of the organisations' names, phone

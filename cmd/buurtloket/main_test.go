@@ -119,6 +119,36 @@ func TestFlowsCheck(t *testing.T) {
 	}
 }
 
+// TestFlowsCheckReadAloud: flows check counts, per language, the messages
+// recorded and synthesized, and fails for a language whose voice
+// espeak-ng lacks unless every message is recorded.
+func TestFlowsCheckReadAloud(t *testing.T) {
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("espeak-ng is needed in CI (make deps)")
+		}
+		t.Skip("\n\n*** SKIPPING read-aloud tests: espeak-ng is not installed (make deps)\n")
+	}
+	recordings := t.TempDir()
+	os.MkdirAll(filepath.Join(recordings, "tr"), 0o755)
+	os.WriteFile(filepath.Join(recordings, "tr", "start.menu.prompt.mp3"), []byte{0xFF, 0xFB, 0x90, 0x64}, 0o644)
+	code, out, _ := runCmd(t, "", "flows", "check", "--recordings", recordings)
+	if code != 0 || !regexp.MustCompile(`read-aloud tr: 1 recorded, \d+ synthesized \(voice tr\)`).MatchString(out) ||
+		!regexp.MustCompile(`read-aloud en: 0 recorded, \d+ synthesized \(voice en-gb\)`).MatchString(out) {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	flowsDir, localesDir := copyContent(t)
+	langs := filepath.Join(localesDir, "languages.yaml")
+	data, _ := os.ReadFile(langs)
+	if err := os.WriteFile(langs, []byte(strings.Replace(string(data), "voice: en-gb", "voice: xx-nowhere", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCmd(t, "", "flows", "check", flowsDir)
+	if code != 1 || !strings.Contains(out, `error: en has no voice: espeak-ng has no voice "xx-nowhere"`) {
+		t.Fatalf("a language without a voice: exit %d\n%s", code, out)
+	}
+}
+
 func TestFlowsPlay(t *testing.T) {
 	code, out, stderr := runCmd(t, "1\n:lang ar\n:quit\n", "flows", "play", "money", "--lang", "nl")
 	if code != 0 || !strings.Contains(out, "Welke rekening kunt u moeilijk betalen?") || !strings.Contains(out, "منذ متى لا تدفع؟") {

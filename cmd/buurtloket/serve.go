@@ -27,6 +27,7 @@ import (
 	"buurtloket/delivery"
 	"buurtloket/dialogs"
 	"buurtloket/kiosk"
+	"buurtloket/speech"
 	"buurtloket/staff"
 	"buurtloket/wijken"
 
@@ -56,14 +57,18 @@ type Server struct {
 	SharedNetworks []netip.Prefix
 	Retention      buurtloket.Retention
 	Telegram       Telegram
+	Recordings     string // the operator's recorded messages, <lang>/<message-id>.mp3; empty: none
+	SpeechCache    string // where synthesized speech is kept; empty: beside the database
 	Logger         *slog.Logger
 	Stdout         io.Writer // where the start-up message goes
 
 	engine     atomic.Pointer[dialogs.Engine]
 	console    *staff.Server
 	web        *kiosk.Server
-	bot        *bot.Bot // nil without a Telegram token
-	firstLogin string   // the one-time admin login to print at start, on a first start
+	bot        *bot.Bot        // nil without a Telegram token
+	speech     *speech.Speaker // nil when read-aloud is off
+	speechOff  string          // why it is off
+	firstLogin string          // the one-time admin login to print at start, on a first start
 	store      buurtloket.RequestStore
 	sealer     *buurtloket.Sealer
 	phonePages int // the cap on phone pages in force: MaxPages, or fewer when open files are short
@@ -96,6 +101,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	stringFlag(fs, &retention, "retention", "90", "days a closed request is kept: a default and exceptions per topic, such as 90,worry=30")
 	stringFlag(fs, &maxPages, "max-pages", "20000", "phone pages connected at once at most (0: no cap); more retry later, kiosks are never refused")
+	stringFlag(fs, &s.Recordings, "recordings", "", "folder of recorded messages read aloud instead of the synthesized voice: <lang>/<message-id>.mp3 (docs/read-aloud.md)")
+	stringFlag(fs, &s.SpeechCache, "speech-cache", "", "folder where synthesized speech is kept (default: speech-cache beside the SQLite file)")
 	stringFlag(fs, &s.Telegram.Token, "telegram-token", "", "the Telegram bot's token (from @BotFather); without it the bot is off. Prefer the environment to the command line")
 	stringFlag(fs, &s.Telegram.APIURL, "telegram-api-url", "", "another Bot API server, such as a local one (default: Telegram's)")
 	stringFlag(fs, &s.Telegram.WebhookURL, "telegram-webhook-url", "", "the https:// address Telegram sends updates to (several instances); default: long polling (one instance)")
@@ -160,6 +167,7 @@ func (s *Server) Open() error {
 		store.Close()
 		return err
 	}
+	s.openSpeech()
 	if err := s.openBot(); err != nil {
 		store.Close()
 		return err
@@ -222,6 +230,9 @@ func (s *Server) Run(ctx context.Context) error {
 	fmt.Fprintf(s.Stdout, "buurtloket is running.\n  phone page: %s/\n  kiosk:      %s/kiosk/\n  staff:      %s/staff/\n  health:     %s/healthz\n  metrics:    %s/metrics\n", s.URL(), s.URL(), s.URL(), s.URL(), s.URL())
 	if s.firstLogin != "" {
 		fmt.Fprint(s.Stdout, s.firstLogin)
+	}
+	if s.speechOff != "" {
+		fmt.Fprintf(s.Stdout, "*** READ-ALOUD IS OFF: %s.\n    The pages show no read-aloud button. make deps installs espeak-ng and lame.\n", strings.TrimPrefix(s.speechOff, "read-aloud is off: "))
 	}
 	if addr, ok := s.listener.Addr().(*net.TCPAddr); ok && addr.IP.IsLoopback() {
 		fmt.Fprintf(s.Stdout, "Only this computer can open it. For kiosks and phones on the network, listen on every address:\n  buurtloket serve --addr :%d   (a kiosk: docs/kiosk.md; on a server, behind nginx with TLS: docs/deploy.md)\n", addr.Port)
@@ -346,6 +357,9 @@ func (s *Server) Reload() bool {
 		return false
 	}
 	s.engine.Store(s.engine.Load().Replace(content))
+	if s.speech != nil {
+		s.speech.SetCatalog(content.Catalog)
+	}
 	s.reloads.WithLabelValues("loaded").Inc()
 	return true
 }
@@ -360,6 +374,9 @@ func (s *Server) routes() http.Handler {
 	}
 	cfg := kiosk.Config{Engine: s.engine.Load, Store: s.store, Wijken: s.wijken, Logger: s.Logger, PublicURL: public,
 		MaxPhonePages: s.phonePages, Sealer: s.sealer, TrustProxy: s.TrustProxy, SharedNetworks: s.SharedNetworks}
+	if s.speech != nil {
+		cfg.Speech = s.speech // the page's read-aloud, and its audio at /speech/; never a nil *Speaker in the interface
+	}
 	if s.bot != nil {
 		// The kiosk's QR code opens the bot on the ticket.
 		cfg.FollowLink = s.bot.FollowLink

@@ -45,6 +45,7 @@ var skipKinds = []skipKind{
 	{"no Chromium", "Chromium is not installed (browser tests)", "make deps   (or: apt-get install -y chromium)"},
 	{"PostgreSQL", "PostgreSQL 15 is not installed (PostgreSQL store tests)", "make deps   (or: apt-get install -y postgresql)"},
 	{"axe-core", "axe-core is not installed (accessibility scans)", "make tools  (needs npm: make deps)"},
+	{"read-aloud", "espeak-ng or lame is not installed (read-aloud tests)", "make deps   (or: apt-get install -y espeak-ng lame)"},
 }
 
 // partial is a part of passing tests that did not run, announced in their

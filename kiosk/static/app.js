@@ -104,8 +104,61 @@
     e.textContent = say || ui.error;
   }
 
+  // Read aloud: the screen's texts one after another, as the server
+  // speaks them (only the flow's own texts; never what was typed). A new
+  // screen, a wipe or a second press stops it.
+  const reader = el("audio", { id: "reader", preload: "none" });
+  document.body.append(reader);
+  let reading = [];
+  function stopReading() {
+    reading = [];
+    reader.pause();
+    reader.removeAttribute("src");
+    const b = document.getElementById("read-aloud");
+    if (b) b.setAttribute("aria-pressed", "false");
+  }
+  function readNext() {
+    const url = reading.shift();
+    if (!url) { stopReading(); return; }
+    reader.src = url;
+    reader.play().catch(() => stopReading());
+  }
+  reader.addEventListener("ended", readNext);
+  reader.addEventListener("error", readNext); // one that fails: on to the next
+  function readAloud(urls, button) {
+    stopReading();
+    reading = urls.filter((u) => typeof u === "string" && u.startsWith("/speech/"));
+    if (button) button.setAttribute("aria-pressed", "true");
+    readNext();
+    resetIdle();
+  }
+  function readAloudButton(v) {
+    if (!v.speech || !v.speech.length) return null;
+    const b = el("button", { type: "button", id: "read-aloud", class: "read-aloud", "aria-pressed": "false",
+      onclick: () => (b.getAttribute("aria-pressed") === "true" ? stopReading() : readAloud(v.speech, b)) }, icon("speaker"), ui.readAloud);
+    return b;
+  }
+  // On a kiosk, touching and holding an option reads it aloud instead of
+  // choosing it.
+  function holdToHear(button, url) {
+    if (mode !== "kiosk" || !url) return button;
+    let timer = null;
+    button.addEventListener("pointerdown", () => {
+      timer = setTimeout(() => { timer = null; button.dataset.heard = "1"; readAloud([url]); }, 700);
+    });
+    const cancel = () => { if (timer) clearTimeout(timer); timer = null; };
+    button.addEventListener("pointerup", cancel);
+    button.addEventListener("pointerleave", cancel);
+    button.addEventListener("contextmenu", (e) => e.preventDefault());
+    button.addEventListener("click", (e) => {
+      if (button.dataset.heard) { delete button.dataset.heard; e.stopImmediatePropagation(); e.preventDefault(); }
+    }, true);
+    return button;
+  }
+
   // "I have a code": the resident opens their request with code and PIN.
   function showFollowForm(prefill) {
+    stopReading();
     const code = el("input", { id: "f-code", name: "code", autocomplete: "off", autocapitalize: "characters", spellcheck: "false", dir: "ltr" });
     if (typeof prefill === "string" && /^[A-Za-z0-9 -]{4,16}$/.test(prefill)) code.value = prefill;
     const pin = el("input", { id: "f-pin", name: "pin", autocomplete: "off", inputmode: "numeric", dir: "ltr" });
@@ -216,6 +269,7 @@
   }
 
   function wipe() {
+    stopReading();
     hideKeyboard();
     thread = [];
     threadOlder = false;
@@ -251,11 +305,14 @@
       return;
     }
     const v = frame.view;
+    stopReading();
     document.documentElement.lang = v.lang;
     document.documentElement.dir = v.rtl ? "rtl" : "ltr";
     document.title = ui.title;
     renderStrip(frame);
     const parts = [];
+    const hear = readAloudButton(v);
+    if (hear) parts.push(hear);
     if (v.flow === "start" && !v.emergency) parts.push(languageRow(frame.langs, v.lang));
     const followButton = v.flow === "start" && !v.emergency
       ? el("button", { type: "button", id: "follow", onclick: showFollowForm }, icon("letter"), ui.followStart) : null;
@@ -305,10 +362,10 @@
   }
 
   function options(v) {
-    return el("div", { class: "options" }, ...v.options.map((o) => el("button", {
+    return el("div", { class: "options" }, ...v.options.map((o) => holdToHear(el("button", {
       type: "button", class: o.id === v.selected ? "selected" : "", "data-option": o.id,
       onclick: () => send(v.emergency && o.id === "close" ? { type: "close" } : { type: "choose", choice: o.id }),
-    }, icon(o.icon), el("span", { text: o.label }))));
+    }, icon(o.icon), el("span", { text: o.label })), o.speech)));
   }
 
   // A multi step: buttons that toggle (an exclusive one clears the others,
@@ -334,6 +391,7 @@
         resetIdle();
       },
     }, icon(o.icon), el("span", { text: o.label })));
+    buttons.forEach((b, i) => holdToHear(b, v.options[i].speech));
     go.disabled = chosen.size === 0;
     const row = el("div", { class: "row" }, go);
     if (v.optional) row.append(el("button", { type: "button", onclick: () => send({ type: "skip" }) }, ui.skip));
