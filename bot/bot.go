@@ -46,6 +46,9 @@ type Config struct {
 	// one store needs the same key.
 	Sealer *buurtloket.Sealer
 	Wijken interface{ Lookup(postcode string) string }
+	// Speech reads a question aloud as a voice message (nil: no button
+	// for it).
+	Speech Speaker
 	Logger *slog.Logger
 
 	Workers    int           // chats handled at once; default 16 (they mostly wait for the Bot API)
@@ -53,6 +56,12 @@ type Config struct {
 	PollWait   time.Duration // a long poll's wait; default 50 s
 	Sweep      time.Duration // how often chats left waiting are looked for; default 2 s
 	HTTPClient *http.Client  // for the Bot API; default one with a timeout
+}
+
+// Speaker makes the audio of a text (package speech): an MP3 file.
+type Speaker interface {
+	Speaks(lang string) bool
+	Audio(ctx context.Context, lang, text string) (string, error)
 }
 
 // Bot is the Telegram channel.

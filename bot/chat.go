@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"buurtloket"
 	"buurtloket/dialogs"
+	"buurtloket/speech"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -482,6 +484,8 @@ func (c *conv) press(q *models.CallbackQuery) error {
 			return err
 		}
 		return c.step(dialogs.Input{Type: dialogs.InputChange, Step: v.Summary[i].Step})
+	case "v": // the question read aloud
+		return c.voice(v)
 	case "g": // a global action
 		in, ok := globalInput(arg)
 		if !ok {
@@ -548,6 +552,31 @@ func (c *conv) sendMessage(chat int64, text string, markup any) (int, error) {
 		return 0, nil
 	}
 	return m.ID, nil
+}
+
+// voice sends the question on screen as a voice message. Speech that
+// cannot be made is said in words; the chat goes on either way.
+func (c *conv) voice(v dialogs.View) error {
+	sp := c.b.cfg.Speech
+	if sp == nil {
+		return nil
+	}
+	file, err := sp.Audio(c.ctx, v.Lang, shorten(spoken(v), speech.MaxText))
+	if err != nil {
+		c.b.cfg.Logger.Warn("the question could not be read aloud", "error", err.Error())
+		return c.say(c.text("ui.error.generic"))
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return c.say(c.text("ui.error.generic"))
+	}
+	defer f.Close()
+	_, err = c.b.api.SendVoice(c.ctx, &tgbot.SendVoiceParams{ChatID: c.st.ChatID, Voice: &models.InputFileUpload{Filename: "vraag.mp3", Data: f}})
+	c.b.apiResult("sendVoice", err)
+	if err != nil && transient(err) {
+		return err
+	}
+	return nil
 }
 
 func (c *conv) answer(id, text string) error {

@@ -3,11 +3,13 @@ package bot
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"buurtloket"
 	"buurtloket/bot/bottest"
+	"buurtloket/speech/speechtest"
 )
 
 // TestEveryFlowToATicket walks every topic of the start menu to a ticket
@@ -178,5 +180,47 @@ func TestSharedContact(t *testing.T) {
 	// The flows keep a Dutch number as it is dialled here.
 	if err != nil || c.Name != "Fatima" || c.Phone != "0612345678" {
 		t.Fatalf("the request's contact: %v %+v", err, c)
+	}
+}
+
+// TestQuestionReadAloud: with read-aloud on, every question has a button
+// that sends it as a voice message in the resident's language (MP3, as
+// Telegram takes voice messages), and the question stays to answer;
+// without it there is no such button.
+func TestQuestionReadAloud(t *testing.T) {
+	e := newEnv(t)
+	label := "🔊 " + e.engine.Content().Catalog.Text("pl", "ui.read_aloud")
+	plain := e.resident(5550010, "pl")
+	plain.say("/start")
+	for _, row := range plain.question().Keyboard {
+		for _, b := range row {
+			if b.Text == label {
+				t.Fatal("a read-aloud button without read-aloud")
+			}
+		}
+	}
+
+	cfg := e.a.bot.cfg
+	cfg.Speech = speechtest.New(t, e.engine.Content().Catalog, e.sealer, "")
+	speaking := run(t, cfg)
+	hook := httptest.NewServer(speaking.WebhookHandler())
+	t.Cleanup(hook.Close)
+	r := e.resident(5550011, "pl")
+	r.to = &instance{bot: speaking, store: e.a.store, webhook: hook}
+	r.say("/start")
+	asked := r.question()
+	r.press(label)
+	msgs := e.fake.Messages(r.user.ID)
+	if v := last(msgs); v.Voice < 1000 {
+		t.Fatalf("no voice message after the button, but %+v", v)
+	}
+	if q := r.question(); q.ID != asked.ID || q.Edits != asked.Edits {
+		t.Fatal("reading aloud changed the question")
+	}
+	// The question is still the one to answer.
+	path := bottest.PathToTicket(e.engine, "pl", "repairs")
+	r.press(path[0].Label)
+	if r.question().ID == asked.ID {
+		t.Fatal("the question did not take its answer after the voice message")
 	}
 }

@@ -61,6 +61,22 @@ func atoi(s string) int {
 	return n
 }
 
+// spoken is a view as it is read aloud: its prompt, text, help and
+// options, numbered; never the answers on a confirm step (what the
+// resident wrote).
+func spoken(v dialogs.View) string {
+	var parts []string
+	for _, s := range []string{v.Prompt, v.Text, v.Error, v.Help} {
+		if s = strings.TrimSpace(s); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	for i, o := range v.Options {
+		parts = append(parts, strconv.Itoa(i+1)+": "+o.Label)
+	}
+	return strings.Join(parts, ".\n")
+}
+
 // render makes a view into a message: the prompt, the text and what goes
 // with it, as plain text (nothing a resident or an editor wrote becomes
 // markup), and its buttons.
@@ -137,6 +153,10 @@ func (c *conv) render(v dialogs.View, token string) (string, inlineKeyboard) {
 		rows = append(rows, []inlineButton{{Text: ui.Change + ": " + s.Question, Data: data(token, "h", strconv.Itoa(i))}})
 	}
 	var globals []inlineButton
+	if c.b.cfg.Speech != nil && c.b.cfg.Speech.Speaks(v.Lang) {
+		// The question as a voice message, for a resident who cannot read it.
+		globals = append(globals, inlineButton{Text: "🔊 " + c.e.Content().Catalog.Text(v.Lang, "ui.read_aloud"), Data: data(token, "v", "")})
+	}
 	for _, g := range globalButtons {
 		if v.Globals.Has(g.bit) {
 			globals = append(globals, inlineButton{Text: g.label(ui), Data: data(token, "g", g.name)})

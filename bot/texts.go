@@ -11,7 +11,7 @@ import (
 // language; the flows' words come with the views. TestBotMessagesExist
 // checks these.
 var botMessages = []string{
-	"ui.bot.help", "ui.bot.stopped", "ui.bot.group", "ui.bot.unsupported", "ui.bot.unknown_command", "ui.bot.too_long", "ui.bot.use_buttons",
+	"ui.bot.help", "ui.read_aloud", "ui.bot.stopped", "ui.bot.group", "ui.bot.unsupported", "ui.bot.unknown_command", "ui.bot.too_long", "ui.bot.use_buttons",
 	"ui.bot.old_button", "ui.bot.choose_one", "ui.bot.anonymous_note", "ui.bot.ticket", "ui.bot.staff_reply", "ui.bot.sent_to_staff",
 	"ui.bot.which_request", "ui.bot.status.line", "ui.bot.status.none", "ui.bot.follow.pin", "ui.bot.follow.ok",
 	"ui.bot.contact.share", "ui.bot.contact.share_hint", "ui.bot.contact.type_hint", "ui.bot.contact.not_yours",

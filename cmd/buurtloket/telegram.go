@@ -62,8 +62,12 @@ func (s *Server) openBot() error {
 	if s.Telegram.Token == "" {
 		return nil
 	}
-	b, err := bot.New(bot.Config{Token: s.Telegram.Token, APIURL: s.Telegram.APIURL, WebhookURL: s.Telegram.WebhookURL,
-		WebhookSecret: s.Telegram.WebhookSecret, Engine: s.engine.Load, Store: s.store, Sealer: s.sealer, Wijken: s.wijken, Logger: s.Logger})
+	cfg := bot.Config{Token: s.Telegram.Token, APIURL: s.Telegram.APIURL, WebhookURL: s.Telegram.WebhookURL,
+		WebhookSecret: s.Telegram.WebhookSecret, Engine: s.engine.Load, Store: s.store, Sealer: s.sealer, Wijken: s.wijken, Logger: s.Logger}
+	if s.speech != nil {
+		cfg.Speech = s.speech // never a nil *Speaker in the interface
+	}
+	b, err := bot.New(cfg)
 	if err != nil {
 		return err
 	}
