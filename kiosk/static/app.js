@@ -521,10 +521,16 @@
       keyboardFor = field;
       if (keyboard.hidden) { layout = defaultLayout(lang); drawKeyboard(); }
       keyboard.hidden = false;
+      // The keyboard stays at the bottom of the screen: the field and its
+      // form's buttons scroll up above it, not under it.
+      document.documentElement.style.scrollPaddingBlockEnd = keyboard.offsetHeight + "px";
+      const form = field.closest("form");
+      const last = form && form.querySelector(".row:last-child, button[type=submit]");
+      (last || field).scrollIntoView({ block: "nearest" });
     });
   }
 
-  function hideKeyboard() { keyboard.hidden = true; keyboardFor = null; }
+  function hideKeyboard() { keyboard.hidden = true; keyboardFor = null; document.documentElement.style.scrollPaddingBlockEnd = ""; }
 
   // Leave quickly: everything is forgotten at once. On a phone the page
   // also goes somewhere harmless, without a way back.
