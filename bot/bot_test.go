@@ -244,4 +244,18 @@ func (r *resident) tick(label string) {
 	}
 }
 
+// walk makes the moves of a path in the chat: buttons pressed, texts and
+// contact details typed.
+func (r *resident) walk(moves []bottest.Move) {
+	r.e.t.Helper()
+	for _, m := range moves {
+		switch m.Kind {
+		case "choose":
+			r.press(m.Label)
+		case "text", "contact":
+			r.say(m.Text)
+		}
+	}
+}
+
 func last(msgs []bottest.Message) bottest.Message { return msgs[len(msgs)-1] }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,14 +76,7 @@ func TestAnonymousMeansAnonymous(t *testing.T) {
 	r := e.resident(987654321, "nl")
 	path := bottest.PathToTicket(e.engine, "nl", "repairs", "anonymous")
 	r.say("/start")
-	for _, m := range path {
-		switch m.Kind {
-		case "choose":
-			r.press(m.Label)
-		case "text", "contact":
-			r.say(m.Text)
-		}
-	}
+	r.walk(path)
 	st := e.chatState(t, 987654321)
 	if len(st.Requests) != 1 {
 		t.Fatalf("requests in the chat: %+v", st.Requests)
@@ -119,17 +113,12 @@ func TestSharedContact(t *testing.T) {
 	r := e.resident(5550001, "nl")
 	texts := e.engine.Content().Catalog
 	r.say("/start")
-	for _, m := range bottest.PathToTicket(e.engine, "nl", "repairs") {
-		if m.Kind == "contact" {
-			break
-		}
-		switch m.Kind {
-		case "choose":
-			r.press(m.Label)
-		case "text":
-			r.say(m.Text)
-		}
+	path := bottest.PathToTicket(e.engine, "nl", "repairs")
+	at := slices.IndexFunc(path, func(m bottest.Move) bool { return m.Kind == "contact" })
+	if at < 0 {
+		t.Fatal("the repairs flow asks no contact")
 	}
+	r.walk(path[:at])
 	keys := e.fake.ReplyKeyboard(r.user.ID)
 	if len(keys) != 1 || len(keys[0]) != 1 || !keys[0][0].RequestContact || keys[0][0].Text != texts.Text("nl", "ui.bot.contact.share") {
 		t.Fatalf("the contact step's reply keyboard: %+v\n%s", keys, transcript(e.fake.Messages(r.user.ID)))
@@ -155,23 +144,7 @@ func TestSharedContact(t *testing.T) {
 		}
 	}
 	// On to the ticket; the request holds the shared contact.
-	path := bottest.PathToTicket(e.engine, "nl", "repairs")
-	after := false
-	for _, m := range path {
-		if m.Kind == "contact" {
-			after = true
-			continue
-		}
-		if !after {
-			continue
-		}
-		switch m.Kind {
-		case "choose":
-			r.press(m.Label)
-		case "text":
-			r.say(m.Text)
-		}
-	}
+	r.walk(path[at+1:])
 	st := e.chatState(t, r.user.ID)
 	if len(st.Requests) != 1 {
 		t.Fatalf("requests in the chat: %+v\n%s", st.Requests, transcript(e.fake.Messages(r.user.ID)))

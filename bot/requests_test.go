@@ -16,14 +16,7 @@ import (
 func (r *resident) ticket(t *testing.T, lang string) (code, pin string) {
 	t.Helper()
 	r.say("/start")
-	for _, m := range bottest.PathToTicket(r.e.engine, lang, "other") {
-		switch m.Kind {
-		case "choose":
-			r.press(m.Label)
-		case "text", "contact":
-			r.say(m.Text)
-		}
-	}
+	r.walk(bottest.PathToTicket(r.e.engine, lang, "other"))
 	store := r.to.store
 	var found string
 	for _, m := range r.e.fake.Messages(r.user.ID) {
