@@ -112,6 +112,15 @@ func (e *env) start(store *requests.Store, webhook bool) *instance {
 // run starts a bot with cfg until the test's end.
 func run(t testing.TB, cfg Config) *Bot {
 	t.Helper()
+	b, stop := start(t, cfg)
+	t.Cleanup(stop)
+	return b
+}
+
+// start starts a bot with cfg; stop stops it and waits until it has (it
+// may be called more than once).
+func start(t testing.TB, cfg Config) (b *Bot, stop func()) {
+	t.Helper()
 	b, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -119,8 +128,7 @@ func run(t testing.TB, cfg Config) *Bot {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { b.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return b
+	return b, func() { cancel(); <-done }
 }
 
 // post sends an update to an instance's webhook as Telegram does.

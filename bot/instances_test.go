@@ -206,13 +206,8 @@ func TestStoppingGivesQueuedChatsBack(t *testing.T) {
 	})
 	cfg := e.a.bot.cfg
 	cfg.Workers, cfg.Lease = 1, 30*time.Second
-	stopping, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { stopping.Run(ctx); close(done) }()
+	stopping, stop := start(t, cfg)
+	t.Cleanup(stop)
 	hook := httptest.NewServer(stopping.WebhookHandler())
 	defer hook.Close()
 	in := &instance{bot: stopping, store: e.a.store, webhook: hook}
@@ -224,8 +219,7 @@ func TestStoppingGivesQueuedChatsBack(t *testing.T) {
 	for _, chat := range []int64{b1, b2} {
 		in.post(t, bottest.TextUpdate(e.nextID.Add(1), bottest.User{ID: chat, Lang: "nl"}, "/start"))
 	}
-	cancel()
-	<-done
+	stop()
 	open()
 	// The other instance (e.a) sweeps every 100 ms; the leases were 30 s.
 	if !e.fake.WaitFor(5*time.Second, func() bool { return len(e.fake.Messages(b1)) > 0 && len(e.fake.Messages(b2)) > 0 }) {
