@@ -72,7 +72,7 @@ func TestBrowserConsoleLogin(t *testing.T) {
 	run(chromedp.Navigate(c.srv.URL + "/staff/accounts"))
 	at("staff.accounts.title")
 	scan("console-accounts")
-	run(chromedp.Click(chromedp.CSS("header form button")))
+	run(chromedp.Click(chromedp.CSS(`header form[action="/staff/logout"] button`)))
 	at("staff.login.title")
 }
 
@@ -82,7 +82,12 @@ func TestBrowserConsoleLogin(t *testing.T) {
 // is a message. Screenshots go to BUURTLOKET_SCREENSHOTS (make
 // screenshots: docs/screenshots).
 func chromium(t *testing.T, c *console) (context.Context, func(...chromedp.Action[chromedp.Void]), func(string), func(string)) {
-	ctx := browsertest.New(t, 1280, 900, chromedp.Flag("accept-lang", "nl-NL,nl")) // staff read Dutch
+	return chromiumAt(t, c, 1280, 900)
+}
+
+// chromiumAt is chromium with a window of width × height.
+func chromiumAt(t *testing.T, c *console, width, height int) (context.Context, func(...chromedp.Action[chromedp.Void]), func(string), func(string)) {
+	ctx := browsertest.New(t, width, height, chromedp.Flag("accept-lang", "nl-NL,nl")) // staff read Dutch
 	axe := browsertest.Axe(t)
 	shots := os.Getenv("BUURTLOKET_SCREENSHOTS")
 	if shots == "" {
@@ -169,6 +174,67 @@ func TestBrowserRequestPage(t *testing.T) {
 	if found[0] != 0 || found[1] != 0 || found[2] != 1 || alerted.Load() {
 		t.Fatalf("scripts %d, elements from the text %d, text shown as written %d, alert %v", found[0], found[1], found[2], alerted.Load())
 	}
+}
+
+// TestBrowserTablet: on a tablet held upright (768 × 1024), every page a
+// staff member uses all day fits the screen's width (only a wide table may
+// scroll, inside its own box), and passes axe-core: the login's code step,
+// the inbox, the request page with its contact details shown, and the
+// search by code that found nothing.
+func TestBrowserTablet(t *testing.T) {
+	c := newConsole(t)
+	c.account("anna@woonplus.nl", buurtloket.RoleStaff, "een goed wachtwoord", secret)
+	id := c.submit("tablet", "tr", true, "Kira üç aydır ödenmedi. Lütfen beni arayın, akşamları evdeyim.")
+	for i := 0; i < 12; i++ {
+		c.submit("tablet-"+itoa(int64(i)), "nl", i%2 == 0, "De huur is te laat.")
+	}
+	ctx, run, scan, at := chromiumAt(t, c, 768, 1024)
+	fits := func(page string) {
+		t.Helper()
+		wide, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("body *")].filter(e => {
+			const r = e.getBoundingClientRect();
+			if (r.width === 0 || r.right <= innerWidth + 1) return false;
+			for (let p = e.parentElement; p; p = p.parentElement) if (p.classList.contains("scroll")) return false;
+			return true;
+		}).map(e => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className + " " + Math.round(e.getBoundingClientRect().right))`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - innerWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(wide) > 0 || over > 0 {
+			t.Errorf("%s on a tablet: the page is %d px too wide; sticking out: %q", page, over, wide)
+		}
+	}
+	run(chromedp.Navigate(c.srv.URL + "/staff/login"))
+	at("staff.login.title")
+	run(chromedp.SendKeys(chromedp.CSS("#email"), "anna@woonplus.nl"), chromedp.SendKeys(chromedp.CSS("#password"), "een goed wachtwoord"),
+		chromedp.Click(chromedp.CSS("main button[type=submit]")))
+	at("staff.code.title")
+	fits("the code step")
+	scan("console-tablet-code")
+	run(chromedp.SendKeys(chromedp.CSS("#code"), c.code(secret)), chromedp.Click(chromedp.CSS("main button[type=submit]")))
+	at("staff.inbox.title")
+	fits("the inbox")
+	// The filters leave room for the list: the first requests show
+	// without scrolling.
+	if top, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("table.inbox tbody tr:nth-child(2)").getBoundingClientRect().bottom - innerHeight`)); err != nil || top > 0 {
+		t.Errorf("the second request in the inbox is %v px below the tablet's screen (%v)", top, err)
+	}
+	scan("console-tablet-inbox")
+	run(chromedp.Navigate(c.srv.URL+"/staff/requests/"+itoa(id)), chromedp.Click(chromedp.CSS(`form[action$="/contact"] button`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(".notice dl.facts")))
+	fits("the request page")
+	scan("console-tablet-request")
+	run(chromedp.SendKeys(chromedp.CSS("#find-code"), "K7QM-3XHD"), chromedp.Submit(chromedp.CSS("#find-code")))
+	at("staff.find.title")
+	fits("find by code")
+	if again, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.value`)); err != nil || again != "K7QM-3XHD" {
+		t.Errorf("after a search that found nothing, the focus is on %q (%v), want the field with the code", again, err)
+	}
+	scan("console-find")
 }
 
 // TestBrowserLiveUpdates: a new request appears in an open inbox, and a

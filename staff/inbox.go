@@ -54,9 +54,36 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, q *request) {
 		next.Set("after", cursorString(page.Next))
 		data["NextPage"] = "/staff/?" + next.Encode()
 	}
+	if query.After != nil {
+		data["FirstPage"] = "/staff/?" + filter.values().Encode()
+	}
 	data["Link"] = func(key, value string) string { return "/staff/?" + filter.with(key, value).Encode() }
 	s.render(w, q, http.StatusOK, "inbox", data)
 }
+
+// find opens the request whose ticket code a resident reads out (on the
+// phone, at the desk), typed as people type it: with or without the dash,
+// in any case. A code that names no request says so, with the code as
+// typed, and the search form again.
+func (s *Server) find(w http.ResponseWriter, r *http.Request, q *request) {
+	code := strings.TrimSpace(r.URL.Query().Get("code"))
+	if len(code) > maxCodeInput {
+		code = ""
+	}
+	req, err := s.cfg.Store.RequestByCode(r.Context(), code)
+	if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
+		s.render(w, q, http.StatusNotFound, "find", map[string]any{"Code": code})
+		return
+	} else if err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	http.Redirect(w, r, "/staff/requests/"+strconv.FormatInt(req.ID, 10), http.StatusSeeOther)
+}
+
+// maxCodeInput bounds what the search takes: a code is 7 characters, and
+// a few more for spaces and a dash.
+const maxCodeInput = 32
 
 // inboxFilter is the inbox's filter as the address has it.
 type inboxFilter struct {

@@ -286,3 +286,70 @@ func TestCannedReplyInTheResidentsLanguage(t *testing.T) {
 		t.Fatal("the thread does not say which canned reply was sent, in Dutch")
 	}
 }
+
+// TestFindByCode: a resident reads their code out, as people do (lower
+// case, without the dash, with spaces); staff type it and land on the
+// request. A code that names nothing says so, with the code, escaped.
+func TestFindByCode(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	rec, err := c.store.Submit(context.Background(), storetest.NewRequest("find"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := " " + strings.ToLower(strings.ReplaceAll(rec.Ticket, "-", " ")) + " "
+	resp, _ := b.get("/staff/find?code=" + url.QueryEscape(typed))
+	wantRedirect(t, resp, "/staff/requests/"+itoa(rec.ID))
+	if _, body := b.get("/staff/"); !strings.Contains(body, `action="/staff/find"`) {
+		t.Fatal("the inbox has no search by code")
+	}
+	other := buurtloket.NewTicket()
+	for other == rec.Ticket {
+		other = buurtloket.NewTicket()
+	}
+	for code, want := range map[string]string{
+		other:                   other,
+		"<b>K7QM</b>":           "&lt;b&gt;K7QM&lt;/b&gt;",
+		"":                      c.s.cfg.Texts.Text("nl", "staff.find.empty"),
+		strings.Repeat("A", 33): c.s.cfg.Texts.Text("nl", "staff.find.empty"),
+	} {
+		resp, body := b.get("/staff/find?code=" + url.QueryEscape(code))
+		if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, want) || strings.Contains(body, "<b>K7QM") {
+			t.Errorf("code %q: %d, want 404 saying %q:\n%s", code, resp.StatusCode, want, problem(body))
+		}
+	}
+}
+
+// TestInboxPages: the inbox shows 50 requests a page; the next page goes
+// on where the first stopped, keeps the filter, and links back to the
+// first.
+func TestInboxPages(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	ids := map[string]bool{}
+	for i := 0; i < 53; i++ {
+		rec, err := c.store.Submit(context.Background(), storetest.NewRequest("page-"+itoa(int64(i))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids["/staff/requests/"+itoa(rec.ID)] = true
+	}
+	rows := regexp.MustCompile(`href="(/staff/requests/\d+)"`)
+	next := regexp.MustCompile(`<a href="(/staff/\?[^"]*after=[^"]+)">`)
+	_, body := b.get("/staff/?topic=money")
+	seen := map[string]bool{}
+	first := rows.FindAllStringSubmatch(body, -1)
+	link := next.FindStringSubmatch(body)
+	if len(first) != 50 || link == nil || strings.Contains(body, c.s.cfg.Texts.Text("nl", "staff.inbox.first_page")) {
+		t.Fatalf("the first page: %d requests, next %v", len(first), link)
+	}
+	_, body = b.get(strings.ReplaceAll(link[1], "&amp;", "&"))
+	second := rows.FindAllStringSubmatch(body, -1)
+	if len(second) != 3 || next.MatchString(body) || !strings.Contains(body, `<a href="/staff/?topic=money">`+c.s.cfg.Texts.Text("nl", "staff.inbox.first_page")) {
+		t.Fatalf("the second page: %d requests, or its links are wrong:\n%s", len(second), body)
+	}
+	for _, m := range append(first, second...) {
+		if seen[m[1]] || !ids[m[1]] {
+			t.Fatalf("%s twice, or not one of the requests", m[1])
+		}
+		seen[m[1]] = true
+	}
+}
