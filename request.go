@@ -221,8 +221,14 @@ type Change struct {
 	Kind      ChangeKind
 	RequestID int64 // 0 with ChangeGap
 	// Anonymous is set for an anonymous request: a listener must not date
-	// it more precisely than the hour (the console holds it back).
+	// its resident more precisely than the hour (the console holds such a
+	// change back), unless ByStaff.
 	Anonymous bool
+	// ByStaff is set for a change that staff or the delivery worker made
+	// (a reply, a status, a reply sent or held), which tells nothing of
+	// when the resident was there; a new request, a resident's message
+	// and a reply shown on their open page do.
+	ByStaff bool
 }
 
 // ChangeKind says what changed.

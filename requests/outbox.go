@@ -63,13 +63,14 @@ func (s *Store) outboxMessage(ctx context.Context, tx Querier, outboxID int64) (
 }
 
 // deliveryChanged tells the listeners that a reply of request id moved on
-// its way; after the write committed.
-func (s *Store) deliveryChanged(ctx context.Context, id int64) {
+// its way; after the write committed. byStaff: the delivery worker moved
+// it, not the resident's open page.
+func (s *Store) deliveryChanged(ctx context.Context, id int64, byStaff bool) {
 	var anonymous bool
 	if err := s.read.QueryRow(ctx, `SELECT anonymous FROM requests WHERE id = $1`, id).Scan(&anonymous); err != nil {
 		return // purged meanwhile: nobody needs to hear of it
 	}
-	s.notify(ctx, buurtloket.ChangeDelivery, id, anonymous)
+	s.notify(ctx, buurtloket.ChangeDelivery, id, anonymous, byStaff)
 }
 
 // DeliveryDone records how a message's way ended and clears its outbox
@@ -94,7 +95,7 @@ func (s *Store) DeliveryDone(ctx context.Context, outboxID int64, state buurtlok
 		return err
 	})
 	if err == nil {
-		s.deliveryChanged(ctx, requestID)
+		s.deliveryChanged(ctx, requestID, true)
 	}
 	return err
 }
@@ -120,7 +121,7 @@ func (s *Store) DeliveryFailed(ctx context.Context, outboxID int64, reason strin
 		return err
 	})
 	if err == nil {
-		s.deliveryChanged(ctx, requestID)
+		s.deliveryChanged(ctx, requestID, true)
 	}
 	return err
 }
@@ -168,7 +169,7 @@ func (s *Store) ShownToResident(ctx context.Context, id int64, messageIDs []int6
 		return err
 	})
 	if err == nil && n > 0 {
-		s.deliveryChanged(ctx, id)
+		s.deliveryChanged(ctx, id, false)
 	}
 	return n, err
 }

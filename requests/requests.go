@@ -26,7 +26,7 @@ func (s *Store) Submit(ctx context.Context, r buurtloket.NewRequest) (buurtloket
 		return buurtloket.Receipt{}, err
 	}
 	if !rec.Duplicate {
-		s.notify(ctx, buurtloket.ChangeRequest, rec.ID, p.Anonymous)
+		s.notify(ctx, buurtloket.ChangeRequest, rec.ID, p.Anonymous, false)
 	}
 	return rec, nil
 }
@@ -153,7 +153,7 @@ func (s *Store) SetStatus(ctx context.Context, id int64, actor string, next buur
 		return s.audit(ctx, tx, id, h, now, actor, "status", string(cur)+" -> "+string(next))
 	})
 	if err == nil {
-		s.notify(ctx, buurtloket.ChangeStatus, id, anonymous)
+		s.notify(ctx, buurtloket.ChangeStatus, id, anonymous, true)
 	}
 	return err
 }

@@ -199,11 +199,20 @@ func (s *Store) st(t *time.Time) any { return s.d.ScanTime(t) }
 var _ buurtloket.RequestStore = (*Store)(nil)
 
 // notify tells every instance's listeners about a change; called after
-// the write that made it committed.
-func (s *Store) notify(ctx context.Context, kind buurtloket.ChangeKind, id int64, anonymous bool) {
+// the write that made it committed. A notice is "kind:id", then ":" and
+// its flags: "a" an anonymous request, "s" staff's doing. A notice
+// without "s" dates the resident: that is the safe reading of a notice
+// from an older instance, too.
+func (s *Store) notify(ctx context.Context, kind buurtloket.ChangeKind, id int64, anonymous, byStaff bool) {
 	notice := string(kind) + ":" + strconv.FormatInt(id, 10)
+	if anonymous || byStaff {
+		notice += ":"
+	}
 	if anonymous {
-		notice += ":a"
+		notice += "a"
+	}
+	if byStaff {
+		notice += "s"
 	}
 	s.db.Notify(ctx, notice)
 }
@@ -218,7 +227,7 @@ func (s *Store) Changes(ctx context.Context, fn func(buurtloket.Change)) error {
 		case notice == "":
 			fn(buurtloket.Change{Kind: buurtloket.ChangeGap})
 		case err == nil && n > 0 && k.Valid():
-			fn(buurtloket.Change{Kind: k, RequestID: n, Anonymous: flag == "a"})
+			fn(buurtloket.Change{Kind: k, RequestID: n, Anonymous: strings.Contains(flag, "a"), ByStaff: strings.Contains(flag, "s")})
 		}
 	})
 }

@@ -41,7 +41,7 @@ func (s *Store) CannedReply(ctx context.Context, id int64, actor, canned, body s
 	if err != nil {
 		return nil, err
 	}
-	s.notify(ctx, buurtloket.ChangeReply, id, anonymous)
+	s.notify(ctx, buurtloket.ChangeReply, id, anonymous, true)
 	return m, nil
 }
 
@@ -111,7 +111,7 @@ func (s *Store) ResidentReply(ctx context.Context, ticket, pin, body string) (*b
 	} else if refusal != nil {
 		return nil, refusal
 	}
-	s.notify(ctx, buurtloket.ChangeMessage, m.RequestID, anonymous)
+	s.notify(ctx, buurtloket.ChangeMessage, m.RequestID, anonymous, false)
 	return m, nil
 }
 

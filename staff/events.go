@@ -16,12 +16,15 @@ import (
 // thread without a reload. An event names the request by ID only.
 
 // Listen passes the store's changes to the open pages until ctx ends. A
-// change to an anonymous request is held back until the next full hour:
-// an inbox that lit up the moment it came would date it to the second,
-// where staff may see its time to the hour only.
+// change that dates an anonymous request's resident (it came in, they
+// wrote, their open page showed a reply) is held back until the next
+// full hour: an inbox that lit up the moment it came would date it to the
+// second, where staff may see its time to the hour only. What staff and
+// the delivery worker do to it passes at once, so that colleagues see a
+// reply or a claim, and a reply's delivery state is true.
 func (s *Server) Listen(ctx context.Context) error {
 	return s.cfg.Store.Changes(ctx, func(c buurtloket.Change) {
-		if !c.Anonymous {
+		if !c.Anonymous || c.ByStaff {
 			s.open.publish(c)
 			return
 		}

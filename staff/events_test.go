@@ -71,15 +71,41 @@ wait:
 			drained = true
 		}
 	}
-	// A change to an anonymous request is held back to the next full hour.
-	c.submit("live-anonymous", "nl", false, "anoniem")
-	select {
-	case l := <-lines:
-		if strings.HasPrefix(l, "data: ") {
-			t.Fatalf("an anonymous request was told at once: %s", l)
+	// A change that dates an anonymous request's resident is held back to
+	// the next full hour; what staff do to it is told at once.
+	quiet := func(after string) {
+		t.Helper()
+		for deadline := time.After(500 * time.Millisecond); ; {
+			select {
+			case l := <-lines:
+				if strings.HasPrefix(l, "data: ") {
+					t.Fatalf("%s was told at once: %s", after, l)
+				}
+			case <-deadline:
+				return
+			}
 		}
-	case <-time.After(500 * time.Millisecond):
 	}
+	anon, err := c.store.Submit(context.Background(), storetest.NewRequest("live-anonymous"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet("an anonymous request")
+	if _, err := c.store.Reply(context.Background(), anon.ID, "staff:1", "Wij kijken ernaar."); err != nil {
+		t.Fatal(err)
+	}
+	for l := range lines {
+		if strings.HasPrefix(l, "data: ") {
+			if l != `data: {"kind":"reply","id":`+itoa(anon.ID)+`}` {
+				t.Fatalf("after a colleague's reply to an anonymous request: %s", l)
+			}
+			break
+		}
+	}
+	if _, err := c.store.ResidentReply(context.Background(), anon.Ticket, anon.PIN, "Dank u"); err != nil {
+		t.Fatal(err)
+	}
+	quiet("an anonymous resident's message")
 	r := storetest.NewRequest("live-thread")
 	r.Contact = &buurtloket.Contact{Name: "Fatima", Phone: "0612345678"}
 	rec, _ := c.store.Submit(context.Background(), r)

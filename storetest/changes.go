@@ -68,7 +68,9 @@ func silent(t *testing.T, got <-chan buurtloket.Change, after string) {
 
 // testChanges: a new request, a resident's message, a staff reply, a new
 // status and a reply's delivery are heard, once committed; a retried
-// submission and a refused write are not.
+// submission and a refused write are not. What staff and the delivery
+// worker did is marked ByStaff; what dates the resident (their request,
+// their message, a reply shown on their open page) is not.
 func testChanges(t *testing.T, s Store, clock *Clock) {
 	got := listen(t, s, s)
 	rec := mustSubmit(t, s, NewRequest("heard"))
@@ -84,7 +86,7 @@ func testChanges(t *testing.T, s Store, clock *Clock) {
 	if _, err := s.Reply(ctx(t), rec.ID, "staff:anna", "Wij bellen u."); err != nil {
 		t.Fatal(err)
 	}
-	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeReply, RequestID: rec.ID, Anonymous: true}) {
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeReply, RequestID: rec.ID, Anonymous: true, ByStaff: true}) {
 		t.Fatalf("after a staff reply: %+v", c)
 	}
 	claimed, err := s.ClaimDeliveries(ctx(t), 10, time.Minute)
@@ -94,10 +96,21 @@ func testChanges(t *testing.T, s Store, clock *Clock) {
 	if err := s.DeliveryDone(ctx(t), claimed[0].ID, buurtloket.DeliveryHeld); err != nil {
 		t.Fatal(err)
 	}
-	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeDelivery, RequestID: rec.ID, Anonymous: true}) {
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeDelivery, RequestID: rec.ID, Anonymous: true, ByStaff: true}) {
 		t.Fatalf("after a delivery: %+v", c)
 	}
 	silent(t, got, "a delivery")
+	again, err := s.Reply(ctx(t), rec.ID, "staff:anna", "Of morgen.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(t, got)
+	if n, err := s.ShownToResident(ctx(t), rec.ID, []int64{again.ID}); err != nil || n != 1 {
+		t.Fatalf("shown on the open page: %d, %v", n, err)
+	}
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeDelivery, RequestID: rec.ID, Anonymous: true}) {
+		t.Fatalf("after a reply shown on the resident's open page: %+v", c)
+	}
 	if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, "Dank u."); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +123,7 @@ func testChanges(t *testing.T, s Store, clock *Clock) {
 	if err := s.SetStatus(ctx(t), rec.ID, "staff:anna", buurtloket.StatusClosed); err != nil {
 		t.Fatal(err)
 	}
-	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeStatus, RequestID: rec.ID, Anonymous: true}) {
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeStatus, RequestID: rec.ID, Anonymous: true, ByStaff: true}) {
 		t.Fatalf("after a new status: %+v", c)
 	}
 	if err := s.SetStatus(ctx(t), rec.ID, "staff:anna", buurtloket.StatusClosed); err == nil {
