@@ -215,12 +215,11 @@ type AccountStore interface {
 
 	// Sessions, by the hash of their token.
 	AddStaffSession(ctx context.Context, tokenHash string, s *StaffSession) error
-	// StaffSession returns a session that has not expired and marks it
-	// seen now; ENOTFOUND otherwise (an expired one is deleted).
-	StaffSession(ctx context.Context, tokenHash string) (*StaffSession, error)
-	// StaffSessionLive reports whether a session is there and not expired,
-	// without marking it seen: a page left open is not someone at work.
-	StaffSessionLive(ctx context.Context, tokenHash string) (bool, error)
+	// StaffSession returns a session that has not expired, ENOTFOUND
+	// otherwise. With seen it marks the session seen now (someone at work;
+	// an expired one is deleted); without, it only reads: a page left open
+	// that listens or refreshes itself is not someone at work.
+	StaffSession(ctx context.Context, tokenHash string, seen bool) (*StaffSession, error)
 	// CompleteStaffSession marks a session's login done.
 	CompleteStaffSession(ctx context.Context, tokenHash string) error
 	DeleteStaffSession(ctx context.Context, tokenHash string) error

@@ -175,10 +175,10 @@ func (s *Store) AddStaffSession(ctx context.Context, tokenHash string, ss *buurt
 	return err
 }
 
-// StaffSession returns a live session and marks it seen; see
+// StaffSession returns a live session, and with seen marks it seen; see
 // buurtloket.AccountStore. Seen is written at most once a minute, so that
 // a page of the console is a read, not a write.
-func (s *Store) StaffSession(ctx context.Context, tokenHash string) (*buurtloket.StaffSession, error) {
+func (s *Store) StaffSession(ctx context.Context, tokenHash string, seen bool) (*buurtloket.StaffSession, error) {
 	var ss buurtloket.StaffSession
 	err := s.read.QueryRow(ctx, `SELECT account_id, complete, csrf, created_at, seen_at FROM staff_sessions WHERE id = $1`, tokenHash).
 		Scan(&ss.AccountID, &ss.Full, &ss.CSRF, s.st(&ss.CreatedAt), s.st(&ss.SeenAt))
@@ -188,13 +188,15 @@ func (s *Store) StaffSession(ctx context.Context, tokenHash string) (*buurtloket
 		return nil, err
 	}
 	now := s.now()
-	if ss.Expired(now) {
+	switch {
+	case ss.Expired(now) && !seen:
+		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "the session has ended")
+	case ss.Expired(now):
 		if err := s.DeleteStaffSession(ctx, tokenHash); err != nil {
 			return nil, err
 		}
 		return nil, buurtloket.Errorf(buurtloket.ENOTFOUND, "the session has ended")
-	}
-	if now.Sub(ss.SeenAt) >= time.Minute {
+	case seen && now.Sub(ss.SeenAt) >= time.Minute:
 		ss.SeenAt = now
 		if _, err := s.db.Exec(ctx, `UPDATE staff_sessions SET seen_at = $2 WHERE id = $1`, tokenHash, s.t(now)); err != nil {
 			return nil, err
@@ -284,19 +286,6 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 func (s *Store) LiftLoginLock(ctx context.Context, key string) error {
 	_, err := s.db.Exec(ctx, `DELETE FROM login_throttle WHERE key = $1`, s.throttleKey(key))
 	return err
-}
-
-// StaffSessionLive reports whether a session lives, without touching it.
-func (s *Store) StaffSessionLive(ctx context.Context, tokenHash string) (bool, error) {
-	var ss buurtloket.StaffSession
-	err := s.read.QueryRow(ctx, `SELECT created_at, seen_at FROM staff_sessions WHERE id = $1`, tokenHash).
-		Scan(s.st(&ss.CreatedAt), s.st(&ss.SeenAt))
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	} else if err != nil {
-		return false, err
-	}
-	return !ss.Expired(s.now()), nil
 }
 
 // RecordAccountChange records a change to an account in the audit trail;

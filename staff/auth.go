@@ -58,7 +58,9 @@ func (s *Server) guard(rt route) http.Handler {
 		h.Set("Cache-Control", "no-store")
 		q := &request{lang: s.lang(r)}
 		if c, err := r.Cookie(sessionCookie); err == nil && len(c.Value) <= 64 {
-			s.loadSession(r.Context(), c.Value, q)
+			// A page that refreshes itself (console.js) is not someone at
+			// work: it must not keep the session from going idle.
+			s.loadSession(r.Context(), c.Value, r.Header.Get(refreshHeader) == "", q)
 		}
 		post := r.Method == http.MethodPost
 		if post {
@@ -91,11 +93,15 @@ func (s *Server) guard(rt route) http.Handler {
 	})
 }
 
+// refreshHeader marks console.js's own reading of a page for a live
+// update.
+const refreshHeader = "X-Buurtloket-Refresh"
+
 // loadSession fills q from a session cookie whose session is live and
-// whose account may log in.
-func (s *Server) loadSession(ctx context.Context, token string, q *request) {
+// whose account may log in; seen: someone is at work.
+func (s *Server) loadSession(ctx context.Context, token string, seen bool, q *request) {
 	hash := hashToken(token)
-	ss, err := s.cfg.Store.StaffSession(ctx, hash)
+	ss, err := s.cfg.Store.StaffSession(ctx, hash, seen)
 	if err != nil {
 		return
 	}

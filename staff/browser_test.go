@@ -137,6 +137,41 @@ func chromiumAt(t *testing.T, c *console, width, height int) (context.Context, f
 	return ctx, run, scan, at
 }
 
+// annaLogsIn logs Anna in (an account with the password "een goed
+// wachtwoord") and waits for the page whose heading is next.
+func annaLogsIn(c *console, run func(...chromedp.Action[chromedp.Void]), at func(string), next string) {
+	c.t.Helper()
+	run(chromedp.Navigate(c.srv.URL + "/staff/login"))
+	at("staff.login.title")
+	run(chromedp.SendKeys(chromedp.CSS("#email"), "anna@woonplus.nl"), chromedp.SendKeys(chromedp.CSS("#password"), "een goed wachtwoord"),
+		chromedp.Click(chromedp.CSS("main button[type=submit]")))
+	at(next)
+}
+
+// annaAtTheListeningInbox: Anna logs in to console c, which hears the
+// store's changes, in Chromium, and her inbox listens.
+func annaAtTheListeningInbox(t *testing.T, c *console) (context.Context, func(...chromedp.Action[chromedp.Void]), func(string), func(string)) {
+	c.account("anna@woonplus.nl", buurtloket.RoleStaff, "een goed wachtwoord", "")
+	listening, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go c.s.Listen(listening)
+	ctx, run, scan, at := chromium(t, c)
+	annaLogsIn(c, run, at, "staff.inbox.title")
+	until(t, ctx, "the inbox listens", `document.body.dataset.listening === "yes"`)
+	return ctx, run, scan, at
+}
+
+// until waits up to 10 seconds for a JavaScript condition on the page.
+func until(t *testing.T, ctx context.Context, what, js string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); ok {
+			return
+		}
+	}
+	t.Fatalf("%s: not within 10 seconds", what)
+}
+
 // TestBrowserRequestPage: a request with hostile free text, in Chromium:
 // the text shows as text (no script runs, no element or link is made of
 // it, no alert opens), and the page passes axe-core.
@@ -156,11 +191,7 @@ func TestBrowserRequestPage(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	run(chromedp.Navigate(c.srv.URL + "/staff/login"))
-	at("staff.login.title")
-	run(chromedp.SendKeys(chromedp.CSS("#email"), "anna@woonplus.nl"), chromedp.SendKeys(chromedp.CSS("#password"), "een goed wachtwoord"),
-		chromedp.Click(chromedp.CSS("main button[type=submit]")))
-	at("staff.inbox.title")
+	annaLogsIn(c, run, at, "staff.inbox.title")
 	// A staff reply made it "answered": the inbox lists it under that status.
 	run(chromedp.Click(chromedp.CSS(`a[href="/staff/?status=answered"]`)))
 	run(chromedp.Click(chromedp.CSS("table.inbox a")))
@@ -208,11 +239,7 @@ func TestBrowserTablet(t *testing.T) {
 			t.Errorf("%s on a tablet: the page is %d px too wide; sticking out: %q", page, over, wide)
 		}
 	}
-	run(chromedp.Navigate(c.srv.URL + "/staff/login"))
-	at("staff.login.title")
-	run(chromedp.SendKeys(chromedp.CSS("#email"), "anna@woonplus.nl"), chromedp.SendKeys(chromedp.CSS("#password"), "een goed wachtwoord"),
-		chromedp.Click(chromedp.CSS("main button[type=submit]")))
-	at("staff.code.title")
+	annaLogsIn(c, run, at, "staff.code.title")
 	fits("the code step")
 	scan("console-tablet-code")
 	run(chromedp.SendKeys(chromedp.CSS("#code"), c.code(secret)), chromedp.Click(chromedp.CSS("main button[type=submit]")))
@@ -242,29 +269,10 @@ func TestBrowserTablet(t *testing.T) {
 // reader is told.
 func TestBrowserLiveUpdates(t *testing.T) {
 	c := newConsole(t)
-	c.account("anna@woonplus.nl", buurtloket.RoleStaff, "een goed wachtwoord", "")
-	listening, stop := context.WithCancel(context.Background())
-	defer stop()
-	go c.s.Listen(listening)
-	ctx, run, scan, at := chromium(t, c)
-	run(chromedp.Navigate(c.srv.URL + "/staff/login"))
-	at("staff.login.title")
-	run(chromedp.SendKeys(chromedp.CSS("#email"), "anna@woonplus.nl"), chromedp.SendKeys(chromedp.CSS("#password"), "een goed wachtwoord"),
-		chromedp.Click(chromedp.CSS("main button[type=submit]")))
-	at("staff.inbox.title")
-	waitFor := func(what, js string) {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); ok {
-				return
-			}
-		}
-		t.Fatalf("%s: not within 10 seconds", what)
-	}
+	ctx, run, scan, _ := annaAtTheListeningInbox(t, c)
 	// The page's event stream opens a moment after the page (what came
 	// before it opened, the page reads once, without a word): the first
 	// request shows that the server hears it.
-	waitFor("the inbox listens", `document.body.dataset.listening === "yes"`)
 	var first buurtloket.Receipt
 	for i := 0; ; i++ {
 		r := storetest.NewRequest("live-" + itoa(int64(i)))
@@ -282,17 +290,36 @@ func TestBrowserLiveUpdates(t *testing.T) {
 			t.Fatal("the inbox did not show a new request without a reload")
 		}
 	}
-	waitFor("the screen reader is told", `document.getElementById("live").textContent === `+jsString(c.s.cfg.Texts.Text("nl", "staff.live.request")))
+	until(t, ctx, "the screen reader is told", `document.getElementById("live").textContent === `+jsString(c.s.cfg.Texts.Text("nl", "staff.live.request")))
 	scan("console-inbox-live")
 	run(chromedp.Navigate(c.srv.URL + "/staff/requests/" + itoa(first.ID)))
-	waitFor("the request page listens", `document.body.dataset.listening === "yes"`)
+	until(t, ctx, "the request page listens", `document.body.dataset.listening === "yes"`)
 	if _, err := c.store.ResidentReply(context.Background(), first.Ticket, first.PIN, "Ik ben er morgen."); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("the resident's message in the open thread", `document.querySelector("#thread-items").textContent.includes("Ik ben er morgen.")`)
+	until(t, ctx, "the resident's message in the open thread", `document.querySelector("#thread-items").textContent.includes("Ik ben er morgen.")`)
 }
 
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestBrowserIdleConsoleShowsTheLogin: a console left open at a desk
+// shows the login page once its session has gone idle, whether its event
+// stream ends (the heartbeat checks) or a change makes it refresh; the
+// requests no longer show to whoever passes.
+func TestBrowserIdleConsoleShowsTheLogin(t *testing.T) {
+	for through, heartbeat := range map[string]time.Duration{"the stream": 200 * time.Millisecond, "a refresh": time.Hour} {
+		t.Run(through, func(t *testing.T) {
+			c := newConsole(t)
+			c.s.heartbeat = heartbeat // before the first request
+			_, _, _, at := annaAtTheListeningInbox(t, c)
+			c.clock.Add(buurtloket.StaffIdleTimeout + time.Minute)
+			if heartbeat == time.Hour {
+				c.submit("idle-change", "nl", true, "Nog een.") // a change: the page refreshes
+			}
+			at("staff.login.title")
+		})
+	}
 }

@@ -342,7 +342,7 @@ func TestEveryFormChecksCSRF(t *testing.T) {
 	if n, _ := c.store.CountAccounts(context.Background()); n != 1 {
 		t.Fatalf("a refused form added an account: %d", n)
 	}
-	if _, err := c.store.StaffSession(context.Background(), hashToken(b.cookie())); err != nil {
+	if _, err := c.store.StaffSession(context.Background(), hashToken(b.cookie()), true); err != nil {
 		t.Fatalf("a refused logout ended the session: %v", err)
 	}
 }

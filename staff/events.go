@@ -116,9 +116,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, q *request) {
 		case <-s.closing:
 			return
 		case <-tick.C:
-			// Not StaffSession: a page left open must not keep its session
-			// from going idle.
-			if live, err := s.cfg.Store.StaffSessionLive(r.Context(), q.token); err != nil || !live {
+			// Not seen: a page left open must not keep its session from
+			// going idle.
+			if _, err := s.cfg.Store.StaffSession(r.Context(), q.token, false); err != nil {
 				return // logged out, or expired: the page stops listening
 			}
 			fmt.Fprint(w, ": still here\n\n")

@@ -180,3 +180,36 @@ func TestUntilTheHour(t *testing.T) {
 		t.Fatalf("from 10:00:00: %v", got)
 	}
 }
+
+// TestRefreshingPageGoesIdle: the live refresh of an open page (console.js
+// reads it again at every change) does not keep its session from going
+// idle, where a staff member's own clicks do.
+func TestRefreshingPageGoesIdle(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	refresh := func() int {
+		req, _ := http.NewRequest("GET", c.srv.URL+"/staff/", nil)
+		req.Header.Set(refreshHeader, "1")
+		resp, _ := b.do(req)
+		return resp.StatusCode
+	}
+	// Clicks every 10 minutes keep it.
+	for passed := time.Duration(0); passed <= buurtloket.StaffIdleTimeout; passed += 10 * time.Minute {
+		c.clock.Add(10 * time.Minute)
+		if resp, _ := b.get("/staff/"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("clicked every 10 minutes, after %v: %d", passed, resp.StatusCode)
+		}
+	}
+	// Changes every 5 minutes refresh the page; nobody clicks.
+	for passed := time.Duration(0); passed < buurtloket.StaffIdleTimeout; passed += 5 * time.Minute {
+		if code := refresh(); code != http.StatusOK {
+			t.Fatalf("refreshed %v after the last click: %d", passed, code)
+		}
+		c.clock.Add(5 * time.Minute)
+	}
+	if code := refresh(); code != http.StatusSeeOther {
+		t.Fatalf("a page only refreshed for %v: %d, want the login page", buurtloket.StaffIdleTimeout, code)
+	}
+	if resp, _ := b.get("/staff/"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after the idle time with a refreshing page: %d, want the login page", resp.StatusCode)
+	}
+}

@@ -148,14 +148,14 @@ func testStaffSessions(t *testing.T, s Store, clock *Clock) {
 			t.Fatal(err)
 		}
 	}
-	ss, err := s.StaffSession(ctx(t), "h1")
+	ss, err := s.StaffSession(ctx(t), "h1", true)
 	if err != nil || ss.AccountID != a.ID || ss.Full || ss.CSRF != "c-h1" {
 		t.Fatalf("session: %v %+v", err, ss)
 	}
 	if err := s.CompleteStaffSession(ctx(t), "h1"); err != nil {
 		t.Fatal(err)
 	}
-	if ss, _ := s.StaffSession(ctx(t), "h1"); !ss.Full {
+	if ss, _ := s.StaffSession(ctx(t), "h1", true); !ss.Full {
 		t.Fatal("a completed session is not full")
 	}
 	// Touched every 20 minutes, a session lives on past the idle time,
@@ -163,19 +163,20 @@ func testStaffSessions(t *testing.T, s Store, clock *Clock) {
 	start := clock.Now()
 	for clock.Now().Sub(start) < buurtloket.StaffSessionLife+time.Hour {
 		clock.Add(20 * time.Minute)
-		_, err := s.StaffSession(ctx(t), "h1")
+		_, err := s.StaffSession(ctx(t), "h1", true)
 		if age := clock.Now().Sub(start); age < buurtloket.StaffSessionLife && err != nil {
 			t.Fatalf("a session touched every 20 minutes, at %v: %v", age, err)
 		} else if age >= buurtloket.StaffSessionLife && code(err) != buurtloket.ENOTFOUND {
 			t.Fatalf("a session %v old: %v", age, err)
 		}
 	}
-	// Asking whether a session lives does not keep it alive.
-	if live, err := s.StaffSessionLive(ctx(t), "h3"); err != nil || live {
-		t.Fatalf("an idle session lives: %v %v", live, err)
+	// Reading a session without marking it seen does not keep it alive,
+	// and does not delete it (that is housekeeping's).
+	if ss, err := s.StaffSession(ctx(t), "h3", false); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("an idle session lives: %v %+v", err, ss)
 	}
 	// h2 was never touched: idle.
-	if _, err := s.StaffSession(ctx(t), "h2"); code(err) != buurtloket.ENOTFOUND {
+	if _, err := s.StaffSession(ctx(t), "h2", true); code(err) != buurtloket.ENOTFOUND {
 		t.Fatalf("an idle session: %v", err)
 	}
 	// Housekeeping removes the ended sessions, and only those: h3 (h1
@@ -186,8 +187,19 @@ func testStaffSessions(t *testing.T, s Store, clock *Clock) {
 	if n, err := s.PurgeSessions(ctx(t)); err != nil || n != 1 {
 		t.Fatalf("purged %d sessions (%v), want the 1 that ended", n, err)
 	}
-	if live, err := s.StaffSessionLive(ctx(t), "h5"); err != nil || !live {
-		t.Fatalf("a new session after housekeeping: %v %v", live, err)
+	if _, err := s.StaffSession(ctx(t), "h5", false); err != nil {
+		t.Fatalf("a new session after housekeeping: %v", err)
+	}
+	// Read every 10 minutes without being seen (an open page refreshing
+	// itself), a session goes idle all the same.
+	for passed := time.Duration(0); passed < buurtloket.StaffIdleTimeout; passed += 10 * time.Minute {
+		if _, err := s.StaffSession(ctx(t), "h5", false); err != nil {
+			t.Fatalf("%v after its last use: %v", passed, err)
+		}
+		clock.Add(10 * time.Minute)
+	}
+	if _, err := s.StaffSession(ctx(t), "h5", true); code(err) != buurtloket.ENOTFOUND {
+		t.Fatalf("a session only read for %v lives on: %v", buurtloket.StaffIdleTimeout, err)
 	}
 	if err := s.AddStaffSession(ctx(t), "h4", &buurtloket.StaffSession{AccountID: a.ID, CSRF: "c"}); err != nil {
 		t.Fatal(err)
@@ -195,7 +207,7 @@ func testStaffSessions(t *testing.T, s Store, clock *Clock) {
 	if err := s.DeleteStaffSessions(ctx(t), a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.StaffSession(ctx(t), "h4"); code(err) != buurtloket.ENOTFOUND {
+	if _, err := s.StaffSession(ctx(t), "h4", true); code(err) != buurtloket.ENOTFOUND {
 		t.Fatalf("after logging out everywhere: %v", err)
 	}
 }

@@ -23,8 +23,16 @@
     wanted = {};
     saying = "";
     busy = true;
-    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html", "X-Buurtloket-Refresh": "1" } })
+      .then(function (r) {
+        // Sent to the login page: the session ended (idle, logged out
+        // elsewhere). Show it, rather than requests to whoever passes.
+        if (r.redirected) {
+          location.reload();
+          return Promise.reject("logged out");
+        }
+        return r.ok ? r.text() : Promise.reject(r.status);
+      })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
         now.forEach(function (sel) {
@@ -47,6 +55,11 @@
   var events = new EventSource("/staff/events");
   // Whatever changed between the page's rendering and its stream's
   // opening (after a form was sent, or a lost connection) is read once.
+  // A stream the server ended for good (the session went idle: its
+  // heartbeat checks) does not come back: reload, which shows the login.
+  events.onerror = function () {
+    if (events.readyState === EventSource.CLOSED) location.reload();
+  };
   events.onopen = function () {
     refresh(parts, "");
     body.dataset.listening = "yes";
