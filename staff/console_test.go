@@ -739,7 +739,8 @@ func TestAccountChangesAreRecorded(t *testing.T) {
 }
 
 // TestEveryLogoutButtonWorks: every page with a logout button logs out
-// with it, during a login step too; the login page has none.
+// with it, during a login step too; the login page has none; the
+// password page logs out everywhere.
 func TestEveryLogoutButtonWorks(t *testing.T) {
 	c := newConsole(t)
 	c.account("beheer@woonplus.nl", buurtloket.RoleAdmin, "een goed wachtwoord", secret)
@@ -763,5 +764,21 @@ func TestEveryLogoutButtonWorks(t *testing.T) {
 		}
 		resp, _ := b.post("/staff/logout", nil)
 		wantRedirect(t, resp, "/staff/login")
+	}
+	// "Log out everywhere" is a button on the password page, and ends the
+	// sessions on other computers too.
+	c.clock.Add(30 * time.Second) // a code works once: the next one
+	here := c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
+	c.clock.Add(30 * time.Second)
+	there := c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
+	if _, body := here.get("/staff/password"); !strings.Contains(body, `action="/staff/logout-everywhere"`) {
+		t.Fatal("no page has a button to log out everywhere")
+	}
+	resp, _ := here.post("/staff/logout-everywhere", nil)
+	wantRedirect(t, resp, "/staff/login")
+	for name, b := range map[string]*browser{"here": here, "there": there} {
+		if resp, _ := b.get("/staff/"); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("after logging out everywhere, the session %s: %d", name, resp.StatusCode)
+		}
 	}
 }
