@@ -325,3 +325,49 @@ func TestBrowserIdleConsoleShowsTheLogin(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserRefreshKeepsFocus: a live refresh leaves the keyboard where
+// it was (on the same filter link of the fresh inbox) and an opened
+// disclosure open, instead of sending a keyboard or screen reader user
+// back to the top of the page.
+func TestBrowserRefreshKeepsFocus(t *testing.T) {
+	c := newConsole(t)
+	ctx, run, _, _ := annaAtTheListeningInbox(t, c)
+	const filter = `a[href="/staff/?show=unassigned"]`
+	run(chromedp.Focus(chromedp.CSS(filter)))
+	r := storetest.NewRequest("focus")
+	r.Lang = "tr"
+	r.Contact = &buurtloket.Contact{Name: "Fatima", Phone: "0612345678"} // named: told at once
+	rec, err := c.store.Submit(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	until(t, ctx, "the new request in the inbox", `!!document.querySelector('a[href="/staff/requests/`+itoa(rec.ID)+`"]')`)
+	if got := evalString(t, ctx, `document.activeElement.getAttribute("href") || document.activeElement.tagName`); got != "/staff/?show=unassigned" {
+		t.Fatalf("after a live refresh of the inbox, the focus is on %q", got)
+	}
+	m, err := c.store.CannedReply(context.Background(), rec.ID, "staff:1", "thanks", "Teşekkürler.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.Navigate(c.srv.URL + "/staff/requests/" + itoa(rec.ID)))
+	until(t, ctx, "the request page listens", `document.body.dataset.listening === "yes"`)
+	dutch := "#dutch-" + itoa(m.ID)
+	run(chromedp.Click(chromedp.CSS(dutch+" > summary"), chromedp.NodeVisible))
+	if _, err := c.store.ResidentReply(context.Background(), rec.Ticket, rec.PIN, "Sağ olun."); err != nil {
+		t.Fatal(err)
+	}
+	until(t, ctx, "the resident's message in the open thread", `document.querySelector("#thread-items").textContent.includes("Sağ olun.")`)
+	if got := evalString(t, ctx, `(document.querySelector("`+dutch+`").open ? "open" : "closed") + " " + document.activeElement.tagName`); got != "open SUMMARY" {
+		t.Fatalf("after a live refresh of the thread, the Dutch text is %q (want it open, with the focus on its summary)", got)
+	}
+}
+
+func evalString(t *testing.T, ctx context.Context, js string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

@@ -37,8 +37,20 @@
         var doc = new DOMParser().parseFromString(html, "text/html");
         now.forEach(function (sel) {
           var fresh = doc.querySelector(sel), old = document.querySelector(sel);
+          if (!fresh || !old) return;
+          // What was opened stays open.
+          old.querySelectorAll("details[open][id]").forEach(function (d) {
+            var f = fresh.querySelector("#" + CSS.escape(d.id));
+            if (f) f.open = true;
+          });
           // Unchanged parts stay: nothing moves under a hand that clicks.
-          if (fresh && old && fresh.outerHTML !== old.outerHTML) old.replaceWith(fresh);
+          if (fresh.outerHTML === old.outerHTML) return;
+          var focused = old.contains(document.activeElement) ? keyOf(document.activeElement) : null;
+          old.replaceWith(fresh);
+          // The keyboard stays where it was, on the same link or button
+          // of the fresh part, rather than falling back to the page's top.
+          var again = focused && fresh.querySelector(focused);
+          if (again) again.focus({ preventScroll: true });
         });
         if (say) live.textContent = say;
       })
@@ -47,6 +59,15 @@
         busy = false;
         if (Object.keys(wanted).length) refresh([], "");
       });
+  }
+
+  // keyOf is a selector that finds el's counterpart in a fresh copy of the
+  // page: its ID, a link's address, or a disclosure's summary.
+  function keyOf(el) {
+    if (el.id) return "#" + CSS.escape(el.id);
+    if (el.tagName === "A" && el.getAttribute("href")) return 'a[href="' + CSS.escape(el.getAttribute("href")) + '"]';
+    if (el.tagName === "SUMMARY" && el.parentElement.id) return "#" + CSS.escape(el.parentElement.id) + " > summary";
+    return null;
   }
 
   // What this page refreshes; a request page keeps its forms as they are.
