@@ -251,6 +251,11 @@ func TestBrowserTablet(t *testing.T) {
 	scan("console-tablet-inbox")
 	run(chromedp.Navigate(c.srv.URL+"/staff/requests/"+itoa(id)), chromedp.Click(chromedp.CSS(`form[action$="/contact"] button`), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS(".notice dl.facts")))
+	// A reload shows the request again; it does not open the contact
+	// details a second time (and record it so).
+	if at := evalString(t, ctx, `location.pathname`); at != "/staff/requests/"+itoa(id) {
+		t.Errorf("the page with the contact details has the address %s", at)
+	}
 	fits("the request page")
 	scan("console-tablet-request")
 	run(chromedp.SendKeys(chromedp.CSS("#find-code"), "K7QM-3XHD"), chromedp.Submit(chromedp.CSS("#find-code")))

@@ -3,6 +3,7 @@ package staff
 import (
 	"context"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 
@@ -135,6 +136,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, q *reques
 		"Overdue": req.Overdue(now),
 		"Locked":  req.PINLock.Locked(now) || req.PINLock.StaffOnly,
 		"Dutch":   req.Lang == "nl", "Mine": req.AssignedTo == q.account.Actor(),
+		"DraftFor": "", // a refused reply or note: which box gets Draft back
 	}
 	for k, v := range extra {
 		data[k] = v
@@ -180,7 +182,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, q *request, change 
 	if err := change(req); err != nil {
 		switch buurtloket.ErrorCode(err) {
 		case buurtloket.EINVALID, buurtloket.ECONFLICT, buurtloket.ETOOLARGE, buurtloket.ELIMITED:
-			s.renderRequest(w, r, q, http.StatusUnprocessableEntity, req, map[string]any{"Problem": buurtloket.ErrorCode(err)})
+			// What was typed stays in its box, to send again or copy.
+			s.renderRequest(w, r, q, http.StatusUnprocessableEntity, req, map[string]any{"Problem": buurtloket.ErrorCode(err),
+				"DraftFor": path.Base(r.URL.Path), "Draft": r.PostForm.Get("body")})
 		default:
 			s.storeFailed(w, r, q, err)
 		}
@@ -194,9 +198,25 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, q *request) {
 		if req.Lang != "nl" && r.PostForm.Get("language_seen") != "yes" {
 			return buurtloket.Errorf(buurtloket.EINVALID, "free text to a resident who reads another language needs the box ticked")
 		}
-		_, err := s.cfg.Store.Reply(r.Context(), req.ID, q.account.Actor(), r.PostForm.Get("body"))
+		body, err := buurtloket.CheckText(r.PostForm.Get("body"))
+		if err != nil {
+			return err
+		}
+		if s.sentAlready(r.Context(), req.ID, q.account.Actor(), func(m *buurtloket.Message) bool { return m.Canned == "" && m.Body == body }) {
+			return nil
+		}
+		_, err = s.cfg.Store.Reply(r.Context(), req.ID, q.account.Actor(), body)
 		return err
 	})
+}
+
+// sentAlready tells whether the thread's newest message is this staff
+// member's and is the one about to be sent (same): the same form sent
+// twice (a double click, a page reloaded that posts again). The resident
+// gets it once.
+func (s *Server) sentAlready(ctx context.Context, id int64, actor string, same func(*buurtloket.Message) bool) bool {
+	last, _, err := s.cfg.Store.ThreadPage(ctx, id, 0, 1)
+	return err == nil && len(last) == 1 && last[0].Author == buurtloket.AuthorStaff && last[0].Staff == actor && same(last[0])
 }
 
 func (s *Server) addNote(w http.ResponseWriter, r *http.Request, q *request) {
@@ -267,6 +287,9 @@ func (s *Server) cannedReply(w http.ResponseWriter, r *http.Request, q *request)
 		c := content.Reply(r.PostForm.Get("reply"))
 		if c == nil || !c.For(req.Topic) {
 			return buurtloket.Errorf(buurtloket.EINVALID, "no such canned reply for this request")
+		}
+		if s.sentAlready(r.Context(), req.ID, q.account.Actor(), func(m *buurtloket.Message) bool { return m.Canned == c.ID }) {
+			return nil
 		}
 		text := keepNumbersInOrder.Replace(content.Catalog.Format(req.Lang, c.Text, nil))
 		_, err := s.cfg.Store.CannedReply(r.Context(), req.ID, q.account.Actor(), c.ID, text)

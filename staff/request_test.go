@@ -146,8 +146,8 @@ func TestReplyToAnotherLanguage(t *testing.T) {
 	if !strings.Contains(body, c.s.cfg.Texts.Format("nl", "staff.request.other_language", map[string]any{"Language": "Arabisch"})) {
 		t.Fatal("the page does not say the resident reads Arabic")
 	}
-	if resp, _ := b.post(page+"/reply", url.Values{"body": {"Wij bellen u."}}); resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Fatalf("free text without the box ticked: %d", resp.StatusCode)
+	if resp, body := b.post(page+"/reply", url.Values{"body": {"Wij bellen u."}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, ">Wij bellen u.</textarea>") {
+		t.Fatalf("free text without the box ticked: %d, or the text is lost", resp.StatusCode)
 	}
 	if thread, _ := c.store.Thread(context.Background(), id); len(thread) != 0 {
 		t.Fatal("a refused reply was sent")
@@ -155,6 +155,30 @@ func TestReplyToAnotherLanguage(t *testing.T) {
 	b.get(page)
 	resp, _ := b.post(page+"/reply", url.Values{"body": {"Wij bellen u."}, "language_seen": {"yes"}})
 	wantRedirect(t, resp, page)
+}
+
+// TestRefusedTextStays: a note or reply that the store refuses (too long;
+// the request closed by a colleague meanwhile) comes back in its own box,
+// escaped, so that nothing typed is lost; the other box stays empty.
+func TestRefusedTextStays(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	id := c.submit("refused", "nl", true, "huur")
+	page := "/staff/requests/" + itoa(id)
+	b.get(page)
+	long := "<b>lang</b> " + strings.Repeat("x", buurtloket.MaxMessageChars)
+	resp, body := b.post(page+"/note", url.Values{"body": {long}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `required dir="auto">&lt;b&gt;lang&lt;/b&gt; xxx`) || strings.Contains(body, `aria-describedby="reply-lang"`) {
+		t.Fatalf("a note too long: %d, or it is not back in its box, escaped", resp.StatusCode)
+	}
+	if !strings.Contains(body, `required dir="auto"></textarea>`) {
+		t.Fatal("the reply box got the note")
+	}
+	if err := c.store.SetStatus(context.Background(), id, "staff:2", buurtloket.StatusClosed); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := b.post(page+"/reply", url.Values{"body": {"Wij bellen u morgen."}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `readonly dir="auto">Wij bellen u morgen.</textarea>`) {
+		t.Fatalf("a reply to a request closed meanwhile: %d, or the text is lost", resp.StatusCode)
+	}
 }
 
 // TestHostileTextIsInert: what a resident typed is shown as text: no
@@ -351,5 +375,39 @@ func TestInboxPages(t *testing.T) {
 			t.Fatalf("%s twice, or not one of the requests", m[1])
 		}
 		seen[m[1]] = true
+	}
+}
+
+// TestSentTwiceReachesOnce: the same reply form sent twice (a double
+// click, a reload that posts again) reaches the resident once, free text
+// and canned; after another message, the same text may be sent again.
+func TestSentTwiceReachesOnce(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	r := storetest.NewRequest("twice")
+	r.Lang = "nl"
+	r.Contact = &buurtloket.Contact{Name: "Fatima", Phone: "0612345678"}
+	rec, err := c.store.Submit(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := "/staff/requests/" + itoa(rec.ID)
+	b.get(page)
+	for _, form := range []url.Values{{"body": {"Wij bellen u morgen."}}, {"body": {"Wij bellen u morgen. "}}, {"reply": {"thanks"}}, {"reply": {"thanks"}}} {
+		path := page + "/reply"
+		if form.Has("reply") {
+			path = page + "/canned"
+		}
+		resp, _ := b.post(path, form)
+		wantRedirect(t, resp, page)
+	}
+	if thread, _ := c.store.Thread(context.Background(), rec.ID); len(thread) != 2 {
+		t.Fatalf("two forms sent twice each: %d messages, want 2", len(thread))
+	}
+	if _, err := c.store.ResidentReply(context.Background(), rec.Ticket, rec.PIN, "Goed."); err != nil {
+		t.Fatal(err)
+	}
+	b.post(page+"/reply", url.Values{"body": {"Wij bellen u morgen."}})
+	if thread, _ := c.store.Thread(context.Background(), rec.ID); len(thread) != 4 {
+		t.Fatalf("the same text after the resident wrote: %d messages, want 4", len(thread))
 	}
 }

@@ -7,6 +7,38 @@
 (function () {
   "use strict";
   var body = document.body;
+
+  // A form is sent once: a second click while the first is on its way
+  // would send a reply twice.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form.method !== "post") return;
+    if (form.dataset.sent) {
+      e.preventDefault();
+      return;
+    }
+    form.dataset.sent = "yes";
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
+  });
+
+  // A page come back from the browser's history may be sent again.
+  window.addEventListener("pageshow", function (e) {
+    if (!e.persisted) return;
+    document.querySelectorAll("form[data-sent]").forEach(function (f) {
+      delete f.dataset.sent;
+      f.querySelectorAll("button[aria-disabled]").forEach(function (b) { b.removeAttribute("aria-disabled"); });
+    });
+  });
+
+  // A request page drawn in answer to a form (a refused reply, the
+  // contact details) has the form's address; a reload must not send the
+  // form again, and a live refresh reads the request's own page.
+  var here = location.href;
+  if (body.dataset.page === "request" && body.dataset.request) {
+    here = "/staff/requests/" + body.dataset.request;
+    if (location.pathname !== here) history.replaceState(null, "", here);
+  }
+
   if (!window.EventSource || !window.fetch || !body.dataset.live) {
     return;
   }
@@ -23,7 +55,7 @@
     wanted = {};
     saying = "";
     busy = true;
-    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html", "X-Buurtloket-Refresh": "1" } })
+    fetch(here, { credentials: "same-origin", headers: { "Accept": "text/html", "X-Buurtloket-Refresh": "1" } })
       .then(function (r) {
         // Sent to the login page: the session ended (idle, logged out
         // elsewhere). Show it, rather than requests to whoever passes.
