@@ -71,10 +71,10 @@ func summaryLines(summary string) []line {
 }
 
 // entry is a thread message, a note or an audit entry, with the name of
-// who wrote or did it.
+// who wrote or did it, and for an audit entry what it records.
 type entry struct {
-	Who  string
-	Item any
+	Who, What string
+	Item      any
 }
 
 func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, q *request, status int, req *buurtloket.Request, extra map[string]any) {
@@ -107,7 +107,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, q *reques
 		ns = append(ns, entry{Who: names(n.Staff), Item: n})
 	}
 	for _, a := range trail {
-		audit = append(audit, entry{Who: names(a.Actor), Item: a})
+		audit = append(audit, entry{Who: names(a.Actor), What: s.auditText(q.lang, a, names), Item: a})
 	}
 	var next []buurtloket.Status
 	for _, st := range buurtloket.Statuses {

@@ -411,3 +411,62 @@ func TestSentTwiceReachesOnce(t *testing.T) {
 		t.Fatalf("the same text after the resident wrote: %d messages, want 4", len(thread))
 	}
 }
+
+// TestAuditTrailReads: the audit trail on the request page says in Dutch
+// what happened and to whom, not the stored codes: who claimed it, whom
+// it was assigned to, the status from and to, the contact details viewed,
+// the PIN locked and unlocked.
+func TestAuditTrailReads(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	bert := c.account("bert@woonplus.nl", buurtloket.RoleStaff, "een ander wachtwoord", "")
+	if _, err := c.store.UpdateAccount(context.Background(), bert.ID, func(a *buurtloket.Account) error { a.Name = "Bert Bakker"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	r := storetest.NewRequest("trail")
+	r.Contact = &buurtloket.Contact{Name: "Fatima", Phone: "0612345678"}
+	rec, err := c.store.Submit(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := "/staff/requests/" + itoa(rec.ID)
+	for _, step := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/claim", nil},
+		{"/assign", url.Values{"to": {bert.Actor()}}},
+		{"/assign", url.Values{"to": {""}}},
+		{"/status", url.Values{"status": {"in_progress"}}},
+		{"/contact", nil},
+	} {
+		b.get(page)
+		b.post(page+step.path, step.form)
+	}
+	for i := 0; i < buurtloket.FreeWrongPINs; i++ {
+		c.store.RequestByTicket(context.Background(), rec.Ticket, storetest.OtherPIN(rec.PIN))
+	}
+	b.get(page)
+	b.post(page+"/unlock", nil)
+	_, body := b.get(page)
+	trail := body[strings.Index(body, `id="trail"`):]
+	texts := c.s.cfg.Texts
+	for _, want := range []string{
+		texts.Format("nl", "staff.audit.submitted_via", map[string]any{"Channel": texts.Text("nl", "staff.channel.kiosk")}),
+		texts.Text("nl", "staff.audit.claimed"),
+		"toegewezen aan \u2068Bert Bakker\u2069",
+		texts.Text("nl", "staff.audit.unassigned"),
+		"status: nieuw → in behandeling",
+		texts.Text("nl", "staff.audit.viewed_contact"),
+		"pincode geblokkeerd na foute pogingen, voor 15 minuten",
+		texts.Text("nl", "staff.audit.pin_unlocked"),
+	} {
+		if !strings.Contains(trail, want) {
+			t.Errorf("the audit trail lacks %q", want)
+		}
+	}
+	for _, code := range []string{"staff:", " -> ", "viewed contact", "assign", "pin locked"} {
+		if strings.Contains(trail, code) {
+			t.Errorf("the audit trail shows the stored %q", code)
+		}
+	}
+}

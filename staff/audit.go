@@ -1,0 +1,68 @@
+package staff
+
+import (
+	"strconv"
+	"strings"
+
+	"buurtloket"
+)
+
+// auditText says what an entry of a request's audit trail records, in
+// lang, as staff read it: "toegewezen aan Anna", "status: nieuw → in
+// behandeling", not the stored codes. Names are isolated, so that a name
+// in another direction does not reorder the sentence. An action this
+// console does not know (a newer version's) shows as stored.
+func (s *Server) auditText(lang string, a *buurtloket.AuditEntry, names func(string) string) string {
+	t := s.cfg.Texts
+	isolate := func(name string) string { return "\u2068" + name + "\u2069" }
+	switch a.Action {
+	case "submitted":
+		channel := "staff.channel." + a.Detail
+		if !t.Has(channel) {
+			return t.Text(lang, "staff.audit.submitted")
+		}
+		return t.Format(lang, "staff.audit.submitted_via", map[string]any{"Channel": t.Text(lang, channel)})
+	case "assign":
+		switch a.Detail {
+		case "":
+			return t.Text(lang, "staff.audit.unassigned")
+		case a.Actor:
+			return t.Text(lang, "staff.audit.claimed")
+		}
+		return t.Format(lang, "staff.audit.assigned", map[string]any{"Name": isolate(names(a.Detail))})
+	case "status":
+		from, to, ok := strings.Cut(a.Detail, " -> ")
+		if ok && buurtloket.Status(from).Valid() && buurtloket.Status(to).Valid() {
+			return t.Format(lang, "staff.audit.status", map[string]any{"From": t.Text(lang, "staff.status."+from), "To": t.Text(lang, "staff.status."+to)})
+		}
+	case "pin locked":
+		return t.Format(lang, "staff.audit.pin_locked", map[string]any{"For": s.lockText(lang, a.Detail)})
+	case "note", "reply", "resident reply", "viewed contact", "pin unlocked":
+		return t.Text(lang, "staff.audit."+strings.ReplaceAll(a.Action, " ", "_"))
+	}
+	if a.Detail == "" {
+		return a.Action
+	}
+	return a.Action + " · " + isolate(a.Detail)
+}
+
+// lockText says how long a PIN lock holds, from what the audit trail
+// keeps of it (buurtloket.PINLock.Describe).
+func (s *Server) lockText(lang, d string) string {
+	t := s.cfg.Texts
+	switch {
+	case d == "for good":
+		return t.Text(lang, "staff.audit.lock.for_good")
+	case d == "staff":
+		return t.Text(lang, "staff.audit.lock.staff")
+	case strings.HasSuffix(d, "h"):
+		if n, err := strconv.Atoi(strings.TrimSuffix(d, "h")); err == nil {
+			return t.Plural(lang, "staff.audit.lock.hours", n, nil)
+		}
+	case strings.HasSuffix(d, "m"):
+		if n, err := strconv.Atoi(strings.TrimSuffix(d, "m")); err == nil {
+			return t.Plural(lang, "staff.audit.lock.minutes", n, nil)
+		}
+	}
+	return d
+}
