@@ -205,6 +205,7 @@ type InboxQuery struct {
 	Statuses   []Status // default: every open status
 	Topic      Topic
 	Wijk       string
+	NoWijk     bool // only requests without a neighbourhood (no postcode, no kiosk's)
 	Channel    Channel
 	Assigned   string // an actor (ActorOf)
 	Unassigned bool   // only requests assigned to nobody

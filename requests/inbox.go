@@ -71,8 +71,14 @@ func (s *Store) inboxWhere(q buurtloket.InboxQuery) (string, []any, int, error) 
 	if q.Topic != "" {
 		conds = append(conds, "topic = "+arg(string(q.Topic)))
 	}
+	if q.Wijk != "" && q.NoWijk {
+		return "", nil, 0, buurtloket.Errorf(buurtloket.EINVALID, "a neighbourhood and none at once")
+	}
 	if q.Wijk != "" {
 		conds = append(conds, "wijk = "+arg(q.Wijk))
+	}
+	if q.NoWijk {
+		conds = append(conds, "wijk = ''")
 	}
 	if q.Channel != "" {
 		conds = append(conds, "channel = "+arg(string(q.Channel)))

@@ -85,6 +85,9 @@ func (s *Server) find(w http.ResponseWriter, r *http.Request, q *request) {
 // a few more for spaces and a dash.
 const maxCodeInput = 32
 
+// noWijk in the address filters on requests without a neighbourhood.
+const noWijk = "-"
+
 // inboxFilter is the inbox's filter as the address has it.
 type inboxFilter struct {
 	Status, Topic, Wijk, Channel, Show string // Show: "", mine, unassigned, overdue
@@ -119,6 +122,9 @@ func (f inboxFilter) with(key, value string) url.Values {
 func inboxQuery(v url.Values, a *buurtloket.Account) (buurtloket.InboxQuery, inboxFilter, bool) {
 	f := inboxFilter{Status: v.Get("status"), Topic: v.Get("topic"), Wijk: v.Get("wijk"), Channel: v.Get("channel"), Show: v.Get("show")}
 	q := buurtloket.InboxQuery{Limit: 50, Topic: buurtloket.Topic(f.Topic), Wijk: f.Wijk, Channel: buurtloket.Channel(f.Channel)}
+	if f.Wijk == noWijk {
+		q.Wijk, q.NoWijk = "", true
+	}
 	if f.Status != "" {
 		st := buurtloket.Status(f.Status)
 		if !st.Valid() {

@@ -244,6 +244,21 @@ func TestInboxFilters(t *testing.T) {
 	if !strings.Contains(body, "/staff/requests/"+itoa(worry.ID)) || strings.Contains(body, "/staff/requests/"+itoa(money)) {
 		t.Fatal("?topic=worry does not list only the worry")
 	}
+	// Requests without a neighbourhood have a filter of their own.
+	nowhere := storetest.NewRequest("nowhere")
+	nowhere.Wijk = ""
+	none, err := c.store.Submit(context.Background(), nowhere)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body = b.get("/staff/")
+	if !strings.Contains(body, `href="/staff/?wijk=-">`+c.s.cfg.Texts.Text("nl", "staff.inbox.no_wijk")) {
+		t.Fatal("the inbox has no filter for requests without a neighbourhood")
+	}
+	_, body = b.get("/staff/?wijk=-")
+	if !strings.Contains(body, "/staff/requests/"+itoa(none.ID)) || strings.Contains(body, "/staff/requests/"+itoa(worry.ID)) {
+		t.Fatal("?wijk=- does not list only the request without a neighbourhood")
+	}
 	for _, bad := range []string{"?status=gone", "?topic=geld", "?channel=fax", "?show=all", "?after=1.2", "?wijk=%00"} {
 		if resp, _ := b.get("/staff/" + bad); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", bad, resp.StatusCode)

@@ -58,6 +58,17 @@ func testInboxFiltersAndCounts(t *testing.T, s Store, clock *Clock) {
 	same("unassigned", list(buurtloket.InboxQuery{Unassigned: true}), ids[1], ids[3])
 	same("overdue", list(buurtloket.InboxQuery{Overdue: true}), ids[0])
 	same("mine", list(buurtloket.InboxQuery{Assigned: "staff:1"}), ids[0])
+	nowhere := NewRequest("filters-nowhere")
+	nowhere.Wijk = ""
+	none := mustSubmit(t, s, nowhere).ID
+	same("no neighbourhood", list(buurtloket.InboxQuery{NoWijk: true}), none)
+	same("West", list(buurtloket.InboxQuery{Wijk: "West"}), ids[3])
+	if _, err := s.Inbox(ctx(t), buurtloket.InboxQuery{Wijk: "West", NoWijk: true}); code(err) != buurtloket.EINVALID {
+		t.Fatalf("a neighbourhood and none at once: %v", err)
+	}
+	if err := s.SetStatus(ctx(t), none, "staff:1", buurtloket.StatusClosed); err != nil { // out of the counts below
+		t.Fatal(err)
+	}
 	if _, err := s.Inbox(ctx(t), buurtloket.InboxQuery{Channel: "fax"}); code(err) != buurtloket.EINVALID {
 		t.Fatalf("an unknown channel: %v", err)
 	}
@@ -68,7 +79,7 @@ func testInboxFiltersAndCounts(t *testing.T, s Store, clock *Clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Status[buurtloket.StatusNew] != 2 || c.Status[buurtloket.StatusWaiting] != 1 || c.Status[buurtloket.StatusClosed] != 1 {
+	if c.Status[buurtloket.StatusNew] != 2 || c.Status[buurtloket.StatusWaiting] != 1 || c.Status[buurtloket.StatusClosed] != 2 { // and the one without a neighbourhood
 		t.Errorf("counts by status: %v", c.Status)
 	}
 	if c.Channel[buurtloket.ChannelWeb] != 2 || c.Channel[buurtloket.ChannelTelegram] != 0 || c.Channel[buurtloket.ChannelKiosk] != 1 {
