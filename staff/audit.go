@@ -46,6 +46,22 @@ func (s *Server) auditText(lang string, a *buurtloket.AuditEntry, names func(str
 	return a.Action + " · " + isolate(a.Detail)
 }
 
+// deliveryText says how far a staff message came on its way to the
+// resident, as truly as the channel can tell: a page that drew it is
+// "aangekomen", Telegram that took it is "verstuurd"; a failing one says
+// how often it was tried (not why: a transport's error is no business of
+// the resident's helper, and may name the bot's address).
+func (s *Server) deliveryText(lang string, channel buurtloket.Channel, m *buurtloket.Message) string {
+	t := s.cfg.Texts
+	switch {
+	case m.Delivery == buurtloket.DeliverySent && channel == buurtloket.ChannelTelegram:
+		return t.Text(lang, "staff.delivery.sent_telegram")
+	case m.Delivery == buurtloket.DeliveryRetrying:
+		return t.Plural(lang, "staff.delivery.retrying", m.Attempts, nil)
+	}
+	return t.Text(lang, "staff.delivery."+string(m.Delivery))
+}
+
 // lockText says how long a PIN lock holds, from what the audit trail
 // keeps of it (buurtloket.PINLock.Describe).
 func (s *Server) lockText(lang, d string) string {

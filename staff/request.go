@@ -71,7 +71,8 @@ func summaryLines(summary string) []line {
 }
 
 // entry is a thread message, a note or an audit entry, with the name of
-// who wrote or did it, and for an audit entry what it records.
+// who wrote or did it, and what it records (an audit entry) or how far it
+// came (a staff message).
 type entry struct {
 	Who, What string
 	Item      any
@@ -101,7 +102,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, q *reques
 	}
 	var msgs, ns, audit []entry
 	for _, m := range thread {
-		msgs = append(msgs, entry{Who: names(m.Staff), Item: m})
+		msgs = append(msgs, entry{Who: names(m.Staff), What: s.deliveryText(q.lang, req.Channel, m), Item: m})
 	}
 	for _, n := range notes {
 		ns = append(ns, entry{Who: names(n.Staff), Item: n})
@@ -137,11 +138,25 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, q *reques
 		"Locked":  req.PINLock.Locked(now) || req.PINLock.StaffOnly,
 		"Dutch":   req.Lang == "nl", "Mine": req.AssignedTo == q.account.Actor(),
 		"DraftFor": "", // a refused reply or note: which box gets Draft back
+		"LangName": s.langName(q.lang, req.Lang),
 	}
 	for k, v := range extra {
 		data[k] = v
 	}
 	s.render(w, q, status, "request", data)
+}
+
+// langName names a resident's language for staff: in the console's
+// texts, or else (a language added to the content, not yet to the
+// console) by its own name and code, never as a message ID.
+func (s *Server) langName(lang, code string) string {
+	if id := "staff.lang." + code; s.cfg.Texts.Has(id) {
+		return s.cfg.Texts.Text(lang, id)
+	}
+	if l, ok := s.cfg.Content().Catalog.Language(code); ok {
+		return l.Name + " (" + code + ")"
+	}
+	return code
 }
 
 // names returns a function that names an actor for staff in lang

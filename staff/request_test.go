@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"buurtloket"
 	"buurtloket/storetest"
@@ -483,5 +484,61 @@ func TestAuditTrailReads(t *testing.T) {
 		if strings.Contains(trail, code) {
 			t.Errorf("the audit trail shows the stored %q", code)
 		}
+	}
+}
+
+// TestDeliveryStatesAreTrue: the thread says how far each reply came, as
+// the channel can tell it: tried how often while it fails (not why),
+// taken by Telegram ("verstuurd"), drawn on the resident's page
+// ("aangekomen").
+func TestDeliveryStatesAreTrue(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	texts := c.s.cfg.Texts
+	for _, channel := range []buurtloket.Channel{buurtloket.ChannelTelegram, buurtloket.ChannelWeb} {
+		r := storetest.NewRequest("delivery-" + string(channel))
+		r.Channel = channel
+		rec, err := c.store.Submit(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.store.Reply(context.Background(), rec.ID, "staff:1", "Wij bellen u."); err != nil {
+			t.Fatal(err)
+		}
+		claimed, err := c.store.ClaimDeliveries(context.Background(), 10, time.Minute)
+		if err != nil || len(claimed) != 1 {
+			t.Fatalf("claim: %v %d", err, len(claimed))
+		}
+		page := "/staff/requests/" + itoa(rec.ID)
+		for try := 1; try <= 2; try++ {
+			if err := c.store.DeliveryFailed(context.Background(), claimed[0].ID, "Post \"https://api.telegram.org/bot123:SECRET/sendMessage\": timeout", c.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			want := texts.Plural("nl", "staff.delivery.retrying", try, nil)
+			if _, body := b.get(page); !strings.Contains(body, want) || strings.Contains(body, "SECRET") {
+				t.Fatalf("%s, after %d failed tries: the page does not say %q, or shows the error", channel, try, want)
+			}
+		}
+		sent := "staff.delivery.sent_telegram"
+		if channel == buurtloket.ChannelWeb {
+			sent = "staff.delivery.sent"
+		}
+		if err := c.store.DeliveryDone(context.Background(), claimed[0].ID, buurtloket.DeliverySent); err != nil {
+			t.Fatal(err)
+		}
+		if _, body := b.get(page); !strings.Contains(body, `<span class="delivery-sent">`+texts.Text("nl", sent)+`</span>`) {
+			t.Fatalf("%s, sent: the page does not say %q", channel, texts.Text("nl", sent))
+		}
+	}
+}
+
+// TestLanguageWithoutAStaffName: a resident language the console's texts
+// do not name yet (added to the content later) is named by its code, not
+// shown as a message ID.
+func TestLanguageWithoutAStaffName(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	id := c.submit("ukrainian", "uk", false, "Орендна плата")
+	_, body := b.get("/staff/requests/" + itoa(id))
+	if strings.Contains(body, "staff.lang.") || !strings.Contains(body, "<dd>uk</dd>") {
+		t.Fatal("a language without a name in the console's texts shows as a message ID")
 	}
 }

@@ -112,7 +112,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("the follow-up page is %q", dir)
 	}
 	// The console tells the truth: the page was sent it.
-	staff.untilDelivered()
+	staff.untilDelivered("staff.delivery.sent")
 
 	// The resident answers; the staff member sees it without a reload.
 	kiosk.click(`#follow-answer button[type="submit"]`)
@@ -212,14 +212,15 @@ func (b tab) claimAndThank(row string) {
 }
 
 // untilDelivered waits until the request page shows the staff reply as
-// delivered ("aangekomen").
-func (b tab) untilDelivered() {
+// delivered: message is "staff.delivery.sent" (drawn on the resident's
+// page) or "staff.delivery.sent_telegram".
+func (b tab) untilDelivered(message string) {
 	b.t.Helper()
 	texts, probs := dialogs.LoadCatalog(stafftexts.FS, "locales/staff")
 	if texts == nil {
 		b.t.Fatal(probs)
 	}
-	b.until("the reply shown as delivered", `document.querySelector("#thread-items li.message.staff .meta").textContent.includes(`+jsString(texts.Text("nl", "staff.delivery.sent"))+`)`)
+	b.until("the reply shown as delivered", `document.querySelector("#thread-items li.message.staff .meta").textContent.includes(`+jsString(texts.Text("nl", message))+`)`)
 }
 
 func jsString(s string) string {
@@ -319,7 +320,7 @@ func TestEndToEndThroughTheBot(t *testing.T) {
 		t.Fatalf("the chat did not get the Turkish reply %q; it has:\n%v", want, fake.Messages(chat))
 	}
 	seen = len(fake.Messages(chat))
-	staff.untilDelivered()
+	staff.untilDelivered("staff.delivery.sent_telegram")
 
 	// The resident answers in the chat; the open request page shows it.
 	answer := "Teşekkürler, yarın evdeyim."
