@@ -39,12 +39,16 @@ func (s *Server) renderAccounts(w http.ResponseWriter, r *http.Request, q *reque
 		names[a.Actor()] = a.Name
 	}
 	type change struct {
-		At              time.Time
-		Who, Action, To string
+		At            time.Time
+		Who, What, To string
 	}
 	var rows []change
 	for _, c := range changes {
-		rows = append(rows, change{At: c.At, Who: or(names[c.Actor], c.Actor), Action: c.Action, To: or(names[c.Detail], c.Detail)})
+		what := c.Action // a newer version's action shows as stored
+		if id := "staff.accounts.change." + c.Action; s.cfg.Texts.Has(id) {
+			what = s.cfg.Texts.Text(q.lang, id)
+		}
+		rows = append(rows, change{At: c.At, Who: or(names[c.Actor], c.Actor), What: what, To: or(names[c.Detail], c.Detail)})
 	}
 	data["Changes"] = rows
 	s.render(w, q, status, "accounts", data)

@@ -473,14 +473,14 @@ func TestAuditTrailReads(t *testing.T) {
 		texts.Text("nl", "staff.audit.unassigned"),
 		"status: nieuw → in behandeling",
 		texts.Text("nl", "staff.audit.viewed_contact"),
-		"pincode geblokkeerd na foute pogingen, voor 15 minuten",
+		"op slot na foute pincodes, voor 15 minuten",
 		texts.Text("nl", "staff.audit.pin_unlocked"),
 	} {
 		if !strings.Contains(trail, want) {
 			t.Errorf("the audit trail lacks %q", want)
 		}
 	}
-	for _, code := range []string{"staff:", " -> ", "viewed contact", "assign", "pin locked"} {
+	for _, code := range []string{"staff:", " -> ", "viewed contact", ">assign", "pin locked"} {
 		if strings.Contains(trail, code) {
 			t.Errorf("the audit trail shows the stored %q", code)
 		}
