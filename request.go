@@ -265,6 +265,7 @@ type InboxCounts struct {
 	Topic                     map[Topic]int
 	Wijk                      map[string]int
 	Channel                   map[Channel]int
+	Assigned                  map[string]int // open requests by the actor they are assigned to (none: "")
 	Mine, Unassigned, Overdue int
 }
 

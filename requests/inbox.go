@@ -101,11 +101,11 @@ func (s *Store) inboxWhere(q buurtloket.InboxQuery) (string, []any, int, error) 
 
 // InboxCounts counts requests for the inbox's filters; see
 // buurtloket.RequestStore. Two grouped counts: every request by status,
-// and the open ones by topic, neighbourhood and channel, with the counts
-// of "mine", "nobody's" and "overdue" alongside (FILTER).
+// and the open ones by topic, neighbourhood, channel and assignee (which
+// gives "mine" and "nobody's"), with the overdue ones alongside (FILTER).
 func (s *Store) InboxCounts(ctx context.Context, actor string) (buurtloket.InboxCounts, error) {
 	c := buurtloket.InboxCounts{Status: map[buurtloket.Status]int{}, Topic: map[buurtloket.Topic]int{},
-		Wijk: map[string]int{}, Channel: map[buurtloket.Channel]int{}}
+		Wijk: map[string]int{}, Channel: map[buurtloket.Channel]int{}, Assigned: map[string]int{}}
 	rows, err := s.read.Query(ctx, `SELECT status, count(*) FROM requests GROUP BY status`)
 	if err != nil {
 		return c, err
@@ -123,25 +123,26 @@ func (s *Store) InboxCounts(ctx context.Context, actor string) (buurtloket.Inbox
 	if err := rows.Err(); err != nil {
 		return c, err
 	}
-	rows, err = s.read.Query(ctx, `SELECT topic, wijk, channel, count(*), count(*) FILTER (WHERE assigned_to = $1),
-		count(*) FILTER (WHERE assigned_to = ''), count(*) FILTER (WHERE paused_at IS NULL AND due_at < $2)
-		FROM requests WHERE open = TRUE GROUP BY topic, wijk, channel`, actor, s.t(s.now()))
+	rows, err = s.read.Query(ctx, `SELECT topic, wijk, channel, assigned_to, count(*), count(*) FILTER (WHERE paused_at IS NULL AND due_at < $1)
+		FROM requests WHERE open = TRUE GROUP BY topic, wijk, channel, assigned_to`, s.t(s.now()))
 	if err != nil {
 		return c, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var topic buurtloket.Topic
-		var wijk string
+		var wijk, assigned string
 		var channel buurtloket.Channel
-		var n, mine, nobody, overdue int
-		if err := rows.Scan(&topic, &wijk, &channel, &n, &mine, &nobody, &overdue); err != nil {
+		var n, overdue int
+		if err := rows.Scan(&topic, &wijk, &channel, &assigned, &n, &overdue); err != nil {
 			return c, err
 		}
 		c.Topic[topic] += n
 		c.Wijk[wijk] += n
 		c.Channel[channel] += n
-		c.Mine, c.Unassigned, c.Overdue = c.Mine+mine, c.Unassigned+nobody, c.Overdue+overdue
+		c.Assigned[assigned] += n
+		c.Overdue += overdue
 	}
+	c.Mine, c.Unassigned = c.Assigned[actor], c.Assigned[""]
 	return c, rows.Err()
 }

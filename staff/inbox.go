@@ -3,6 +3,7 @@ package staff
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,12 +43,25 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, q *request) {
 		Assignee string
 		Overdue  bool
 	}
+	// Whose requests: every colleague with open requests, by name, for a
+	// team lead who shares out the work of someone away.
+	type load struct {
+		Actor, Name string
+		Open        int
+	}
+	var team []load
+	for actor, n := range counts.Assigned {
+		if actor != "" {
+			team = append(team, load{actor, names(actor), n})
+		}
+	}
+	slices.SortFunc(team, func(a, b load) int { return strings.Compare(a.Name, b.Name) })
 	now := s.cfg.Now()
 	var rows []row
 	for _, req := range page.Requests {
 		rows = append(rows, row{req, names(req.AssignedTo), req.Overdue(now)})
 	}
-	data := map[string]any{"Requests": rows, "Counts": counts, "Filter": filter, "Topics": buurtloket.Topics,
+	data := map[string]any{"Requests": rows, "Counts": counts, "Filter": filter, "Team": team, "Topics": buurtloket.Topics,
 		"Statuses": buurtloket.Statuses, "Channels": []buurtloket.Channel{buurtloket.ChannelKiosk, buurtloket.ChannelWeb, buurtloket.ChannelTelegram}}
 	if page.Next != nil {
 		next := filter.values()
@@ -91,11 +105,12 @@ const noWijk = "-"
 // inboxFilter is the inbox's filter as the address has it.
 type inboxFilter struct {
 	Status, Topic, Wijk, Channel, Show string // Show: "", mine, unassigned, overdue
+	Assignee                           string // an account's actor: whose requests (a team lead's view)
 }
 
 func (f inboxFilter) values() url.Values {
 	v := url.Values{}
-	for k, s := range map[string]string{"status": f.Status, "topic": f.Topic, "wijk": f.Wijk, "channel": f.Channel, "show": f.Show} {
+	for k, s := range map[string]string{"status": f.Status, "topic": f.Topic, "wijk": f.Wijk, "channel": f.Channel, "show": f.Show, "assignee": f.Assignee} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -115,12 +130,19 @@ func (f inboxFilter) with(key, value string) url.Values {
 	} else {
 		v.Set(key, value)
 	}
+	// Whose requests, mine and nobody's exclude each other: the newest wins.
+	if key == "assignee" && value != "" && (v.Get("show") == "mine" || v.Get("show") == "unassigned") {
+		v.Del("show")
+	}
+	if key == "show" && (value == "mine" || value == "unassigned") {
+		v.Del("assignee")
+	}
 	return v
 }
 
 // inboxQuery reads and checks the filter of the address.
 func inboxQuery(v url.Values, a *buurtloket.Account) (buurtloket.InboxQuery, inboxFilter, bool) {
-	f := inboxFilter{Status: v.Get("status"), Topic: v.Get("topic"), Wijk: v.Get("wijk"), Channel: v.Get("channel"), Show: v.Get("show")}
+	f := inboxFilter{Status: v.Get("status"), Topic: v.Get("topic"), Wijk: v.Get("wijk"), Channel: v.Get("channel"), Show: v.Get("show"), Assignee: v.Get("assignee")}
 	q := buurtloket.InboxQuery{Limit: 50, Topic: buurtloket.Topic(f.Topic), Wijk: f.Wijk, Channel: buurtloket.Channel(f.Channel)}
 	if f.Wijk == noWijk {
 		q.Wijk, q.NoWijk = "", true
@@ -134,6 +156,12 @@ func inboxQuery(v url.Values, a *buurtloket.Account) (buurtloket.InboxQuery, inb
 	}
 	if f.Channel != "" && !q.Channel.Valid() {
 		return q, f, false
+	}
+	if f.Assignee != "" {
+		if _, ok := buurtloket.AccountOfActor(f.Assignee); !ok || f.Show == "mine" || f.Show == "unassigned" {
+			return q, f, false
+		}
+		q.Assigned = f.Assignee
 	}
 	switch f.Show {
 	case "":

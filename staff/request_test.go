@@ -245,6 +245,23 @@ func TestInboxFilters(t *testing.T) {
 	if !strings.Contains(body, "/staff/requests/"+itoa(worry.ID)) || strings.Contains(body, "/staff/requests/"+itoa(money)) {
 		t.Fatal("?topic=worry does not list only the worry")
 	}
+	// A team lead sees whose requests are whose, and lists a colleague's.
+	bert := c.account("bert@woonplus.nl", buurtloket.RoleStaff, "een ander wachtwoord", "")
+	if err := c.store.Assign(context.Background(), worry.ID, "staff:1", bert.Actor()); err != nil {
+		t.Fatal(err)
+	}
+	_, body = b.get("/staff/")
+	bertLink := `href="/staff/?assignee=` + url.QueryEscape(bert.Actor()) + `"><bdi>` + bert.Name + `</bdi> <span class="count">1</span>`
+	if !strings.Contains(body, bertLink) {
+		t.Fatalf("the inbox does not count a colleague's requests:\n%s", body)
+	}
+	_, body = b.get("/staff/?assignee=" + url.QueryEscape(bert.Actor()))
+	if !strings.Contains(body, "/staff/requests/"+itoa(worry.ID)) || strings.Contains(body, "/staff/requests/"+itoa(money)) {
+		t.Fatal("?assignee= does not list only the colleague's requests")
+	}
+	if !strings.Contains(body, `href="/staff/?show=mine"`) {
+		t.Fatal("from a colleague's requests, 'mine' does not replace the colleague")
+	}
 	// Requests without a neighbourhood have a filter of their own.
 	nowhere := storetest.NewRequest("nowhere")
 	nowhere.Wijk = ""
@@ -260,7 +277,7 @@ func TestInboxFilters(t *testing.T) {
 	if !strings.Contains(body, "/staff/requests/"+itoa(none.ID)) || strings.Contains(body, "/staff/requests/"+itoa(worry.ID)) {
 		t.Fatal("?wijk=- does not list only the request without a neighbourhood")
 	}
-	for _, bad := range []string{"?status=gone", "?topic=geld", "?channel=fax", "?show=all", "?after=1.2", "?wijk=%00"} {
+	for _, bad := range []string{"?status=gone", "?topic=geld", "?channel=fax", "?show=all", "?assignee=anna", "?assignee=staff:1&show=mine", "?after=1.2", "?wijk=%00"} {
 		if resp, _ := b.get("/staff/" + bad); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", bad, resp.StatusCode)
 		}

@@ -88,6 +88,9 @@ func testInboxFiltersAndCounts(t *testing.T, s Store, clock *Clock) {
 	if c.Topic[buurtloket.TopicSenior] != 1 || c.Topic[buurtloket.TopicMoney] != 2 || c.Wijk["West"] != 1 || c.Wijk["Oost"] != 2 {
 		t.Errorf("counts by topic and neighbourhood: %v %v", c.Topic, c.Wijk)
 	}
+	if c.Assigned["staff:1"] != 1 || c.Assigned[""] != 2 || len(c.Assigned) != 2 {
+		t.Errorf("counts by assignee: %v", c.Assigned)
+	}
 	if c.Mine != 1 || c.Unassigned != 2 || c.Overdue != 1 {
 		t.Errorf("mine %d, unassigned %d, overdue %d; want 1, 2, 1", c.Mine, c.Unassigned, c.Overdue)
 	}
