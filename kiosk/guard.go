@@ -8,14 +8,13 @@ package kiosk
 // bounds on a thread. The numbers and why are in docs/kiosk.md.
 
 import (
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
-	"strings"
 	"time"
 
 	"buurtloket/internal/limit"
+	"buurtloket/internal/origin"
 )
 
 type guards struct {
@@ -89,7 +88,7 @@ func (s *Server) client(r *http.Request, kioskID int64) (string, bool) {
 	if kioskID != 0 {
 		return "kiosk:" + strconv.FormatInt(kioskID, 10), true
 	}
-	addr := clientAddr(r, s.cfg.TrustProxy)
+	addr := origin.Client(r, s.cfg.TrustProxy)
 	if a, err := netip.ParseAddr(addr); err == nil {
 		for _, n := range s.cfg.SharedNetworks {
 			if n.Contains(a) {
@@ -98,31 +97,6 @@ func (s *Server) client(r *http.Request, kioskID int64) (string, bool) {
 		}
 	}
 	return "addr:" + addr, false
-}
-
-// clientAddr is the client's address: the peer's, or behind a reverse
-// proxy that the operator trusts, the X-Real-IP it sets (docs/deploy.md).
-// An IPv6 client counts per /64, the block one household gets.
-func clientAddr(r *http.Request, trustProxy bool) string {
-	host := r.RemoteAddr
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if trustProxy {
-		if real := strings.TrimSpace(r.Header.Get("X-Real-IP")); real != "" {
-			host = real
-		}
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	a = a.Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
 }
 
 // noticeProxy warns once when pages seem to come through a reverse proxy

@@ -77,7 +77,7 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cfg.Logger.Info("kiosk paired", "kiosk", k.ID)
 	http.SetCookie(w, &http.Cookie{Name: kioskCookie, Value: device, Path: "/kiosk/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: s.secure(r), Expires: time.Now().AddDate(10, 0, 0)})
+		Secure: s.public.Secure(r), Expires: time.Now().AddDate(10, 0, 0)})
 	// The spent token leaves the address bar and the history at once.
 	http.Redirect(w, r, "/kiosk/", http.StatusSeeOther)
 }

@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -24,6 +23,7 @@ import (
 
 	"buurtloket"
 	"buurtloket/dialogs"
+	"buurtloket/internal/origin"
 
 	"github.com/gorilla/websocket"
 )
@@ -114,8 +114,8 @@ type Server struct {
 	cfg      Config
 	page     *template.Template
 	upgrader websocket.Upgrader
-	// publicOrigin is PublicURL's scheme and host ("https://buurtloket.example.nl").
-	publicOrigin string
+	// public is PublicURL's scheme and host ("https://buurtloket.example.nl").
+	public origin.Public
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
@@ -161,9 +161,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, page: template.Must(template.New("page").Parse(pageTemplate)), conns: map[*conn]struct{}{},
 		kiosks: map[int64]int{}, followers: map[int64]map[*conn]struct{}{}, guards: newGuards(), work: make(chan func()), stop: make(chan struct{}), metrics: newMetrics()}
-	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
-		s.publicOrigin = u.Scheme + "://" + u.Host
-	}
+	s.public = origin.Parse(cfg.PublicURL)
 	for i := 0; i < 4*runtime.GOMAXPROCS(0); i++ {
 		go s.worker()
 	}
@@ -181,22 +179,9 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// sameOrigin accepts WebSockets from pages this server served: a page on
-// another site cannot drive a resident's session. Behind a reverse proxy
-// that does not pass the Host on, the public address's origin counts too.
-func (s *Server) sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return false
-	}
-	return origin == "http://"+r.Host || origin == "https://"+r.Host || (s.publicOrigin != "" && strings.EqualFold(origin, s.publicOrigin))
-}
-
-// secure tells whether cookies must be Secure: the request came over TLS,
-// or the public address is https (TLS ends at a proxy in front).
-func (s *Server) secure(r *http.Request) bool {
-	return r.TLS != nil || strings.HasPrefix(strings.ToLower(s.publicOrigin), "https://")
-}
+// sameOrigin accepts WebSockets and the pairing form from pages this
+// server served: a page on another site cannot drive a resident's session.
+func (s *Server) sameOrigin(r *http.Request) bool { return s.public.Same(r) }
 
 const cookieName = "buurtloket_session"
 
@@ -232,7 +217,7 @@ func (s *Server) sessionCookie(w http.ResponseWriter, r *http.Request, mode *Mod
 	rand.Read(b)
 	v := base64.RawURLEncoding.EncodeToString(b)
 	v += "." + base64.RawURLEncoding.EncodeToString(s.cfg.Sealer.Sign("session cookie", []byte(v))[:16])
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: v, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(r)})
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: v, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.public.Secure(r)})
 	if legacy != nil {
 		// The conversation moves to the signed cookie's name; if that
 		// fails, the resident starts anew, as before.

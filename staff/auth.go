@@ -161,7 +161,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, q *request
 	}
 	q.token, q.session, q.csrf = hashToken(token), ss, ss.CSRF
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/staff/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: s.secure(r)})
+		SameSite: http.SameSiteStrictMode, Secure: s.public.Secure(r)})
 	return nil
 }
 
@@ -183,7 +183,7 @@ func (s *Server) continueLogin(w http.ResponseWriter, r *http.Request, q *reques
 
 func (s *Server) clearSession(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/staff/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: s.secure(r)})
+		SameSite: http.SameSiteStrictMode, Secure: s.public.Secure(r)})
 }
 
 // lang is the console's language for the request: English when the

@@ -16,6 +16,7 @@ import (
 
 	"buurtloket"
 	"buurtloket/dialogs"
+	"buurtloket/internal/origin"
 	"buurtloket/internal/shipped"
 	stafftexts "buurtloket/locales/staff"
 	"buurtloket/requests"
@@ -512,7 +513,7 @@ func TestSessionsEnd(t *testing.T) {
 func TestCookiesAndHeaders(t *testing.T) {
 	c := newConsole(t)
 	c.account("anna@woonplus.nl", buurtloket.RoleStaff, "een goed wachtwoord", "")
-	c.s.publicOrigin = "https://buurtloket.example.nl"
+	c.s.public = origin.Parse("https://buurtloket.example.nl")
 	b := c.browser()
 	b.get("/staff/login")
 	form := url.Values{"email": {"anna@woonplus.nl"}, "password": {"een goed wachtwoord"}, "csrf": {b.csrf}}

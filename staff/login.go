@@ -24,7 +24,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, q *request) {
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, q *request, status int, problem, email string) {
 	token := newToken()
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: "/staff/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: s.secure(r)})
+		SameSite: http.SameSiteStrictMode, Secure: s.public.Secure(r)})
 	q.csrf = token
 	s.render(w, q, status, "login", map[string]any{"Problem": problem, "Email": email})
 }

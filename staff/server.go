@@ -13,15 +13,14 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"sync"
 	"time"
 
 	"buurtloket"
 	"buurtloket/dialogs"
+	"buurtloket/internal/origin"
 )
 
 //go:embed templates/*.html
@@ -53,15 +52,15 @@ type Config struct {
 
 // Server serves the console.
 type Server struct {
-	cfg          Config
-	pages        map[string]*template.Template
-	routes       []route
-	mux          *http.ServeMux
-	publicOrigin string
-	open         pageSet       // the open pages' event streams (events.go)
-	closing      chan struct{} // closed by CloseStreams
-	heartbeat    time.Duration // of the event streams
-	closeOnce    sync.Once
+	cfg       Config
+	pages     map[string]*template.Template
+	routes    []route
+	mux       *http.ServeMux
+	public    origin.Public
+	open      pageSet       // the open pages' event streams (events.go)
+	closing   chan struct{} // closed by CloseStreams
+	heartbeat time.Duration // of the event streams
+	closeOnce sync.Once
 }
 
 // New returns the console.
@@ -79,12 +78,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), closing: make(chan struct{}), heartbeat: heartbeat}
-	if u := strings.TrimSuffix(cfg.PublicURL, "/"); strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
-		if i := strings.Index(u[8:], "/"); i >= 0 {
-			u = u[:8+i]
-		}
-		s.publicOrigin = u
-	}
+	s.public = origin.Parse(cfg.PublicURL)
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}
@@ -109,18 +103,12 @@ func staticFiles(h http.Handler) http.Handler {
 	})
 }
 
-// secure tells whether cookies must be Secure: the request came over TLS,
-// or the public address is https (TLS ends at a proxy in front).
-func (s *Server) secure(r *http.Request) bool {
-	return r.TLS != nil || strings.HasPrefix(strings.ToLower(s.publicOrigin), "https://")
-}
-
 // sameOrigin checks a form post's Origin (or, without it, Sec-Fetch-Site):
 // a form posted from another site is refused even before its CSRF token is
 // looked at.
 func (s *Server) sameOrigin(r *http.Request) bool {
-	if origin := r.Header.Get("Origin"); origin != "" {
-		return origin == "http://"+r.Host || origin == "https://"+r.Host || (s.publicOrigin != "" && strings.EqualFold(origin, s.publicOrigin))
+	if r.Header.Get("Origin") != "" {
+		return s.public.Same(r)
 	}
 	site := r.Header.Get("Sec-Fetch-Site")
 	return site == "" || site == "same-origin" || site == "none"
@@ -129,27 +117,7 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 // clientKey names the client's address for the login throttle, hashed:
 // the count needs no address in the clear. An IPv6 client counts per /64.
 func (s *Server) clientKey(r *http.Request) string {
-	host := r.RemoteAddr
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if s.cfg.TrustProxy {
-		// Only an address counts: any other value would let a client that
-		// gets a header through name a new key for each try.
-		if real, err := netip.ParseAddr(strings.TrimSpace(r.Header.Get("X-Real-IP"))); err == nil {
-			host = real.String()
-		}
-	}
-	if a, err := netip.ParseAddr(host); err == nil {
-		a = a.Unmap()
-		if a.Is6() {
-			p, _ := a.Prefix(64)
-			host = p.String()
-		} else {
-			host = a.String()
-		}
-	}
-	sum := sha256.Sum256([]byte("buurtloket login client:" + host))
+	sum := sha256.Sum256([]byte("buurtloket login client:" + origin.Client(r, s.cfg.TrustProxy)))
 	return "client:" + hex.EncodeToString(sum[:12])
 }
 
