@@ -3,8 +3,11 @@ package staff
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -375,4 +378,49 @@ func evalString(t *testing.T, ctx context.Context, js string) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestBrowserRefusedStreamKeepsTheDraft: when the event stream is refused
+// (a proxy's error page during a deploy), the page neither reloads (which
+// would lose a half-written reply, again and again) nor gives up: it
+// listens again once the stream is back.
+func TestBrowserRefusedStreamKeepsTheDraft(t *testing.T) {
+	c := newConsole(t)
+	var refuse atomic.Bool
+	var mu sync.Mutex
+	var streams []context.CancelFunc
+	inner := c.s.Handler()
+	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/staff/events" {
+			if refuse.Load() {
+				http.Error(w, "502 Bad Gateway", http.StatusBadGateway)
+				return
+			}
+			ctx, cancel := context.WithCancel(r.Context())
+			mu.Lock()
+			streams = append(streams, cancel)
+			mu.Unlock()
+			r = r.WithContext(ctx)
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	t.Cleanup(c.srv.Close)
+	id := c.submit("draft", "nl", true, "De huur is te laat.")
+	ctx, run, _, _ := annaAtTheListeningInbox(t, c)
+	run(chromedp.Navigate(c.srv.URL + "/staff/requests/" + itoa(id)))
+	until(t, ctx, "the request page listens", `document.body.dataset.listening === "yes"`)
+	run(chromedp.SendKeys(chromedp.CSS("#body"), "Een half antwoord"), chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`))
+	refuse.Store(true)
+	mu.Lock()
+	for _, cancel := range streams {
+		cancel()
+	}
+	mu.Unlock()
+	until(t, ctx, "the page knows it is not listening", `document.body.dataset.listening === "no"`)
+	time.Sleep(3 * time.Second)
+	if got := evalString(t, ctx, `(window.notReloaded ? "" : "reloaded ") + document.getElementById("body").value`); got != "Een half antwoord" {
+		t.Fatalf("with the stream refused, the reply box holds %q, want the half-written reply on the same page", got)
+	}
+	refuse.Store(false)
+	until(t, ctx, "the page listens again", `document.body.dataset.listening === "yes" && window.notReloaded`)
 }

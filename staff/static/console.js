@@ -105,19 +105,33 @@
   // What this page refreshes; a request page keeps its forms as they are.
   var parts = body.dataset.page === "inbox" ? [".inbox-layout"] : ["#thread-items", "#facts"];
 
-  var events = new EventSource("/staff/events");
-  // Whatever changed between the page's rendering and its stream's
-  // opening (after a form was sent, or a lost connection) is read once.
-  // A stream the server ended for good (the session went idle: its
-  // heartbeat checks) does not come back: reload, which shows the login.
-  events.onerror = function () {
-    if (events.readyState === EventSource.CLOSED) location.reload();
-  };
-  events.onopen = function () {
-    refresh(parts, "");
-    body.dataset.listening = "yes";
-  };
-  events.addEventListener("change", function (e) {
+  var backoff = 5000;
+  function listen() {
+    var events = new EventSource("/staff/events");
+    // Whatever changed between the page's rendering and its stream's
+    // opening (after a form was sent, or a lost connection) is read once.
+    events.onopen = function () {
+      backoff = 5000;
+      refresh(parts, "");
+      body.dataset.listening = "yes";
+    };
+    // A stream refused for good (the session ended; or a proxy's error
+    // page during a deploy) is not tried again by the browser. The page is
+    // read once (refresh shows the login if the session ended; it never
+    // counts as someone at work), and the stream opened again later and
+    // later: never a reload that would lose what is being typed.
+    events.onerror = function () {
+      if (events.readyState !== EventSource.CLOSED) return; // the browser tries again itself
+      body.dataset.listening = "no";
+      refresh(parts, "");
+      setTimeout(listen, backoff);
+      backoff = Math.min(backoff * 2, 120000);
+    };
+    events.addEventListener("change", changed);
+  }
+  listen();
+
+  function changed(e) {
     var c = JSON.parse(e.data);
     var said = c.kind === "message" ? body.dataset.liveMessage : c.kind === "request" ? body.dataset.liveRequest : "";
     if (body.dataset.page === "inbox") {
@@ -128,5 +142,5 @@
       // status.
       if (c.kind !== "request") refresh(parts, said);
     }
-  });
+  }
 })();
