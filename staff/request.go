@@ -139,6 +139,10 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, q *reques
 		"Dutch":   req.Lang == "nl", "Mine": req.AssignedTo == q.account.Actor(),
 		"DraftFor": "", // a refused reply or note: which box gets Draft back
 		"LangName": s.langName(q.lang, req.Lang),
+		"Newest":   "", // the thread's newest message, for the reply forms (sentAlready)
+	}
+	if len(thread) > 0 {
+		data["Newest"] = strconv.FormatInt(thread[len(thread)-1].ID, 10)
 	}
 	for k, v := range extra {
 		data[k] = v
@@ -217,7 +221,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, q *request) {
 		if err != nil {
 			return err
 		}
-		if s.sentAlready(r.Context(), req.ID, q.account.Actor(), func(m *buurtloket.Message) bool { return m.Canned == "" && m.Body == body }) {
+		if s.sentAlready(r, req.ID, q.account.Actor(), func(m *buurtloket.Message) bool { return m.Canned == "" && m.Body == body }) {
 			return nil
 		}
 		_, err = s.cfg.Store.Reply(r.Context(), req.ID, q.account.Actor(), body)
@@ -225,13 +229,19 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, q *request) {
 	})
 }
 
-// sentAlready tells whether the thread's newest message is this staff
-// member's and is the one about to be sent (same): the same form sent
-// twice (a double click, a page reloaded that posts again). The resident
-// gets it once.
-func (s *Server) sentAlready(ctx context.Context, id int64, actor string, same func(*buurtloket.Message) bool) bool {
-	last, _, err := s.cfg.Store.ThreadPage(ctx, id, 0, 1)
-	return err == nil && len(last) == 1 && last[0].Author == buurtloket.AuthorStaff && last[0].Staff == actor && same(last[0])
+// sentAlready tells whether this form was sent before: the thread's
+// newest message is this staff member's, is the one about to be sent
+// (same), and came after the page with the form was drawn (the form's
+// "newest" names the newest message then). That is a double click or a
+// page reloaded that posts again; the resident gets it once. The same
+// text sent again from a page drawn later is sent.
+func (s *Server) sentAlready(r *http.Request, id int64, actor string, same func(*buurtloket.Message) bool) bool {
+	last, _, err := s.cfg.Store.ThreadPage(r.Context(), id, 0, 1)
+	if err != nil || len(last) != 1 {
+		return false
+	}
+	m := last[0]
+	return strconv.FormatInt(m.ID, 10) != r.PostForm.Get("newest") && m.Author == buurtloket.AuthorStaff && m.Staff == actor && same(m)
 }
 
 func (s *Server) addNote(w http.ResponseWriter, r *http.Request, q *request) {
@@ -303,7 +313,7 @@ func (s *Server) cannedReply(w http.ResponseWriter, r *http.Request, q *request)
 		if c == nil || !c.For(req.Topic) {
 			return buurtloket.Errorf(buurtloket.EINVALID, "no such canned reply for this request")
 		}
-		if s.sentAlready(r.Context(), req.ID, q.account.Actor(), func(m *buurtloket.Message) bool { return m.Canned == c.ID }) {
+		if s.sentAlready(r, req.ID, q.account.Actor(), func(m *buurtloket.Message) bool { return m.Canned == c.ID }) {
 			return nil
 		}
 		text := keepNumbersInOrder.Replace(content.Catalog.Format(req.Lang, c.Text, nil))
