@@ -216,8 +216,8 @@ type InboxQuery struct {
 
 // Change is what the console and the follow-up pages hear about as it
 // happens, from every instance on the database: a new request, a new
-// message in a thread, a new status, a reply's way to the resident. It
-// names the request only.
+// message in a thread, a new status or assignee, a reply's way to the
+// resident. It names the request only.
 type Change struct {
 	Kind      ChangeKind
 	RequestID int64 // 0 with ChangeGap
@@ -240,6 +240,7 @@ const (
 	ChangeMessage ChangeKind = "message" // a resident wrote in a request's thread
 	ChangeReply   ChangeKind = "reply"   // staff wrote in a request's thread
 	ChangeStatus  ChangeKind = "status"  // a request's status changed
+	ChangeAssign  ChangeKind = "assign"  // a request was claimed, assigned or given back
 	// ChangeDelivery: a staff message's delivery state changed (sent,
 	// held, retrying, or shown on the resident's follow-up page).
 	ChangeDelivery ChangeKind = "delivery"
@@ -251,7 +252,7 @@ const (
 // Valid tells whether k is a kind a listener hears (ChangeGap is not sent).
 func (k ChangeKind) Valid() bool {
 	switch k {
-	case ChangeRequest, ChangeMessage, ChangeReply, ChangeStatus, ChangeDelivery:
+	case ChangeRequest, ChangeMessage, ChangeReply, ChangeStatus, ChangeAssign, ChangeDelivery:
 		return true
 	}
 	return false

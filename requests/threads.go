@@ -215,13 +215,19 @@ func (s *Store) Assign(ctx context.Context, id int64, actor, assignee string) er
 	if err := buurtloket.CheckAssignee(assignee); err != nil {
 		return err
 	}
-	return s.writeRequest(ctx, id, actor, func(tx Querier, h held) error {
+	anonymous := false
+	err := s.writeRequest(ctx, id, actor, func(tx Querier, h held) error {
 		now := s.now()
+		anonymous = h.anonymous
 		if _, err := tx.Exec(ctx, `UPDATE requests SET assigned_to = $1, updated_at = $2 WHERE id = $3`, assignee, s.t(h.at(now)), id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, id, h, now, actor, "assign", assignee)
 	})
+	if err == nil {
+		s.notify(ctx, buurtloket.ChangeAssign, id, anonymous, true)
+	}
+	return err
 }
 
 // Contact opens a named request's contact details and records who looked.

@@ -47,8 +47,10 @@ func (s *Server) auditText(lang string, a *buurtloket.AuditEntry, names func(str
 }
 
 // deliveryText says how far a staff message came on its way to the
-// resident, as truly as the channel can tell: a page that drew it is
-// "aangekomen", Telegram that took it is "verstuurd"; a failing one says
+// resident, as truly as the channel can tell: on the kiosk and the web a
+// page that drew it is "aangekomen"; a Telegram request's reply is
+// "verstuurd", whether Telegram took it or the resident's follow-up page
+// drew it (the state does not say which); a failing one says
 // how often it was tried (not why: a transport's error is no business of
 // the resident's helper, and may name the bot's address).
 func (s *Server) deliveryText(lang string, channel buurtloket.Channel, m *buurtloket.Message) string {

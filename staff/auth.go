@@ -106,6 +106,9 @@ func (s *Server) loadSession(ctx context.Context, token string, seen bool, q *re
 		return
 	}
 	a, err := s.cfg.Store.Account(ctx, ss.AccountID)
+	if err != nil && buurtloket.ErrorCode(err) != buurtloket.ENOTFOUND {
+		return // a moment's trouble with the database ends no session
+	}
 	if err != nil || a.Disabled {
 		s.cfg.Store.DeleteStaffSession(ctx, hash)
 		return

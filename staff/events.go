@@ -28,9 +28,33 @@ func (s *Server) Listen(ctx context.Context) error {
 			s.open.publish(c)
 			return
 		}
-		timer := time.AfterFunc(untilTheHour(time.Now()), func() { s.open.publish(c) })
-		context.AfterFunc(ctx, func() { timer.Stop() })
+		s.held.hold(c, untilTheHour(s.cfg.Now()), s.open.publish)
 	})
+}
+
+// heldBack is the changes held back until the next full hour: each once,
+// all told at once by one timer.
+type heldBack struct {
+	mu      sync.Mutex
+	changes map[buurtloket.Change]struct{}
+}
+
+func (h *heldBack) hold(c buurtloket.Change, wait time.Duration, publish func(buurtloket.Change)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.changes == nil {
+		h.changes = map[buurtloket.Change]struct{}{}
+		time.AfterFunc(wait, func() {
+			h.mu.Lock()
+			out := h.changes
+			h.changes = nil
+			h.mu.Unlock()
+			for c := range out {
+				publish(c)
+			}
+		})
+	}
+	h.changes[c] = struct{}{}
 }
 
 // untilTheHour is how long until the next full hour after now.

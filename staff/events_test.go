@@ -213,3 +213,43 @@ func TestRefreshingPageGoesIdle(t *testing.T) {
 		t.Fatalf("after the idle time with a refreshing page: %d, want the login page", resp.StatusCode)
 	}
 }
+
+// TestHeldBackTellsEachOnce: changes held back until the hour are told
+// together, each once, however often they came.
+func TestHeldBackTellsEachOnce(t *testing.T) {
+	var h heldBack
+	got := make(chan buurtloket.Change, 10)
+	a := buurtloket.Change{Kind: buurtloket.ChangeMessage, RequestID: 1, Anonymous: true}
+	b := buurtloket.Change{Kind: buurtloket.ChangeRequest, RequestID: 2, Anonymous: true}
+	for _, c := range []buurtloket.Change{a, b, a, a} {
+		h.hold(c, 50*time.Millisecond, func(c buurtloket.Change) { got <- c })
+	}
+	select {
+	case c := <-got:
+		t.Fatalf("told before the hour: %+v", c)
+	case <-time.After(20 * time.Millisecond):
+	}
+	seen := map[buurtloket.Change]int{}
+	for deadline := time.After(2 * time.Second); len(seen) < 2; {
+		select {
+		case c := <-got:
+			seen[c]++
+		case <-deadline:
+			t.Fatalf("told %v", seen)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	if len(got) != 0 || seen[a] != 1 || seen[b] != 1 {
+		t.Fatalf("told %v and %d more, want each once", seen, len(got))
+	}
+	// The next hour has a timer of its own.
+	h.hold(a, 10*time.Millisecond, func(c buurtloket.Change) { got <- c })
+	select {
+	case c := <-got:
+		if c != a {
+			t.Fatalf("the next hour told %+v", c)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("a change held after the first hour was never told")
+	}
+}

@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"slices"
@@ -55,7 +56,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, q *request) {
 			team = append(team, load{actor, names(actor), n})
 		}
 	}
-	slices.SortFunc(team, func(a, b load) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(team, func(a, b load) int { return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Actor, b.Actor)) })
 	now := s.cfg.Now()
 	var rows []row
 	for _, req := range page.Requests {
@@ -78,9 +79,10 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, q *request) {
 // find opens the request whose ticket code a resident reads out (on the
 // phone, at the desk), typed as people type it: with or without the dash,
 // in any case. A code that names no request says so, with the code as
-// typed, and the search form again.
+// typed, and the search form again. It is a form post, so that no code
+// stands in an address (a proxy's log, the browser's history).
 func (s *Server) find(w http.ResponseWriter, r *http.Request, q *request) {
-	code := strings.TrimSpace(r.URL.Query().Get("code"))
+	code := strings.TrimSpace(r.PostForm.Get("code"))
 	if len(code) > maxCodeInput {
 		code = ""
 	}
@@ -95,7 +97,7 @@ func (s *Server) find(w http.ResponseWriter, r *http.Request, q *request) {
 	http.Redirect(w, r, "/staff/requests/"+strconv.FormatInt(req.ID, 10), http.StatusSeeOther)
 }
 
-// maxCodeInput bounds what the search takes: a code is 7 characters, and
+// maxCodeInput bounds what the search takes: a code is 8 characters, and
 // a few more for spaces and a dash.
 const maxCodeInput = 32
 

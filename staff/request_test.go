@@ -354,7 +354,8 @@ func TestFindByCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	typed := " " + strings.ToLower(strings.ReplaceAll(rec.Ticket, "-", " ")) + " "
-	resp, _ := b.get("/staff/find?code=" + url.QueryEscape(typed))
+	b.get("/staff/")
+	resp, _ := b.post("/staff/find", url.Values{"code": {typed}})
 	wantRedirect(t, resp, "/staff/requests/"+itoa(rec.ID))
 	if _, body := b.get("/staff/"); !strings.Contains(body, `action="/staff/find"`) {
 		t.Fatal("the inbox has no search by code")
@@ -369,7 +370,7 @@ func TestFindByCode(t *testing.T) {
 		"":                      c.s.cfg.Texts.Text("nl", "staff.find.empty"),
 		strings.Repeat("A", 33): c.s.cfg.Texts.Text("nl", "staff.find.empty"),
 	} {
-		resp, body := b.get("/staff/find?code=" + url.QueryEscape(code))
+		resp, body := b.post("/staff/find", url.Values{"code": {code}})
 		if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, want) || strings.Contains(body, "<b>K7QM") {
 			t.Errorf("code %q: %d, want 404 saying %q:\n%s", code, resp.StatusCode, want, problem(body))
 		}

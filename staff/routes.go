@@ -33,7 +33,7 @@ func (s *Server) routeTable() []route {
 		{"GET /staff/two-factor", loginStep, s.twoFactorPage},
 		{"POST /staff/two-factor", loginStep, s.setUpTwoFactor},
 		{"GET /staff/events", member, s.events},
-		{"GET /staff/find", member, s.find},
+		{"POST /staff/find", member, s.find},
 		{"GET /staff/requests/{id}", member, s.requestPage},
 		{"POST /staff/requests/{id}/reply", member, s.reply},
 		{"POST /staff/requests/{id}/canned", member, s.cannedReply},

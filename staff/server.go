@@ -58,6 +58,7 @@ type Server struct {
 	mux       *http.ServeMux
 	public    origin.Public
 	open      pageSet       // the open pages' event streams (events.go)
+	held      heldBack      // changes to anonymous requests, until the hour (events.go)
 	closing   chan struct{} // closed by CloseStreams
 	heartbeat time.Duration // of the event streams
 	closeOnce sync.Once

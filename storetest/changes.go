@@ -120,6 +120,12 @@ func testChanges(t *testing.T, s Store, clock *Clock) {
 	if _, err := s.ResidentReply(ctx(t), rec.Ticket, rec.PIN, ""); code(err) != buurtloket.EINVALID {
 		t.Fatalf("an empty message: %v", err)
 	}
+	if err := s.Assign(ctx(t), rec.ID, "staff:anna", "staff:anna"); err != nil {
+		t.Fatal(err)
+	}
+	if c := next(t, got); c != (buurtloket.Change{Kind: buurtloket.ChangeAssign, RequestID: rec.ID, Anonymous: true, ByStaff: true}) {
+		t.Fatalf("after a claim: %+v", c)
+	}
 	if err := s.SetStatus(ctx(t), rec.ID, "staff:anna", buurtloket.StatusClosed); err != nil {
 		t.Fatal(err)
 	}
