@@ -213,8 +213,8 @@ func TestBrowserRequestPage(t *testing.T) {
 // TestBrowserTablet: on a tablet held upright (768 × 1024), every page a
 // staff member uses all day fits the screen's width, and passes axe-core: the login's code step,
 // the inbox, the request page with its contact details shown, the search
-// by code that found nothing, and the password page (with "log out
-// everywhere").
+// by code that found nothing, the password page (with "log out
+// everywhere") and the error page.
 func TestBrowserTablet(t *testing.T) {
 	c := newConsole(t)
 	c.account("anna@woonplus.nl", buurtloket.RoleStaff, "een goed wachtwoord", secret)
@@ -272,6 +272,10 @@ func TestBrowserTablet(t *testing.T) {
 	at("staff.password.title")
 	fits("the password page")
 	scan("console-tablet-password")
+	run(chromedp.Navigate(c.srv.URL + "/staff/requests/12345"))
+	at("staff.error.title")
+	fits("the error page")
+	scan("console-error")
 }
 
 // TestBrowserLiveUpdates: a new request appears in an open inbox, and a
