@@ -62,7 +62,15 @@ type AuditEntry struct {
 	Action    string
 	Detail    string
 	At        time.Time
+	Ticket    string // the request's code, in a listing across requests ("" once purged)
 }
+
+// Sensitive actions on a request, which a privacy officer reviews across
+// requests (ThreadStore.SensitiveActions).
+const (
+	AuditViewedContact = "viewed contact"
+	AuditPINUnlocked   = "pin unlocked"
+)
 
 // Delivery is a staff message that the delivery worker must bring to the
 // resident's channel. Route is unsealed only here.
@@ -148,6 +156,11 @@ type ThreadStore interface {
 	// who looked. An anonymous request has none: ENOTFOUND.
 	Contact(ctx context.Context, id int64, actor string) (*Contact, error)
 	Audit(ctx context.Context, id int64) ([]*AuditEntry, error)
+	// SensitiveActions returns the latest limit (1 to 1000) entries of
+	// every request's audit trail that a privacy officer reviews: contact
+	// details viewed and PIN locks lifted, newest first, by actor when
+	// actor is not "", each with its request's ticket code.
+	SensitiveActions(ctx context.Context, actor string, limit int) ([]*AuditEntry, error)
 
 	// ClaimDeliveries takes up to limit due outbox entries for lease (so
 	// that other workers, in this process or another, leave them alone).

@@ -113,6 +113,32 @@ func (s *Store) Audit(ctx context.Context, id int64) ([]*buurtloket.AuditEntry, 
 	})
 }
 
+// SensitiveActions lists contact views and lifted PIN locks across
+// requests; see buurtloket.ThreadStore. The audit trail outlives a purged
+// request: its entries stay, without a code.
+func (s *Store) SensitiveActions(ctx context.Context, actor string, limit int) ([]*buurtloket.AuditEntry, error) {
+	if limit <= 0 || limit > 1000 {
+		return nil, buurtloket.Errorf(buurtloket.EINVALID, "between 1 and 1000 entries")
+	}
+	if actor != "" {
+		if err := buurtloket.CheckActor(actor); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := s.read.Query(ctx, `SELECT a.id, coalesce(a.request_id, 0), a.actor, a.action, a.detail, a.at, coalesce(r.ticket, '')
+		FROM audit a LEFT JOIN requests r ON r.id = a.request_id
+		WHERE a.action IN ($1, $2) AND ($3 = '' OR a.actor = $3) ORDER BY a.at DESC, a.id DESC LIMIT $4`,
+		buurtloket.AuditViewedContact, buurtloket.AuditPINUnlocked, actor, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(row Row) (*buurtloket.AuditEntry, error) {
+		var a buurtloket.AuditEntry
+		err := row.Scan(&a.ID, &a.RequestID, &a.Actor, &a.Action, &a.Detail, s.st(&a.At), &a.Ticket)
+		return &a, err
+	})
+}
+
 // collect scans every row with scan and closes rows.
 func collect[T any](rows Rows, scan func(Row) (T, error)) ([]T, error) {
 	defer rows.Close()

@@ -86,6 +86,6 @@ func (s *Store) UnlockPIN(ctx context.Context, id int64, actor string) error {
 			next.Wrong, next.Total, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, id, h, s.now(), actor, "pin unlocked", "")
+		return s.audit(ctx, tx, id, h, s.now(), actor, buurtloket.AuditPINUnlocked, "")
 	})
 }

@@ -245,7 +245,7 @@ func (s *Store) Contact(ctx context.Context, id int64, actor string) (*buurtloke
 			return err
 		}
 		// Looking is recorded (committed) before the details are handed out.
-		return s.audit(ctx, tx, id, h, s.now(), actor, "viewed contact", "")
+		return s.audit(ctx, tx, id, h, s.now(), actor, buurtloket.AuditViewedContact, "")
 	})
 	if err != nil {
 		return nil, err

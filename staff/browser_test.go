@@ -75,6 +75,9 @@ func TestBrowserConsoleLogin(t *testing.T) {
 	run(chromedp.Navigate(c.srv.URL + "/staff/accounts"))
 	at("staff.accounts.title")
 	scan("console-accounts")
+	run(chromedp.Navigate(c.srv.URL + "/staff/log"))
+	at("staff.log.title")
+	scan("console-log")
 	run(chromedp.Click(chromedp.CSS(`header form[action="/staff/logout"] button`)))
 	at("staff.login.title")
 }

@@ -474,3 +474,39 @@ func TestLanguageWithoutAStaffName(t *testing.T) {
 		t.Fatal("a language without a name in the console's texts shows as a message ID")
 	}
 }
+
+// TestPrivacyLog: an admin (a privacy officer) reads who viewed which
+// resident's contact details and who lifted a lock, across requests, and
+// one person's alone; other actions are not in it.
+func TestPrivacyLog(t *testing.T) {
+	c, anna, annaAccount := staffConsole(t)
+	c.account("beheer@woonplus.nl", buurtloket.RoleAdmin, "een goed wachtwoord", secret)
+	admin := c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
+	id := c.submit("privacy", "nl", true, "huur")
+	page := "/staff/requests/" + itoa(id)
+	anna.get(page)
+	anna.post(page+"/contact", nil)
+	anna.get(page)
+	anna.post(page+"/note", url.Values{"body": {"Gebeld."}})
+	r, _ := c.store.Request(context.Background(), id)
+	resp, body := admin.get("/staff/log")
+	viewed := c.s.cfg.Texts.Text("nl", "staff.audit.viewed_contact")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, viewed) || !strings.Contains(body, `<a href="/staff/requests/`+itoa(id)+`"><code>`+r.Ticket+`</code></a>`) ||
+		strings.Contains(body, c.s.cfg.Texts.Text("nl", "staff.audit.note")) {
+		t.Fatalf("the privacy log: %d\n%s", resp.StatusCode, body)
+	}
+	if !strings.Contains(body, `href="/staff/log"`) {
+		t.Fatal("the admin's menu has no link to the privacy log")
+	}
+	_, body = admin.get("/staff/log?who=" + url.QueryEscape(annaAccount.Actor()))
+	if !strings.Contains(body, viewed) {
+		t.Fatal("Anna's own log lacks her view of the contact details")
+	}
+	_, body = admin.get("/staff/log?who=" + url.QueryEscape(buurtloket.ActorOf(annaAccount.ID+1)))
+	if strings.Contains(body, viewed) {
+		t.Fatal("someone else's log shows Anna's view")
+	}
+	if resp, _ := admin.get("/staff/log?who=anna"); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a log of no account: %d, want 400", resp.StatusCode)
+	}
+}

@@ -53,6 +53,7 @@ var contract = []contractTest{
 	{"Sessions", testSessions},
 	{"ThreadBetweenStaffAndResident", testThread},
 	{"NotesAssignmentAndAudit", testNotesAudit},
+	{"SensitiveActionsAcrossRequests", testSensitiveActions},
 	{"ContactViewingIsRecorded", testContactView},
 	{"OutboxDeliveryStates", testOutbox},
 	{"ConcurrentClaimsDeliverOnce", testConcurrentClaims},

@@ -602,3 +602,43 @@ func testCannedReply(t *testing.T, s Store, clock *Clock) {
 		t.Fatalf("the thread: %v %+v", err, thread)
 	}
 }
+
+// testSensitiveActions: contact views and lifted PIN locks are listed
+// across requests, newest first, with each request's code, and by who did
+// them; other actions are not.
+func testSensitiveActions(t *testing.T, s Store, clock *Clock) {
+	viewed := mustSubmit(t, s, named("sensitive-viewed"))
+	locked := mustSubmit(t, s, NewRequest("sensitive-locked"))
+	if _, err := s.Contact(ctx(t), viewed.ID, "staff:1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Reply(ctx(t), viewed.ID, "staff:1", "Wij bellen u."); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(time.Hour)
+	for i := 0; i < buurtloket.FreeWrongPINs; i++ {
+		s.RequestByTicket(ctx(t), locked.Ticket, OtherPIN(locked.PIN))
+	}
+	if err := s.UnlockPIN(ctx(t), locked.ID, "staff:2"); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.SensitiveActions(ctx(t), "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || all[0].Action != buurtloket.AuditPINUnlocked || all[0].Ticket != locked.Ticket || all[0].Actor != "staff:2" ||
+		all[1].Action != buurtloket.AuditViewedContact || all[1].Ticket != viewed.Ticket || all[1].RequestID != viewed.ID {
+		t.Fatalf("sensitive actions: %+v", all)
+	}
+	if mine, err := s.SensitiveActions(ctx(t), "staff:1", 10); err != nil || len(mine) != 1 || mine[0].Action != buurtloket.AuditViewedContact {
+		t.Fatalf("staff:1's sensitive actions: %v %+v", err, mine)
+	}
+	if one, err := s.SensitiveActions(ctx(t), "", 1); err != nil || len(one) != 1 || one[0].Action != buurtloket.AuditPINUnlocked {
+		t.Fatalf("the newest one: %v %+v", err, one)
+	}
+	for _, limit := range []int{0, 1001} {
+		if _, err := s.SensitiveActions(ctx(t), "", limit); code(err) != buurtloket.EINVALID {
+			t.Fatalf("limit %d: %v", limit, err)
+		}
+	}
+}
