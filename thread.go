@@ -137,6 +137,14 @@ type ThreadStore interface {
 	// CannedReply is Reply with a canned reply's text, in the resident's
 	// language; canned is its ID, so that staff see which one was sent.
 	CannedReply(ctx context.Context, id int64, actor, canned, body string) (*Message, error)
+	// StaffReply is CannedReply (canned "" for free text) sent from a page
+	// that showed seen as the thread's newest message (0: none). When the
+	// thread's newest message is another than seen and is this one (the
+	// same staff member, canned reply and text), the same form was sent
+	// twice (a double click, two tabs, a reload that posts again): the
+	// resident gets it once, and StaffReply returns that message with
+	// repeat set. The check and the write are one transaction.
+	StaffReply(ctx context.Context, id int64, actor, canned, body string, seen int64) (m *Message, repeat bool, err error)
 	// ResidentReply adds the resident's answer, found by code and PIN as
 	// RequestByTicket finds it (wrong PINs count); the request goes back to
 	// staff (in progress), and the clock runs again. A thread takes at most

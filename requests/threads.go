@@ -17,16 +17,46 @@ func (s *Store) Reply(ctx context.Context, id int64, actor, body string) (*buurt
 // CannedReply adds a staff message made from a canned reply; see
 // buurtloket.ThreadStore.
 func (s *Store) CannedReply(ctx context.Context, id int64, actor, canned, body string) (*buurtloket.Message, error) {
+	m, _, err := s.staffReply(ctx, id, actor, canned, body, 0, false)
+	return m, err
+}
+
+// StaffReply adds a staff message unless the same form sent it already;
+// see buurtloket.ThreadStore.
+func (s *Store) StaffReply(ctx context.Context, id int64, actor, canned, body string, seen int64) (*buurtloket.Message, bool, error) {
+	return s.staffReply(ctx, id, actor, canned, body, seen, true)
+}
+
+func (s *Store) staffReply(ctx context.Context, id int64, actor, canned, body string, seen int64, once bool) (*buurtloket.Message, bool, error) {
 	m, err := buurtloket.NewMessage(id, buurtloket.AuthorStaff, actor, body, s.now())
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !buurtloket.CannedID(canned) {
-		return nil, buurtloket.Errorf(buurtloket.EINVALID, "a canned reply's ID is a short name")
+		return nil, false, buurtloket.Errorf(buurtloket.EINVALID, "a canned reply's ID is a short name")
 	}
 	m.Canned = canned
-	anonymous := false
+	anonymous, repeat := false, false
 	err = s.db.Write(ctx, func(tx Querier) error {
+		if once {
+			// The request's lock first, so that two of the same form wait
+			// for each other, and the second sees the first's message.
+			if _, err := s.lockRequest(ctx, tx, id); err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, `SELECT `+messageColumns+` FROM messages WHERE request_id = $1 ORDER BY seq DESC, id DESC LIMIT 1`, id)
+			if err != nil {
+				return err
+			}
+			last, err := collect(rows, s.scanMessage)
+			if err != nil {
+				return err
+			}
+			if len(last) == 1 && last[0].ID != seen && last[0].Author == buurtloket.AuthorStaff && last[0].Staff == actor && last[0].Canned == canned && last[0].Body == m.Body {
+				m, repeat = last[0], true
+				return nil
+			}
+		}
 		h, err := s.addMessage(ctx, tx, m)
 		if err != nil {
 			return err
@@ -39,10 +69,12 @@ func (s *Store) CannedReply(ctx context.Context, id int64, actor, canned, body s
 		return s.audit(ctx, tx, id, h, m.CreatedAt, actor, "reply", "")
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	s.notify(ctx, buurtloket.ChangeReply, id, anonymous, true)
-	return m, nil
+	if !repeat {
+		s.notify(ctx, buurtloket.ChangeReply, id, anonymous, true)
+	}
+	return m, repeat, nil
 }
 
 // addMessage stores a message in a request's thread and moves the request

@@ -139,7 +139,7 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, q *reques
 		"Dutch":   req.Lang == "nl", "Mine": req.AssignedTo == q.account.Actor(),
 		"DraftFor": "", // a refused reply or note: which box gets Draft back
 		"LangName": s.langName(q.lang, req.Lang),
-		"Newest":   "", // the thread's newest message, for the reply forms (sentAlready)
+		"Newest":   "", // the thread's newest message, for the reply forms (StaffReply)
 	}
 	if len(thread) > 0 {
 		data["Newest"] = strconv.FormatInt(thread[len(thread)-1].ID, 10)
@@ -217,31 +217,17 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, q *request) {
 		if req.Lang != "nl" && r.PostForm.Get("language_seen") != "yes" {
 			return buurtloket.Errorf(buurtloket.EINVALID, "free text to a resident who reads another language needs the box ticked")
 		}
-		body, err := buurtloket.CheckText(r.PostForm.Get("body"))
-		if err != nil {
-			return err
-		}
-		if s.sentAlready(r, req.ID, q.account.Actor(), func(m *buurtloket.Message) bool { return m.Canned == "" && m.Body == body }) {
-			return nil
-		}
-		_, err = s.cfg.Store.Reply(r.Context(), req.ID, q.account.Actor(), body)
+		_, _, err := s.cfg.Store.StaffReply(r.Context(), req.ID, q.account.Actor(), "", r.PostForm.Get("body"), newest(r))
 		return err
 	})
 }
 
-// sentAlready tells whether this form was sent before: the thread's
-// newest message is this staff member's, is the one about to be sent
-// (same), and came after the page with the form was drawn (the form's
-// "newest" names the newest message then). That is a double click or a
-// page reloaded that posts again; the resident gets it once. The same
-// text sent again from a page drawn later is sent.
-func (s *Server) sentAlready(r *http.Request, id int64, actor string, same func(*buurtloket.Message) bool) bool {
-	last, _, err := s.cfg.Store.ThreadPage(r.Context(), id, 0, 1)
-	if err != nil || len(last) != 1 {
-		return false
-	}
-	m := last[0]
-	return strconv.FormatInt(m.ID, 10) != r.PostForm.Get("newest") && m.Author == buurtloket.AuthorStaff && m.Staff == actor && same(m)
+// newest is the thread's newest message as the page with the form showed
+// it (0: none, or a form from before this field): the store sends the
+// same form once (buurtloket.ThreadStore.StaffReply).
+func newest(r *http.Request) int64 {
+	n, _ := strconv.ParseInt(r.PostForm.Get("newest"), 10, 64)
+	return n
 }
 
 func (s *Server) addNote(w http.ResponseWriter, r *http.Request, q *request) {
@@ -313,11 +299,8 @@ func (s *Server) cannedReply(w http.ResponseWriter, r *http.Request, q *request)
 		if c == nil || !c.For(req.Topic) {
 			return buurtloket.Errorf(buurtloket.EINVALID, "no such canned reply for this request")
 		}
-		if s.sentAlready(r, req.ID, q.account.Actor(), func(m *buurtloket.Message) bool { return m.Canned == c.ID }) {
-			return nil
-		}
 		text := keepNumbersInOrder.Replace(content.Catalog.Format(req.Lang, c.Text, nil))
-		_, err := s.cfg.Store.CannedReply(r.Context(), req.ID, q.account.Actor(), c.ID, text)
+		_, _, err := s.cfg.Store.StaffReply(r.Context(), req.ID, q.account.Actor(), c.ID, text, newest(r))
 		return err
 	})
 }

@@ -54,6 +54,7 @@ var contract = []contractTest{
 	{"ThreadBetweenStaffAndResident", testThread},
 	{"NotesAssignmentAndAudit", testNotesAudit},
 	{"SensitiveActionsAcrossRequests", testSensitiveActions},
+	{"TheSameReplyFormSendsOnce", testStaffReplyOnce},
 	{"ContactViewingIsRecorded", testContactView},
 	{"OutboxDeliveryStates", testOutbox},
 	{"ConcurrentClaimsDeliverOnce", testConcurrentClaims},

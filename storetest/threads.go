@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -640,5 +642,50 @@ func testSensitiveActions(t *testing.T, s Store, clock *Clock) {
 		if _, err := s.SensitiveActions(ctx(t), "", limit); code(err) != buurtloket.EINVALID {
 			t.Fatalf("limit %d: %v", limit, err)
 		}
+	}
+}
+
+// testStaffReplyOnce: the same reply form sent twice, one after the other
+// or at the same moment, reaches the thread once; the same text sent from
+// a page that showed it is sent again.
+func testStaffReplyOnce(t *testing.T, s Store, clock *Clock) {
+	rec := mustSubmit(t, s, named("once"))
+	first, repeat, err := s.StaffReply(ctx(t), rec.ID, "staff:1", "", "Wij bellen u morgen.", 0)
+	if err != nil || repeat {
+		t.Fatalf("the first reply: %v, repeat %v", err, repeat)
+	}
+	again, repeat, err := s.StaffReply(ctx(t), rec.ID, "staff:1", "", " Wij bellen u morgen. ", 0)
+	if err != nil || !repeat || again.ID != first.ID {
+		t.Fatalf("the same form again: %v, repeat %v, %d (want %d)", err, repeat, again.ID, first.ID)
+	}
+	if _, repeat, err := s.StaffReply(ctx(t), rec.ID, "staff:2", "", "Wij bellen u morgen.", 0); err != nil || repeat {
+		t.Fatalf("a colleague's same text: %v, repeat %v", err, repeat)
+	}
+	thread, _ := s.Thread(ctx(t), rec.ID)
+	newest := thread[len(thread)-1].ID
+	// Eight of the same form at once (two tabs, a script's double click).
+	var wg sync.WaitGroup
+	var sent atomic.Int32
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, repeat, err := s.StaffReply(context.Background(), rec.ID, "staff:1", "thanks", "Dank u wel.", newest); err == nil && !repeat {
+				sent.Add(1)
+			} else if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if thread, _ = s.Thread(ctx(t), rec.ID); sent.Load() != 1 || len(thread) != 3 {
+		t.Fatalf("the same canned reply sent 8 times at once: %d sent, %d messages (want 1 and 3)", sent.Load(), len(thread))
+	}
+	// From a page that showed it, the same reply is sent again on purpose.
+	if _, repeat, err := s.StaffReply(ctx(t), rec.ID, "staff:1", "thanks", "Dank u wel.", thread[2].ID); err != nil || repeat {
+		t.Fatalf("the same reply again, on purpose: %v, repeat %v", err, repeat)
+	}
+	if outbox, err := s.ClaimDeliveries(ctx(t), 10, time.Minute); err != nil || len(outbox) != 4 {
+		t.Fatalf("the outbox: %v, %d entries, want 4 (one per message)", err, len(outbox))
 	}
 }
