@@ -9,7 +9,6 @@ package kiosk
 
 import (
 	"net/http"
-	"net/netip"
 	"strconv"
 	"time"
 
@@ -88,15 +87,14 @@ func (s *Server) client(r *http.Request, kioskID int64) (string, bool) {
 	if kioskID != 0 {
 		return "kiosk:" + strconv.FormatInt(kioskID, 10), true
 	}
-	addr := origin.Client(r, s.cfg.TrustProxy)
-	if a, err := netip.ParseAddr(addr); err == nil {
+	if a, ok := origin.Addr(r, s.cfg.TrustProxy); ok {
 		for _, n := range s.cfg.SharedNetworks {
 			if n.Contains(a) {
 				return "net:" + n.String(), true
 			}
 		}
 	}
-	return "addr:" + addr, false
+	return "addr:" + origin.Client(r, s.cfg.TrustProxy), false
 }
 
 // noticeProxy warns once when pages seem to come through a reverse proxy

@@ -665,6 +665,16 @@ func TestSharedNetworksCountAsOne(t *testing.T) {
 	if client, shared := env.web.client(r, 0); client != "net:127.0.0.0/8" || !shared {
 		t.Fatalf("client %q shared %v", client, shared)
 	}
+	// An IPv6 Wi-Fi too (a client counted per /64 was never found in one).
+	env.web.cfg.SharedNetworks = append(env.web.cfg.SharedNetworks, netip.MustParsePrefix("2001:db8::/48"))
+	r.RemoteAddr = "[2001:db8:0:7::42]:5555"
+	if client, shared := env.web.client(r, 0); client != "net:2001:db8::/48" || !shared {
+		t.Fatalf("an IPv6 client on a shared network: client %q shared %v", client, shared)
+	}
+	r.RemoteAddr = "[2001:db8:1:7::42]:5555"
+	if client, shared := env.web.client(r, 0); client != "addr:2001:db8:1:7::/64" || shared {
+		t.Fatalf("an IPv6 client elsewhere: client %q shared %v", client, shared)
+	}
 }
 
 // TestUnsignedCookieKeepsItsConversation: a page with a cookie from before

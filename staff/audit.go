@@ -15,7 +15,7 @@ import (
 func (s *Server) logPage(w http.ResponseWriter, r *http.Request, q *request) {
 	who := r.URL.Query().Get("who")
 	if _, ok := buurtloket.AccountOfActor(who); who != "" && !ok {
-		s.fail(w, r, q, http.StatusBadRequest, "staff.inbox.bad_filter")
+		s.fail(w, r, q, http.StatusBadRequest, "staff.log.bad_who")
 		return
 	}
 	entries, err := s.cfg.Store.SensitiveActions(r.Context(), who, 200)
@@ -31,12 +31,14 @@ func (s *Server) logPage(w http.ResponseWriter, r *http.Request, q *request) {
 	type row struct {
 		At               time.Time
 		Actor, Who, What string
+		Account          bool // the actor is an account, whose actions alone can be listed
 		RequestID        int64
 		Ticket           string
 	}
 	var rows []row
 	for _, e := range entries {
-		rows = append(rows, row{e.At, e.Actor, names(e.Actor), s.auditText(q.lang, e, names), e.RequestID, e.Ticket})
+		_, account := buurtloket.AccountOfActor(e.Actor)
+		rows = append(rows, row{e.At, e.Actor, names(e.Actor), s.auditText(q.lang, e, names), account, e.RequestID, e.Ticket})
 	}
 	data := map[string]any{"Entries": rows, "Who": who}
 	if who != "" {

@@ -59,9 +59,9 @@ func runRequestsUnlock(ctx context.Context, args []string, stdout, stderr io.Wri
 	var sf storeFlags
 	sf.define(fs)
 	var by string
-	fs.StringVar(&by, "by", "", "who unlocks it (a staff member's name or e-mail), for the audit trail")
+	fs.StringVar(&by, "by", "", "the e-mail address of the staff account that unlocks it, for the audit trail")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: buurtloket requests unlock CODE --by NAME\n\nLifts the lock on a ticket code after too many wrong PINs, for the\nresident who asks; recorded in the request's audit trail. Unlock only\nfor the resident: a ticket takes 10 wrong PINs in its whole life, then\nit stays locked for good.")
+		fmt.Fprintln(stderr, "Usage: buurtloket requests unlock CODE --by EMAIL\n\nLifts the lock on a ticket code after too many wrong PINs, for the\nresident who asks; recorded in the request's audit trail. Unlock only\nfor the resident: a ticket takes 10 wrong PINs in its whole life, then\nit stays locked for good.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
@@ -77,11 +77,19 @@ func runRequestsUnlock(ctx context.Context, args []string, stdout, stderr io.Wri
 		return err
 	}
 	defer store.Close()
+	// The audit trail names an account, as the console does, so that the
+	// privacy log lists the unlock under the person who did it.
+	account, err := store.AccountByEmail(ctx, by)
+	if buurtloket.ErrorCode(err) == buurtloket.ENOTFOUND {
+		return fmt.Errorf("no staff account has the e-mail address %q (buurtloket staff list)", by)
+	} else if err != nil {
+		return err
+	}
 	r, err := store.RequestByCode(ctx, pos[0])
 	if err != nil {
 		return err
 	}
-	if err := store.UnlockPIN(ctx, r.ID, "staff:"+by); err != nil {
+	if err := store.UnlockPIN(ctx, r.ID, account.Actor()); err != nil {
 		return err
 	}
 	was := "was not locked"

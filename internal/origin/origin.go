@@ -44,26 +44,32 @@ func (p Public) Secure(r *http.Request) bool {
 	return r.TLS != nil || strings.HasPrefix(strings.ToLower(string(p)), "https://")
 }
 
-// Client is the client's address: the peer's, or behind a reverse proxy
+// Addr is the client's address: the peer's, or behind a reverse proxy
 // that the operator trusts, the X-Real-IP it sets (docs/deploy.md), but
 // only when that is an address: any other value would let a client that
-// gets a header through name a new one at each try. An IPv6 client counts
-// per /64, the block one household gets.
-func Client(r *http.Request, trustProxy bool) string {
+// gets a header through name a new one at each try. false: the peer's
+// address is no IP address (a test's pipe).
+func Addr(r *http.Request, trustProxy bool) (netip.Addr, bool) {
+	if trustProxy {
+		if real, err := netip.ParseAddr(strings.TrimSpace(r.Header.Get("X-Real-IP"))); err == nil {
+			return real.Unmap(), true
+		}
+	}
 	host := r.RemoteAddr
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	if trustProxy {
-		if real, err := netip.ParseAddr(strings.TrimSpace(r.Header.Get("X-Real-IP"))); err == nil {
-			host = real.String()
-		}
-	}
 	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
+	return a.Unmap(), err == nil
+}
+
+// Client names the client for the limits that count per client: its
+// address (Addr), an IPv6 client per /64, the block one household gets.
+func Client(r *http.Request, trustProxy bool) string {
+	a, ok := Addr(r, trustProxy)
+	if !ok {
+		return r.RemoteAddr
 	}
-	a = a.Unmap()
 	if a.Is6() {
 		p, _ := a.Prefix(64)
 		return p.String()
