@@ -164,11 +164,12 @@ type ThreadStore interface {
 	// who looked. An anonymous request has none: ENOTFOUND.
 	Contact(ctx context.Context, id int64, actor string) (*Contact, error)
 	Audit(ctx context.Context, id int64) ([]*AuditEntry, error)
-	// SensitiveActions returns the latest limit (1 to 1000) entries of
-	// every request's audit trail that a privacy officer reviews: contact
+	// SensitiveActions returns limit (1 to 1000) entries of every
+	// request's audit trail that a privacy officer reviews: contact
 	// details viewed and PIN locks lifted, newest first, by actor when
-	// actor is not "", each with its request's ticket code.
-	SensitiveActions(ctx context.Context, actor string, limit int) ([]*AuditEntry, error)
+	// actor is not "", each with its request's ticket code; before an
+	// entry (the last of the previous page) when before is not nil.
+	SensitiveActions(ctx context.Context, actor string, before *AuditEntry, limit int) ([]*AuditEntry, error)
 
 	// ClaimDeliveries takes up to limit due outbox entries for lease (so
 	// that other workers, in this process or another, leave them alone).

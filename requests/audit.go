@@ -116,7 +116,7 @@ func (s *Store) Audit(ctx context.Context, id int64) ([]*buurtloket.AuditEntry, 
 // SensitiveActions lists contact views and lifted PIN locks across
 // requests; see buurtloket.ThreadStore. The audit trail outlives a purged
 // request: its entries stay, without a code.
-func (s *Store) SensitiveActions(ctx context.Context, actor string, limit int) ([]*buurtloket.AuditEntry, error) {
+func (s *Store) SensitiveActions(ctx context.Context, actor string, before *buurtloket.AuditEntry, limit int) ([]*buurtloket.AuditEntry, error) {
 	if limit <= 0 || limit > 1000 {
 		return nil, buurtloket.Errorf(buurtloket.EINVALID, "between 1 and 1000 entries")
 	}
@@ -125,10 +125,18 @@ func (s *Store) SensitiveActions(ctx context.Context, actor string, limit int) (
 			return nil, err
 		}
 	}
+	args := []any{buurtloket.AuditViewedContact, buurtloket.AuditPINUnlocked, actor, limit}
+	page := ""
+	if before != nil {
+		if before.At.IsZero() || before.ID <= 0 {
+			return nil, buurtloket.Errorf(buurtloket.EINVALID, "a page goes on before an entry with a time and an ID")
+		}
+		args = append(args, s.t(before.At), before.ID)
+		page = ` AND (a.at < $5 OR (a.at = $5 AND a.id < $6))`
+	}
 	rows, err := s.read.Query(ctx, `SELECT a.id, coalesce(a.request_id, 0), a.actor, a.action, a.detail, a.at, coalesce(r.ticket, '')
 		FROM audit a LEFT JOIN requests r ON r.id = a.request_id
-		WHERE a.action IN ($1, $2) AND ($3 = '' OR a.actor = $3) ORDER BY a.at DESC, a.id DESC LIMIT $4`,
-		buurtloket.AuditViewedContact, buurtloket.AuditPINUnlocked, actor, limit)
+		WHERE a.action IN ($1, $2) AND ($3 = '' OR a.actor = $3)`+page+` ORDER BY a.at DESC, a.id DESC LIMIT $4`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package staff
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -9,19 +10,43 @@ import (
 	"buurtloket"
 )
 
-// logPage is the log a privacy officer reads: who viewed residents'
+// logPage is how many entries a page of the privacy log shows.
+const logPage = 200
+
+// privacyLog serves the log a privacy officer reads: who viewed residents'
 // contact details and who lifted a PIN lock, across requests, newest
 // first; one person's with ?who=. Admins only.
-func (s *Server) logPage(w http.ResponseWriter, r *http.Request, q *request) {
+func (s *Server) privacyLog(w http.ResponseWriter, r *http.Request, q *request) {
 	who := r.URL.Query().Get("who")
 	if _, ok := buurtloket.AccountOfActor(who); who != "" && !ok {
 		s.fail(w, r, q, http.StatusBadRequest, "staff.log.bad_who")
 		return
 	}
-	entries, err := s.cfg.Store.SensitiveActions(r.Context(), who, 200)
+	var before *buurtloket.AuditEntry
+	if b := r.URL.Query().Get("before"); b != "" {
+		at, id, ok := strings.Cut(b, ".")
+		ms, err1 := strconv.ParseInt(at, 10, 64)
+		n, err2 := strconv.ParseInt(id, 10, 64)
+		if !ok || err1 != nil || err2 != nil || ms <= 0 || n <= 0 {
+			s.fail(w, r, q, http.StatusBadRequest, "staff.log.bad_page")
+			return
+		}
+		before = &buurtloket.AuditEntry{At: time.UnixMilli(ms).UTC(), ID: n}
+	}
+	entries, err := s.cfg.Store.SensitiveActions(r.Context(), who, before, logPage+1)
 	if err != nil {
 		s.internal(w, r, q, err)
 		return
+	}
+	var older string
+	if len(entries) > logPage {
+		entries = entries[:logPage]
+		last := entries[logPage-1]
+		v := url.Values{"before": {strconv.FormatInt(last.At.UnixMilli(), 10) + "." + strconv.FormatInt(last.ID, 10)}}
+		if who != "" {
+			v.Set("who", who)
+		}
+		older = "/staff/log?" + v.Encode()
 	}
 	names, _, err := s.names(r.Context(), q.lang)
 	if err != nil {
@@ -40,7 +65,7 @@ func (s *Server) logPage(w http.ResponseWriter, r *http.Request, q *request) {
 		_, account := buurtloket.AccountOfActor(e.Actor)
 		rows = append(rows, row{e.At, e.Actor, names(e.Actor), s.auditText(q.lang, e, names), account, e.RequestID, e.Ticket})
 	}
-	data := map[string]any{"Entries": rows, "Who": who}
+	data := map[string]any{"Entries": rows, "Who": who, "Older": older}
 	if who != "" {
 		data["WhoName"] = names(who)
 	}

@@ -509,4 +509,26 @@ func TestPrivacyLog(t *testing.T) {
 	if resp, _ := admin.get("/staff/log?who=anna"); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("a log of no account: %d, want 400", resp.StatusCode)
 	}
+	// 200 a page; the older ones a link away, for that person too.
+	for i := 0; i < logPage; i++ {
+		if _, err := c.store.Contact(context.Background(), id, annaAccount.Actor()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := regexp.MustCompile(`<tr><td>`)
+	older := regexp.MustCompile(`<a href="(/staff/log\?[^"]*before=[^"]+)">`)
+	for _, who := range []string{"", "?who=" + url.QueryEscape(annaAccount.Actor())} {
+		_, body = admin.get("/staff/log" + who)
+		link := older.FindStringSubmatch(body)
+		if n := len(rows.FindAllString(body, -1)); n != logPage || link == nil {
+			t.Fatalf("the first page of %q: %d entries, older %v", who, n, link)
+		}
+		_, body = admin.get(strings.ReplaceAll(link[1], "&amp;", "&"))
+		if n := len(rows.FindAllString(body, -1)); n != 1 || older.MatchString(body) {
+			t.Fatalf("the second page of %q: %d entries, want the 201st alone", who, n)
+		}
+	}
+	if resp, _ := admin.get("/staff/log?before=yesterday"); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a page after nothing: %d, want 400", resp.StatusCode)
+	}
 }

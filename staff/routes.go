@@ -44,7 +44,7 @@ func (s *Server) routeTable() []route {
 		{"POST /staff/requests/{id}/contact", member, s.showContact},
 		{"POST /staff/requests/{id}/unlock", member, s.unlock},
 		{"GET /staff/accounts", admin, s.accountsPage},
-		{"GET /staff/log", admin, s.logPage},
+		{"GET /staff/log", admin, s.privacyLog},
 		{"POST /staff/accounts", admin, s.addAccount},
 		{"POST /staff/accounts/{id}/disable", admin, s.disableAccount},
 		{"POST /staff/accounts/{id}/reset", admin, s.resetAccount},

@@ -624,7 +624,7 @@ func testSensitiveActions(t *testing.T, s Store, clock *Clock) {
 	if err := s.UnlockPIN(ctx(t), locked.ID, "staff:2"); err != nil {
 		t.Fatal(err)
 	}
-	all, err := s.SensitiveActions(ctx(t), "", 10)
+	all, err := s.SensitiveActions(ctx(t), "", nil, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -632,14 +632,24 @@ func testSensitiveActions(t *testing.T, s Store, clock *Clock) {
 		all[1].Action != buurtloket.AuditViewedContact || all[1].Ticket != viewed.Ticket || all[1].RequestID != viewed.ID {
 		t.Fatalf("sensitive actions: %+v", all)
 	}
-	if mine, err := s.SensitiveActions(ctx(t), "staff:1", 10); err != nil || len(mine) != 1 || mine[0].Action != buurtloket.AuditViewedContact {
+	if mine, err := s.SensitiveActions(ctx(t), "staff:1", nil, 10); err != nil || len(mine) != 1 || mine[0].Action != buurtloket.AuditViewedContact {
 		t.Fatalf("staff:1's sensitive actions: %v %+v", err, mine)
 	}
-	if one, err := s.SensitiveActions(ctx(t), "", 1); err != nil || len(one) != 1 || one[0].Action != buurtloket.AuditPINUnlocked {
+	if one, err := s.SensitiveActions(ctx(t), "", nil, 1); err != nil || len(one) != 1 || one[0].Action != buurtloket.AuditPINUnlocked {
 		t.Fatalf("the newest one: %v %+v", err, one)
 	}
+	// The next page goes on after the last of the first.
+	if rest, err := s.SensitiveActions(ctx(t), "", all[0], 10); err != nil || len(rest) != 1 || rest[0].ID != all[1].ID {
+		t.Fatalf("the page after the newest: %v %+v", err, rest)
+	}
+	if rest, err := s.SensitiveActions(ctx(t), "", all[1], 10); err != nil || len(rest) != 0 {
+		t.Fatalf("the page after the oldest: %v %+v", err, rest)
+	}
+	if _, err := s.SensitiveActions(ctx(t), "", &buurtloket.AuditEntry{}, 10); code(err) != buurtloket.EINVALID {
+		t.Fatalf("a page after nothing: %v", err)
+	}
 	for _, limit := range []int{0, 1001} {
-		if _, err := s.SensitiveActions(ctx(t), "", limit); code(err) != buurtloket.EINVALID {
+		if _, err := s.SensitiveActions(ctx(t), "", nil, limit); code(err) != buurtloket.EINVALID {
 			t.Fatalf("limit %d: %v", limit, err)
 		}
 	}
