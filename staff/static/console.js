@@ -1,9 +1,10 @@
-// Live updates of the console: the server sends an event when a request
-// comes in, a resident or a colleague writes, a status changes or a reply
-// reaches the resident (from any buurtloket instance); the inbox, and the
-// thread and facts on a request page, then refresh in place, and a screen
-// reader hears of new requests and messages. Without JavaScript the pages work as they are; a reload
-// shows the same.
+// The console's little script: each form is sent once, and live updates.
+// The server sends an event when a request comes in, a resident or a
+// colleague writes, a status or assignee changes or a reply reaches the
+// resident (from any buurtloket instance); the inbox, and the thread and
+// facts on a request page, then refresh in place, keeping the keyboard's
+// place, and a screen reader hears of new requests and messages. Without
+// JavaScript the pages work as they are; a reload shows the same.
 (function () {
   "use strict";
   var body = document.body;
