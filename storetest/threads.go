@@ -638,6 +638,17 @@ func testSensitiveActions(t *testing.T, s Store, clock *Clock) {
 	if one, err := s.SensitiveActions(ctx(t), "", nil, 1); err != nil || len(one) != 1 || one[0].Action != buurtloket.AuditPINUnlocked {
 		t.Fatalf("the newest one: %v %+v", err, one)
 	}
+	// A purged request's entries stay, without its code.
+	if err := s.SetStatus(ctx(t), viewed.ID, "staff:1", buurtloket.StatusClosed); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(2 * time.Hour)
+	if report, err := s.Purge(ctx(t), buurtloket.Retention{Default: time.Hour}, false); err != nil || report.Total() != 1 {
+		t.Fatalf("purge: %v %+v", err, report)
+	}
+	if after, err := s.SensitiveActions(ctx(t), "", nil, 10); err != nil || len(after) != 2 || after[1].Ticket != "" || after[1].RequestID != viewed.ID || after[0].Ticket != locked.Ticket {
+		t.Fatalf("after the viewed request was purged: %v %+v", err, after)
+	}
 	// The next page goes on after the last of the first.
 	if rest, err := s.SensitiveActions(ctx(t), "", all[0], 10); err != nil || len(rest) != 1 || rest[0].ID != all[1].ID {
 		t.Fatalf("the page after the newest: %v %+v", err, rest)
