@@ -87,14 +87,16 @@ func (s *Server) client(r *http.Request, kioskID int64) (string, bool) {
 	if kioskID != 0 {
 		return "kiosk:" + strconv.FormatInt(kioskID, 10), true
 	}
-	if a, ok := origin.Addr(r, s.cfg.TrustProxy); ok {
-		for _, n := range s.cfg.SharedNetworks {
-			if n.Contains(a) {
-				return "net:" + n.String(), true
-			}
+	a, ok := origin.Addr(r, s.cfg.TrustProxy)
+	if !ok {
+		return "addr:" + r.RemoteAddr, false
+	}
+	for _, n := range s.cfg.SharedNetworks {
+		if n.Contains(a) {
+			return "net:" + n.String(), true
 		}
 	}
-	return "addr:" + origin.Client(r, s.cfg.TrustProxy), false
+	return "addr:" + origin.Household(a), false
 }
 
 // noticeProxy warns once when pages seem to come through a reverse proxy

@@ -64,12 +64,18 @@ func Addr(r *http.Request, trustProxy bool) (netip.Addr, bool) {
 }
 
 // Client names the client for the limits that count per client: its
-// address (Addr), an IPv6 client per /64, the block one household gets.
+// address (Addr) as a Household.
 func Client(r *http.Request, trustProxy bool) string {
 	a, ok := Addr(r, trustProxy)
 	if !ok {
 		return r.RemoteAddr
 	}
+	return Household(a)
+}
+
+// Household names an address as the limits count it: an IPv4 address
+// itself, an IPv6 one by its /64, the block one household gets.
+func Household(a netip.Addr) string {
 	if a.Is6() {
 		p, _ := a.Prefix(64)
 		return p.String()
