@@ -102,7 +102,7 @@ func (s *Server) auditText(lang string, a *buurtloket.AuditEntry, names func(str
 		}
 	case "pin locked":
 		return t.Format(lang, "staff.audit.pin_locked", map[string]any{"For": s.lockText(lang, a.Detail)})
-	case "note", "reply", "resident reply", "viewed contact", "pin unlocked":
+	case "note", "reply", "resident reply", buurtloket.AuditViewedContact, buurtloket.AuditPINUnlocked:
 		return t.Text(lang, "staff.audit."+strings.ReplaceAll(a.Action, " ", "_"))
 	}
 	if a.Detail == "" {
