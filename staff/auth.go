@@ -58,9 +58,9 @@ func (s *Server) guard(rt route) http.Handler {
 		h.Set("Cache-Control", "no-store")
 		q := &request{lang: s.lang(r)}
 		if c, err := r.Cookie(sessionCookie); err == nil && len(c.Value) <= 64 {
-			// A page that refreshes itself (console.js) is not someone at
-			// work: it must not keep the session from going idle.
-			s.loadSession(r.Context(), c.Value, r.Header.Get(refreshHeader) == "", q)
+			// A page that listens or refreshes itself (console.js) is not
+			// someone at work: it must not keep the session from going idle.
+			s.loadSession(r.Context(), c.Value, !rt.quiet && r.Header.Get(refreshHeader) == "", q)
 		}
 		post := r.Method == http.MethodPost
 		if post {

@@ -253,3 +253,27 @@ func TestHeldBackTellsEachOnce(t *testing.T) {
 		t.Fatal("a change held after the first hour was never told")
 	}
 }
+
+// TestReopenedStreamGoesIdle: a page that opens its event stream again
+// and again (a proxy that drops it, the page's back-off after an outage)
+// does not keep its session from going idle either.
+func TestReopenedStreamGoesIdle(t *testing.T) {
+	c, b, _ := staffConsole(t)
+	for passed := time.Duration(0); passed < buurtloket.StaffIdleTimeout; passed += 5 * time.Minute {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", c.srv.URL+"/staff/events", nil)
+		resp, err := b.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("the stream %v after the last click: %d", passed, resp.StatusCode)
+		}
+		cancel()
+		resp.Body.Close()
+		c.clock.Add(5 * time.Minute)
+	}
+	if resp, _ := b.get("/staff/"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after the idle time with a stream opened every 5 minutes: %d, want the login page", resp.StatusCode)
+	}
+}

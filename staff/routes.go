@@ -17,36 +17,40 @@ type route struct {
 	pattern string
 	access  access
 	handle  handler
+	// quiet: a page asks, not a person (its event stream): the session is
+	// not marked seen, so that an open page does not keep it from going
+	// idle.
+	quiet bool
 }
 
 func (s *Server) routeTable() []route {
 	return []route{
-		{"GET /staff/{$}", member, s.inbox},
-		{"GET /staff/login", public, s.loginPage},
-		{"POST /staff/login", public, s.login},
-		{"POST /staff/logout", loginStep, s.logout},
-		{"POST /staff/logout-everywhere", member, s.logoutEverywhere},
-		{"GET /staff/password", loginStep, s.passwordPage},
-		{"POST /staff/password", loginStep, s.changePassword},
-		{"GET /staff/code", loginStep, s.codePage},
-		{"POST /staff/code", loginStep, s.checkCode},
-		{"GET /staff/two-factor", loginStep, s.twoFactorPage},
-		{"POST /staff/two-factor", loginStep, s.setUpTwoFactor},
-		{"GET /staff/events", member, s.events},
-		{"POST /staff/find", member, s.find},
-		{"GET /staff/requests/{id}", member, s.requestPage},
-		{"POST /staff/requests/{id}/reply", member, s.reply},
-		{"POST /staff/requests/{id}/canned", member, s.cannedReply},
-		{"POST /staff/requests/{id}/note", member, s.addNote},
-		{"POST /staff/requests/{id}/status", member, s.setStatus},
-		{"POST /staff/requests/{id}/claim", member, s.claim},
-		{"POST /staff/requests/{id}/assign", member, s.assign},
-		{"POST /staff/requests/{id}/contact", member, s.showContact},
-		{"POST /staff/requests/{id}/unlock", member, s.unlock},
-		{"GET /staff/accounts", admin, s.accountsPage},
-		{"GET /staff/log", admin, s.privacyLog},
-		{"POST /staff/accounts", admin, s.addAccount},
-		{"POST /staff/accounts/{id}/disable", admin, s.disableAccount},
-		{"POST /staff/accounts/{id}/reset", admin, s.resetAccount},
+		{"GET /staff/{$}", member, s.inbox, false},
+		{"GET /staff/login", public, s.loginPage, false},
+		{"POST /staff/login", public, s.login, false},
+		{"POST /staff/logout", loginStep, s.logout, false},
+		{"POST /staff/logout-everywhere", member, s.logoutEverywhere, false},
+		{"GET /staff/password", loginStep, s.passwordPage, false},
+		{"POST /staff/password", loginStep, s.changePassword, false},
+		{"GET /staff/code", loginStep, s.codePage, false},
+		{"POST /staff/code", loginStep, s.checkCode, false},
+		{"GET /staff/two-factor", loginStep, s.twoFactorPage, false},
+		{"POST /staff/two-factor", loginStep, s.setUpTwoFactor, false},
+		{"GET /staff/events", member, s.events, true},
+		{"POST /staff/find", member, s.find, false},
+		{"GET /staff/requests/{id}", member, s.requestPage, false},
+		{"POST /staff/requests/{id}/reply", member, s.reply, false},
+		{"POST /staff/requests/{id}/canned", member, s.cannedReply, false},
+		{"POST /staff/requests/{id}/note", member, s.addNote, false},
+		{"POST /staff/requests/{id}/status", member, s.setStatus, false},
+		{"POST /staff/requests/{id}/claim", member, s.claim, false},
+		{"POST /staff/requests/{id}/assign", member, s.assign, false},
+		{"POST /staff/requests/{id}/contact", member, s.showContact, false},
+		{"POST /staff/requests/{id}/unlock", member, s.unlock, false},
+		{"GET /staff/accounts", admin, s.accountsPage, false},
+		{"GET /staff/log", admin, s.privacyLog, false},
+		{"POST /staff/accounts", admin, s.addAccount, false},
+		{"POST /staff/accounts/{id}/disable", admin, s.disableAccount, false},
+		{"POST /staff/accounts/{id}/reset", admin, s.resetAccount, false},
 	}
 }
