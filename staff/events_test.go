@@ -222,12 +222,12 @@ func TestHeldBackTellsEachOnce(t *testing.T) {
 	a := buurtloket.Change{Kind: buurtloket.ChangeMessage, RequestID: 1, Anonymous: true}
 	b := buurtloket.Change{Kind: buurtloket.ChangeRequest, RequestID: 2, Anonymous: true}
 	for _, c := range []buurtloket.Change{a, b, a, a} {
-		h.hold(c, 50*time.Millisecond, func(c buurtloket.Change) { got <- c })
+		h.hold(c, 400*time.Millisecond, func(c buurtloket.Change) { got <- c })
 	}
 	select {
 	case c := <-got:
 		t.Fatalf("told before the hour: %+v", c)
-	case <-time.After(20 * time.Millisecond):
+	case <-time.After(100 * time.Millisecond):
 	}
 	seen := map[buurtloket.Change]int{}
 	for deadline := time.After(2 * time.Second); len(seen) < 2; {
