@@ -3,6 +3,7 @@ package bot
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -54,6 +55,51 @@ type env struct {
 	log    *slog.Logger
 	a      *instance
 	nextID atomic.Int64
+
+	mu   sync.Mutex
+	done map[int64]bool // the updates an instance has finished with
+}
+
+// watched is an instance's store that tells the env which updates were
+// finished with (handled, or given up), so that a test waits for the
+// whole answer to one update and not a moment it guesses.
+type watched struct {
+	*requests.Store
+	e *env
+}
+
+func (w watched) BotUpdateHandled(ctx context.Context, chat, token string, updateID int64, state []byte, lease time.Duration) error {
+	err := w.Store.BotUpdateHandled(ctx, chat, token, updateID, state, lease)
+	if err == nil {
+		w.e.finished(updateID)
+	}
+	return err
+}
+
+func (w watched) BotUpdateDone(ctx context.Context, chat, token string, updateID int64, state []byte, lease time.Duration) (buurtloket.BotClaim, error) {
+	next, err := w.Store.BotUpdateDone(ctx, chat, token, updateID, state, lease)
+	if err == nil {
+		w.e.finished(updateID)
+	}
+	return next, err
+}
+
+func (e *env) finished(id int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done == nil {
+		e.done = map[int64]bool{}
+	}
+	e.done[id] = true
+}
+
+// waitDone waits until an instance has finished with update id.
+func (e *env) waitDone(id int64) bool {
+	return e.fake.WaitFor(10*time.Second, func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.done[id]
+	})
 }
 
 func newEnv(t testing.TB) *env {
@@ -98,7 +144,7 @@ func newEnvLogged(t testing.TB, w io.Writer) *env {
 func (e *env) start(store *requests.Store, webhook bool) *instance {
 	e.t.Helper()
 	cfg := Config{Token: bottest.Token, APIURL: e.fake.URL, WebhookSecret: secret,
-		Engine: func() *dialogs.Engine { return e.engine }, Store: store, Sealer: e.sealer, Wijken: wijken.Schiedam(), Logger: e.log,
+		Engine: func() *dialogs.Engine { return e.engine }, Store: watched{store, e}, Sealer: e.sealer, Wijken: wijken.Schiedam(), Logger: e.log,
 		Sweep: 100 * time.Millisecond, PollWait: time.Second, Lease: 5 * time.Second}
 	if webhook {
 		cfg.WebhookURL = "https://buurtloket.example.nl/telegram"
@@ -162,17 +208,19 @@ func (e *env) resident(id int64, lang string) *resident {
 
 func (r *resident) id() int64 { return r.e.nextID.Add(1) }
 
-// waitNew waits for a new message of the bot (or an edit count change)
-// and returns the chat's messages.
-func (r *resident) waitNew() []bottest.Message {
+// waitNew waits until an instance has finished with the resident's
+// update id, so that the whole answer is in (a question may come in two
+// messages, the second a moment later on a busy machine), and returns
+// the chat's messages; the answer must have a new message.
+func (r *resident) waitNew(id int64) []bottest.Message {
 	r.e.t.Helper()
-	var msgs []bottest.Message
-	if !r.e.fake.WaitFor(10*time.Second, func() bool { msgs = r.e.fake.Messages(r.user.ID); return len(msgs) > r.seen }) {
+	if !r.e.waitDone(id) {
+		r.e.t.Fatalf("update %d was not handled; the chat so far:\n%s", id, transcript(r.e.fake.Messages(r.user.ID)))
+	}
+	msgs := r.e.fake.Messages(r.user.ID)
+	if len(msgs) <= r.seen {
 		r.e.t.Fatalf("no answer from the bot; the chat so far:\n%s", transcript(msgs))
 	}
-	// Let the rest of one answer arrive (a question may come in two messages).
-	time.Sleep(30 * time.Millisecond)
-	msgs = r.e.fake.Messages(r.user.ID)
 	r.seen = len(msgs)
 	return msgs
 }
@@ -193,8 +241,20 @@ func transcript(msgs []bottest.Message) string {
 
 func (r *resident) say(text string) []bottest.Message {
 	r.e.t.Helper()
-	r.to.post(r.e.t, bottest.TextUpdate(r.id(), r.user, text))
-	return r.waitNew()
+	return r.send(bottest.TextUpdate(r.id(), r.user, text))
+}
+
+// send posts an update of the resident's and waits for the answer.
+func (r *resident) send(update []byte) []bottest.Message {
+	r.e.t.Helper()
+	var u struct {
+		ID int64 `json:"update_id"`
+	}
+	if err := json.Unmarshal(update, &u); err != nil {
+		r.e.t.Fatal(err)
+	}
+	r.to.post(r.e.t, update)
+	return r.waitNew(u.ID)
 }
 
 // question is the bot's last message with buttons.
@@ -231,25 +291,24 @@ func (r *resident) button(label string) (bottest.Message, bottest.Button) {
 func (r *resident) press(label string) []bottest.Message {
 	r.e.t.Helper()
 	q, b := r.button(label)
-	r.to.post(r.e.t, bottest.PressUpdate(r.id(), r.user, q.ID, b.CallbackData))
-	return r.waitNew()
+	return r.send(bottest.PressUpdate(r.id(), r.user, q.ID, b.CallbackData))
 }
 
 // tick presses a button of a multi step, which edits the question.
 func (r *resident) tick(label string) {
 	r.e.t.Helper()
 	q, b := r.button(label)
-	r.to.post(r.e.t, bottest.PressUpdate(r.id(), r.user, q.ID, b.CallbackData))
-	if !r.e.fake.WaitFor(5*time.Second, func() bool {
-		for _, m := range r.e.fake.Messages(r.user.ID) {
-			if m.ID == q.ID {
-				return m.Edits > q.Edits
-			}
-		}
-		return false
-	}) {
-		r.e.t.Fatalf("ticking %q changed nothing", label)
+	id := r.id()
+	r.to.post(r.e.t, bottest.PressUpdate(id, r.user, q.ID, b.CallbackData))
+	if !r.e.waitDone(id) {
+		r.e.t.Fatalf("ticking %q was not handled", label)
 	}
+	for _, m := range r.e.fake.Messages(r.user.ID) {
+		if m.ID == q.ID && m.Edits > q.Edits {
+			return
+		}
+	}
+	r.e.t.Fatalf("ticking %q changed nothing", label)
 }
 
 // walk makes the moves of a path in the chat: buttons pressed, texts and

@@ -125,16 +125,14 @@ func TestSharedContact(t *testing.T) {
 	}
 	asked := r.question()
 
-	r.to.post(t, bottest.ContactUpdate(r.id(), r.user, 777, "Buurman", "0612000000"))
-	if got := last(r.waitNew()).Text; got != texts.Text("nl", "ui.bot.contact.not_yours") {
+	if got := last(r.send(bottest.ContactUpdate(r.id(), r.user, 777, "Buurman", "0612000000"))).Text; got != texts.Text("nl", "ui.bot.contact.not_yours") {
 		t.Fatalf("someone else's contact: %q", got)
 	}
 	if q := r.question(); q.ID != asked.ID || e.fake.ReplyKeyboard(r.user.ID) == nil {
 		t.Fatal("someone else's contact moved the chat on")
 	}
 
-	r.to.post(t, bottest.ContactUpdate(r.id(), r.user, r.user.ID, "Fatima", "+31612345678"))
-	r.waitNew()
+	r.send(bottest.ContactUpdate(r.id(), r.user, r.user.ID, "Fatima", "+31612345678"))
 	if e.fake.ReplyKeyboard(r.user.ID) != nil {
 		t.Fatalf("the share-contact button stays after the step:\n%s", transcript(e.fake.Messages(r.user.ID)))
 	}

@@ -114,8 +114,7 @@ func TestWhatTheBotCannotRead(t *testing.T) {
 		{"location": map[string]any{"latitude": 51.9, "longitude": 4.4}},
 		{"document": map[string]any{"file_id": "d", "file_unique_id": "d"}},
 	} {
-		r.to.post(t, bottest.MessageUpdate(r.id(), r.user, extra))
-		if got := last(r.waitNew()).Text; got != want {
+		if got := last(r.send(bottest.MessageUpdate(r.id(), r.user, extra))).Text; got != want {
 			t.Errorf("%v: %q, want %q", extra, got, want)
 		}
 	}
