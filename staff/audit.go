@@ -1,8 +1,11 @@
 package staff
 
 import (
+	"context"
+	"encoding/csv"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,42 +13,119 @@ import (
 	"buurtloket"
 )
 
-// logPage is how many entries a page of the privacy log shows.
-const logPage = 200
+// logPage is how many entries a page of the privacy log shows;
+// exportRead how many its export reads at a time (with the one that
+// tells whether more follow, the store's most).
+const (
+	logPage    = 200
+	exportRead = 999
+)
 
-// privacyLog serves the log a privacy officer reads: who viewed residents'
-// contact details and who lifted a PIN lock, across requests, newest
-// first; one person's with ?who=. Admins only.
-func (s *Server) privacyLog(w http.ResponseWriter, r *http.Request, q *request) {
-	who := r.URL.Query().Get("who")
-	if _, ok := buurtloket.AccountOfActor(who); who != "" && !ok {
-		s.fail(w, r, q, http.StatusBadRequest, "staff.log.bad_who")
-		return
+// logQuery is what a privacy officer asks of the log: one person's
+// actions or everyone's, in a period of whole days (Amsterdam time), and
+// the page (older than an entry).
+type logQuery struct {
+	who      string
+	from, to time.Time // from the start of the first day; to before the start of the day after the last (zero: no bound)
+	before   *buurtloket.AuditEntry
+}
+
+// parseLogQuery reads ?who=, ?from=, ?to= (dates) and ?before=; a message
+// ID says what is wrong.
+func parseLogQuery(v url.Values) (logQuery, string) {
+	var q logQuery
+	q.who = v.Get("who")
+	if _, ok := buurtloket.AccountOfActor(q.who); q.who != "" && !ok {
+		return q, "staff.log.bad_who"
 	}
-	var before *buurtloket.AuditEntry
-	if b := r.URL.Query().Get("before"); b != "" {
+	day := func(name string) (time.Time, bool) {
+		d := v.Get(name)
+		if d == "" {
+			return time.Time{}, true
+		}
+		t, err := time.ParseInLocation(time.DateOnly, d, amsterdam)
+		return t, err == nil && t.Year() >= 2000 && t.Year() <= 9999
+	}
+	var ok1, ok2 bool
+	q.from, ok1 = day("from")
+	q.to, ok2 = day("to")
+	if !ok1 || !ok2 || (!q.from.IsZero() && !q.to.IsZero() && q.to.Before(q.from)) {
+		return q, "staff.log.bad_date"
+	}
+	if !q.to.IsZero() {
+		q.to = q.to.AddDate(0, 0, 1)
+	}
+	if b := v.Get("before"); b != "" {
 		at, id, ok := strings.Cut(b, ".")
 		ms, err1 := strconv.ParseInt(at, 10, 64)
 		n, err2 := strconv.ParseInt(id, 10, 64)
 		if !ok || err1 != nil || err2 != nil || ms <= 0 || n <= 0 {
-			s.fail(w, r, q, http.StatusBadRequest, "staff.log.bad_page")
-			return
+			return q, "staff.log.bad_page"
 		}
-		before = &buurtloket.AuditEntry{At: time.UnixMilli(ms).UTC(), ID: n}
+		q.before = &buurtloket.AuditEntry{At: time.UnixMilli(ms).UTC(), ID: n}
 	}
-	entries, err := s.cfg.Store.SensitiveActions(r.Context(), who, before, logPage+1)
+	return q, ""
+}
+
+// values is the query without its page, for the links that keep it.
+func (q logQuery) values() url.Values {
+	v := url.Values{}
+	if q.who != "" {
+		v.Set("who", q.who)
+	}
+	if !q.from.IsZero() {
+		v.Set("from", q.from.Format(time.DateOnly))
+	}
+	if !q.to.IsZero() {
+		v.Set("to", q.to.AddDate(0, 0, -1).Format(time.DateOnly))
+	}
+	return v
+}
+
+// logEntries reads up to limit entries of the query, newest first, from the
+// page on; more says whether older ones in the period follow.
+func (s *Server) logEntries(ctx context.Context, q logQuery, limit int) (entries []*buurtloket.AuditEntry, more bool, err error) {
+	before := q.before
+	if !q.to.IsZero() && (before == nil || !before.At.Before(q.to)) {
+		// Everything before the day after the period: ID 1 is below every
+		// entry's, so that the bound is "earlier than".
+		before = &buurtloket.AuditEntry{At: q.to.UTC(), ID: 1}
+	}
+	entries, err = s.cfg.Store.SensitiveActions(ctx, q.who, before, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if !q.from.IsZero() {
+		if i := slices.IndexFunc(entries, func(e *buurtloket.AuditEntry) bool { return e.At.Before(q.from) }); i >= 0 {
+			entries = entries[:i]
+		}
+	}
+	if len(entries) > limit {
+		return entries[:limit], true, nil
+	}
+	return entries, false, nil
+}
+
+// privacyLog serves the log a privacy officer reads: who viewed residents'
+// contact details and who lifted a PIN lock, across requests, newest
+// first; one person's with ?who=, a period with ?from= and ?to=. Admins
+// only.
+func (s *Server) privacyLog(w http.ResponseWriter, r *http.Request, q *request) {
+	lq, bad := parseLogQuery(r.URL.Query())
+	if bad != "" {
+		s.fail(w, r, q, http.StatusBadRequest, bad)
+		return
+	}
+	entries, more, err := s.logEntries(r.Context(), lq, logPage)
 	if err != nil {
 		s.internal(w, r, q, err)
 		return
 	}
 	var older string
-	if len(entries) > logPage {
-		entries = entries[:logPage]
-		last := entries[logPage-1]
-		v := url.Values{"before": {strconv.FormatInt(last.At.UnixMilli(), 10) + "." + strconv.FormatInt(last.ID, 10)}}
-		if who != "" {
-			v.Set("who", who)
-		}
+	if more {
+		last := entries[len(entries)-1]
+		v := lq.values()
+		v.Set("before", strconv.FormatInt(last.At.UnixMilli(), 10)+"."+strconv.FormatInt(last.ID, 10))
 		older = "/staff/log?" + v.Encode()
 	}
 	names, _, err := s.names(r.Context(), q.lang)
@@ -65,11 +145,89 @@ func (s *Server) privacyLog(w http.ResponseWriter, r *http.Request, q *request) 
 		_, account := buurtloket.AccountOfActor(e.Actor)
 		rows = append(rows, row{e.At, e.Actor, names(e.Actor), s.auditText(q.lang, e, names), account, e.RequestID, e.Ticket})
 	}
-	data := map[string]any{"Entries": rows, "Who": who, "Older": older}
-	if who != "" {
-		data["WhoName"] = names(who)
+	data := map[string]any{"Entries": rows, "Who": lq.who, "Older": older, "Download": "/staff/log.csv?" + lq.values().Encode()}
+	if !lq.from.IsZero() {
+		data["From"] = lq.from.Format(time.DateOnly)
+	}
+	if !lq.to.IsZero() {
+		data["To"] = lq.to.AddDate(0, 0, -1).Format(time.DateOnly)
+	}
+	if lq.who != "" {
+		data["WhoName"] = names(lq.who)
 	}
 	s.render(w, q, http.StatusOK, "log", data)
+}
+
+// privacyLogCSV serves the privacy log of a query (?who=, ?from=, ?to=)
+// as a CSV file for a privacy officer's report: every entry of the
+// period, newest first, read a thousand at a time (exportRead). A cell that a
+// spreadsheet would take for a formula is quoted as text.
+func (s *Server) privacyLogCSV(w http.ResponseWriter, r *http.Request, q *request) {
+	lq, bad := parseLogQuery(r.URL.Query())
+	if bad == "" && lq.before != nil {
+		bad = "staff.log.bad_page" // an export is of a period, not of a page
+	}
+	if bad != "" {
+		s.fail(w, r, q, http.StatusBadRequest, bad)
+		return
+	}
+	names, _, err := s.names(r.Context(), q.lang)
+	if err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	// The first read before any byte goes out, so that a failing database
+	// is an error page and not an empty file.
+	entries, more, err := s.logEntries(r.Context(), lq, exportRead)
+	if err != nil {
+		s.internal(w, r, q, err)
+		return
+	}
+	t := s.cfg.Texts
+	name := "privacy-log"
+	if !lq.from.IsZero() {
+		name += "-" + lq.from.Format(time.DateOnly)
+	}
+	if !lq.to.IsZero() {
+		name += "-" + lq.to.AddDate(0, 0, -1).Format(time.DateOnly)
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	out := csv.NewWriter(w)
+	out.Write([]string{t.Text(q.lang, "staff.request.when"), t.Text(q.lang, "staff.request.who"), t.Text(q.lang, "staff.log.account"),
+		t.Text(q.lang, "staff.request.what"), t.Text(q.lang, "staff.log.request")})
+	for {
+		for _, e := range entries {
+			ticket := e.Ticket
+			if ticket == "" {
+				ticket = t.Text(q.lang, "staff.log.purged")
+			}
+			out.Write([]string{e.At.In(amsterdam).Format(time.RFC3339), inertCell(names(e.Actor)), inertCell(e.Actor),
+				inertCell(strings.NewReplacer("\u2068", "", "\u2069", "").Replace(s.auditText(q.lang, e, names))), ticket})
+		}
+		if !more {
+			break
+		}
+		last := entries[len(entries)-1]
+		lq.before = &buurtloket.AuditEntry{At: last.At, ID: last.ID}
+		if entries, more, err = s.logEntries(r.Context(), lq, exportRead); err != nil {
+			// Too late for an error page: the file ends with a line that
+			// says it is incomplete, and the log says why.
+			s.cfg.Logger.Error("privacy log export failed", "error", err)
+			out.Write([]string{t.Text(q.lang, "staff.log.incomplete")})
+			break
+		}
+	}
+	out.Flush()
+}
+
+// inertCell keeps a spreadsheet from running a cell as a formula (a
+// name of "=HYPERLINK(…)"): such a cell starts with an apostrophe.
+func inertCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }
 
 // auditText says what an entry of a request's audit trail records, in

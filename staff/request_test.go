@@ -2,6 +2,7 @@ package staff
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -530,5 +531,93 @@ func TestPrivacyLog(t *testing.T) {
 	}
 	if resp, _ := admin.get("/staff/log?before=yesterday"); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("a page after nothing: %d, want 400", resp.StatusCode)
+	}
+}
+
+// TestPrivacyLogPeriodAndExport: the privacy log shows a period of whole
+// days, and downloads it (or all of it) as CSV, every entry and no more,
+// read a thousand at a time; a name a spreadsheet would run as a formula
+// is text in the file; a wrong period is refused.
+func TestPrivacyLogPeriodAndExport(t *testing.T) {
+	c, _, anna := staffConsole(t)
+	if _, err := c.store.UpdateAccount(context.Background(), anna.ID, func(a *buurtloket.Account) error {
+		a.Name = `=HYPERLINK("http://x.example")`
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c.account("beheer@woonplus.nl", buurtloket.RoleAdmin, "een goed wachtwoord", secret)
+	id := c.submit("privacy", "nl", true, "huur")
+	view := func(n int) {
+		for i := 0; i < n; i++ {
+			if _, err := c.store.Contact(context.Background(), id, anna.Actor()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	view(1) // 2 March
+	c.clock.Add(48 * time.Hour)
+	view(2) // 4 March
+	c.clock.Add(48 * time.Hour)
+	view(1002) // 6 March: more than one read of the export
+	admin := c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
+	rows := regexp.MustCompile(`<tr><td>`)
+
+	_, body := admin.get("/staff/log?from=2026-03-03&to=2026-03-05")
+	if n := len(rows.FindAllString(body, -1)); n != 2 || strings.Contains(body, "before=") || !strings.Contains(body, `value="2026-03-03"`) {
+		t.Fatalf("3 to 5 March: %d entries, want the 2 of 4 March\n%s", n, body)
+	}
+	if !strings.Contains(body, `href="/staff/log.csv?from=2026-03-03&amp;to=2026-03-05"`) {
+		t.Fatalf("the download does not keep the period:\n%s", body)
+	}
+	_, body = admin.get("/staff/log?to=2026-03-02")
+	if n := len(rows.FindAllString(body, -1)); n != 1 {
+		t.Fatalf("up to 2 March: %d entries, want 1", n)
+	}
+
+	csvOf := func(query string) [][]string {
+		t.Helper()
+		resp, body := admin.get("/staff/log.csv" + query)
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
+			!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("the export %q: %d %v", query, resp.StatusCode, resp.Header)
+		}
+		records, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return records
+	}
+	all := csvOf("")
+	if len(all) != 1+1005 {
+		t.Fatalf("the whole export: %d lines, want a header and 1005", len(all))
+	}
+	first, last := all[1], all[len(all)-1]
+	if !strings.HasPrefix(first[0], "2026-03-06T") || !strings.HasPrefix(last[0], "2026-03-02T") {
+		t.Fatalf("not newest first: %v … %v", first, last)
+	}
+	r, _ := c.store.Request(context.Background(), id)
+	viewed := c.s.cfg.Texts.Text("nl", "staff.audit.viewed_contact")
+	if first[1] != `'=HYPERLINK("http://x.example")` || first[2] != anna.Actor() || first[3] != viewed || first[4] != r.Ticket {
+		t.Fatalf("an exported entry: %q", first)
+	}
+	if part := csvOf("?from=2026-03-03&to=2026-03-05&who=" + url.QueryEscape(anna.Actor())); len(part) != 1+2 {
+		t.Fatalf("4 March in the export: %d lines, want a header and 2", len(part))
+	}
+	if none := csvOf("?who=" + url.QueryEscape(buurtloket.ActorOf(anna.ID+1))); len(none) != 1 {
+		t.Fatalf("someone else's export: %d lines, want the header alone", len(none))
+	}
+
+	for _, bad := range []string{"/staff/log?from=2026-13-01", "/staff/log?from=2026-03-05&to=2026-03-03", "/staff/log.csv?to=gisteren",
+		"/staff/log.csv?before=1.1", "/staff/log.csv?who=anna"} {
+		if resp, body := admin.get(bad); resp.StatusCode != http.StatusBadRequest || strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+			t.Errorf("%s: %d %s, want a page that says what is wrong", bad, resp.StatusCode, resp.Header.Get("Content-Type"))
+		} else if !strings.Contains(body, "<h1") {
+			t.Errorf("%s: no error page", bad)
+		}
+	}
+	anna2 := c.loggedIn("anna@woonplus.nl", "een goed wachtwoord", "")
+	if resp, _ := anna2.get("/staff/log.csv"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("staff download the privacy log: %d, want 403", resp.StatusCode)
 	}
 }

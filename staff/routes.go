@@ -49,6 +49,7 @@ func (s *Server) routeTable() []route {
 		{"POST /staff/requests/{id}/unlock", member, s.unlock, false},
 		{"GET /staff/accounts", admin, s.accountsPage, false},
 		{"GET /staff/log", admin, s.privacyLog, false},
+		{"GET /staff/log.csv", admin, s.privacyLogCSV, false},
 		{"POST /staff/accounts", admin, s.addAccount, false},
 		{"POST /staff/accounts/{id}/disable", admin, s.disableAccount, false},
 		{"POST /staff/accounts/{id}/reset", admin, s.resetAccount, false},
