@@ -254,13 +254,39 @@ func TestEndToEndThroughTheBot(t *testing.T) {
 	user := bottest.User{ID: chat, Lang: "tr"}
 	var update int64 = 1
 	seen := 0
+	// handled counts the updates the bot has finished with, from its
+	// metrics: the chat's answer to an update is whole only then (a
+	// question may come in two messages, the second a moment later).
+	handled := func() int64 {
+		families, err := s.registry.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0.0
+		for _, f := range families {
+			if f.GetName() != "buurtloket_bot_handled_total" {
+				continue
+			}
+			for _, m := range f.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "result" && (l.GetValue() == "done" || l.GetValue() == "given_up") {
+						n += m.GetCounter().GetValue()
+					}
+				}
+			}
+		}
+		return int64(n)
+	}
 	waitNew := func() []bottest.Message {
 		t.Helper()
-		if !fake.WaitFor(15*time.Second, func() bool { return len(fake.Messages(chat)) > seen }) {
-			t.Fatalf("the bot does not answer; the chat:\n%v", fake.Messages(chat))
+		// Updates 2 to update were sent, one after the other.
+		if !fake.WaitFor(15*time.Second, func() bool { return handled() >= update-1 }) {
+			t.Fatalf("the bot did not handle update %d; the chat:\n%v", update, fake.Messages(chat))
 		}
-		time.Sleep(50 * time.Millisecond)
 		msgs := fake.Messages(chat)
+		if len(msgs) <= seen {
+			t.Fatalf("the bot does not answer; the chat:\n%v", msgs)
+		}
 		seen = len(msgs)
 		return msgs
 	}
