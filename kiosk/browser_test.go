@@ -262,7 +262,9 @@ func validTicket(code string) bool { _, ok := buurtloket.NormalizeTicket(code); 
 // TestBrowserKioskForgets waits for the idle warning and the wipe.
 func TestBrowserKioskForgets(t *testing.T) {
 	quick := KioskMode
-	quick.Idle, quick.Warning = 2*time.Second, 2*time.Second
+	// The warning lasts long enough for the scan of it to end before the
+	// wipe on a busy machine.
+	quick.Idle, quick.Warning = 2*time.Second, 8*time.Second
 	b := newBrowser(t, 1080, 1920, quick)
 	b.pairKiosk()
 	b.at("start/menu")
@@ -415,7 +417,9 @@ func TestBrowserReconnects(t *testing.T) {
 	outage.down.Store(false)
 	// The resumed view replaces the screen: a new heading, at the same step.
 	b.do(chromedp.WaitVisible(css(`main h1`)))
-	for i := 0; i < 50 && value(b, chromedp.Evaluate[bool](`document.querySelector("main h1") === window.__before`)); i++ {
+	// The page's back-off between tries grows to several seconds during
+	// the outage (and the scan): give it time.
+	for i := 0; i < 200 && value(b, chromedp.Evaluate[bool](`document.querySelector("main h1") === window.__before`)); i++ {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if value(b, chromedp.Evaluate[bool](`document.querySelector("main h1") === window.__before`)) {

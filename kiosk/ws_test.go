@@ -722,7 +722,7 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("inputs %v", got)
 	}
 	c.ws.Close()
-	for i := 0; i < 50 && testutil.ToFloat64(m.connections.WithLabelValues("phone")) != 0; i++ {
+	for i := 0; i < 500 && testutil.ToFloat64(m.connections.WithLabelValues("phone")) != 0; i++ {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if got := testutil.ToFloat64(m.connections.WithLabelValues("phone")); got != 0 {
