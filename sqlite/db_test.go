@@ -85,15 +85,15 @@ func TestReopen(t *testing.T) {
 // after it returned (the race detector found that at shutdown).
 func TestCancelledWriteIsSkipped(t *testing.T) {
 	db := openDB(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
 	started := make(chan struct{})
-	go db.do(context.Background(), func(tx *writeTx) error { // keeps the writer busy
+	go db.do(context.Background(), func(tx *writeTx) error { // keeps the writer busy until the caller below gave up
 		close(started)
-		time.Sleep(200 * time.Millisecond)
+		<-ctx.Done()
 		return nil
 	})
 	<-started
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
 	ran := false
 	err := db.do(ctx, func(tx *writeTx) error { ran = true; return nil })
 	if !errors.Is(err, context.DeadlineExceeded) || ran {

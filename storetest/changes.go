@@ -11,7 +11,9 @@ import (
 
 // listen starts listening to from's changes and returns them as they
 // come. It returns once listening works: it submits probe requests to
-// submitTo until one is heard, and drains what the probes made.
+// submitTo until one is heard, then one more, and drains what the probes
+// made up to that last one's change (changes come in commit order), so
+// that a late probe's change is not taken for a test's.
 func listen(t *testing.T, from, submitTo Store) <-chan buurtloket.Change {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -35,11 +37,15 @@ func listen(t *testing.T, from, submitTo Store) <-chan buurtloket.Change {
 		}
 		break
 	}
+	last := mustSubmit(t, submitTo, NewRequest("probe-last"))
 	for {
 		select {
-		case <-got:
-		case <-time.After(200 * time.Millisecond):
-			return got
+		case c := <-got:
+			if c.Kind == buurtloket.ChangeRequest && c.RequestID == last.ID {
+				return got
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the last probe was not heard in 10 seconds")
 		}
 	}
 }
