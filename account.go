@@ -94,14 +94,16 @@ func (a *Account) Actor() string { return ActorOf(a.ID) }
 // ActorOf is the actor name of account id.
 func ActorOf(id int64) string { return "staff:" + strconv.FormatInt(id, 10) }
 
-// AccountOfActor returns the account ID of an actor name ActorOf made.
+// AccountOfActor returns the account ID of an actor name ActorOf made,
+// and only of such a name: "staff:01" or "staff:+1" is no account's (the
+// store records and matches the one spelling).
 func AccountOfActor(actor string) (int64, bool) {
 	s, ok := strings.CutPrefix(actor, "staff:")
 	if !ok {
 		return 0, false
 	}
 	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil && id > 0
+	return id, err == nil && id > 0 && ActorOf(id) == actor
 }
 
 // TwoFactor reports whether the account logs in with a second factor.

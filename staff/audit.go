@@ -3,12 +3,14 @@ package staff
 import (
 	"context"
 	"encoding/csv"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"buurtloket"
 )
@@ -20,6 +22,10 @@ const (
 	logPage    = 200
 	exportRead = 999
 )
+
+// maxLogTime bounds a page's time (Unix milliseconds; the year 9999), so
+// that no database is asked for a time it cannot hold.
+const maxLogTime = 253402300799999
 
 // logQuery is what a privacy officer asks of the log: one person's
 // actions or everyone's, in a period of whole days (Amsterdam time), and
@@ -59,7 +65,7 @@ func parseLogQuery(v url.Values) (logQuery, string) {
 		at, id, ok := strings.Cut(b, ".")
 		ms, err1 := strconv.ParseInt(at, 10, 64)
 		n, err2 := strconv.ParseInt(id, 10, 64)
-		if !ok || err1 != nil || err2 != nil || ms <= 0 || n <= 0 {
+		if !ok || err1 != nil || err2 != nil || ms <= 0 || ms > maxLogTime || n <= 0 {
 			return q, "staff.log.bad_page"
 		}
 		q.before = &buurtloket.AuditEntry{At: time.UnixMilli(ms).UTC(), ID: n}
@@ -158,14 +164,20 @@ func (s *Server) privacyLog(w http.ResponseWriter, r *http.Request, q *request) 
 	s.render(w, q, http.StatusOK, "log", data)
 }
 
+// exportTime is how long a privacy log export may take to send, beyond
+// the server's write timeout for pages (a long period, a slow link).
+const exportTime = 10 * time.Minute
+
 // privacyLogCSV serves the privacy log of a query (?who=, ?from=, ?to=)
 // as a CSV file for a privacy officer's report: every entry of the
-// period, newest first, read a thousand at a time (exportRead). A cell that a
-// spreadsheet would take for a formula is quoted as text.
+// period, newest first, read exportRead at a time. It is written as Dutch
+// spreadsheets open it at a double click: UTF-8 with a byte order mark,
+// fields apart by semicolons. A cell that a spreadsheet would take for a
+// formula is quoted as text.
 func (s *Server) privacyLogCSV(w http.ResponseWriter, r *http.Request, q *request) {
 	lq, bad := parseLogQuery(r.URL.Query())
 	if bad == "" && lq.before != nil {
-		bad = "staff.log.bad_page" // an export is of a period, not of a page
+		bad = "staff.log.bad_export" // an export is of a period, not of a page
 	}
 	if bad != "" {
 		s.fail(w, r, q, http.StatusBadRequest, bad)
@@ -183,6 +195,11 @@ func (s *Server) privacyLogCSV(w http.ResponseWriter, r *http.Request, q *reques
 		s.internal(w, r, q, err)
 		return
 	}
+	rc := http.NewResponseController(w)
+	if err := rc.SetWriteDeadline(time.Now().Add(exportTime)); err != nil && err != http.ErrNotSupported {
+		s.internal(w, r, q, err)
+		return
+	}
 	t := s.cfg.Texts
 	name := "privacy-log"
 	if !lq.from.IsZero() {
@@ -193,9 +210,12 @@ func (s *Server) privacyLogCSV(w http.ResponseWriter, r *http.Request, q *reques
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	io.WriteString(w, "\ufeff")
 	out := csv.NewWriter(w)
+	out.Comma = ';'
 	out.Write([]string{t.Text(q.lang, "staff.request.when"), t.Text(q.lang, "staff.request.who"), t.Text(q.lang, "staff.log.account"),
 		t.Text(q.lang, "staff.request.what"), t.Text(q.lang, "staff.log.request")})
+	unisolate := strings.NewReplacer("\u2068", "", "\u2069", "")
 	for {
 		for _, e := range entries {
 			ticket := e.Ticket
@@ -203,28 +223,36 @@ func (s *Server) privacyLogCSV(w http.ResponseWriter, r *http.Request, q *reques
 				ticket = t.Text(q.lang, "staff.log.purged")
 			}
 			out.Write([]string{e.At.In(amsterdam).Format(time.RFC3339), inertCell(names(e.Actor)), inertCell(e.Actor),
-				inertCell(strings.NewReplacer("\u2068", "", "\u2069", "").Replace(s.auditText(q.lang, e, names))), ticket})
+				inertCell(unisolate.Replace(s.auditText(q.lang, e, names))), ticket})
+		}
+		if out.Flush(); out.Error() != nil {
+			return // the browser went away: nothing more to read for it
 		}
 		if !more {
-			break
+			return
 		}
 		last := entries[len(entries)-1]
 		lq.before = &buurtloket.AuditEntry{At: last.At, ID: last.ID}
 		if entries, more, err = s.logEntries(r.Context(), lq, exportRead); err != nil {
-			// Too late for an error page: the file ends with a line that
-			// says it is incomplete, and the log says why.
-			s.cfg.Logger.Error("privacy log export failed", "error", err)
-			out.Write([]string{t.Text(q.lang, "staff.log.incomplete")})
-			break
+			if r.Context().Err() == nil {
+				// Too late for an error page: the file ends with a line
+				// that says it is incomplete, and the log says why.
+				s.cfg.Logger.Error("privacy log export failed", "error", err)
+				out.Write([]string{t.Text(q.lang, "staff.log.incomplete")})
+				out.Flush()
+			}
+			return
 		}
 	}
-	out.Flush()
 }
 
 // inertCell keeps a spreadsheet from running a cell as a formula (a
-// name of "=HYPERLINK(…)"): such a cell starts with an apostrophe.
+// name of "=HYPERLINK(…)"): a cell that starts with a formula's sign (or
+// its full-width form, which some spreadsheets read as one) or a tab or
+// return starts with an apostrophe.
 func inertCell(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+	first, _ := utf8.DecodeRuneInString(v)
+	if v != "" && strings.ContainsRune("=+-@\t\r＝＋－＠", first) {
 		return "'" + v
 	}
 	return v

@@ -40,6 +40,13 @@ type console struct {
 
 func newConsole(t *testing.T) *console {
 	t.Helper()
+	return newConsoleOver(t, nil)
+}
+
+// newConsoleOver is newConsole with the console's store wrapped by wrap
+// (nil: none), for a store that fails on purpose.
+func newConsoleOver(t *testing.T, wrap func(*requests.Store) buurtloket.RequestStore) *console {
+	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "c.db"), storetest.NewSealer(t))
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +58,11 @@ func newConsole(t *testing.T) *console {
 	if texts == nil {
 		t.Fatalf("the console's texts: %v", probs)
 	}
-	s, err := New(Config{Store: store, Texts: texts, Content: shippedContent(t), Argon2: cheap, Now: clock.Now})
+	var over buurtloket.RequestStore = store
+	if wrap != nil {
+		over = wrap(store)
+	}
+	s, err := New(Config{Store: over, Texts: texts, Content: shippedContent(t), Argon2: cheap, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

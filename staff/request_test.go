@@ -3,14 +3,17 @@ package staff
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"buurtloket"
+	"buurtloket/requests"
 	"buurtloket/storetest"
 )
 
@@ -535,9 +538,10 @@ func TestPrivacyLog(t *testing.T) {
 }
 
 // TestPrivacyLogPeriodAndExport: the privacy log shows a period of whole
-// days, and downloads it (or all of it) as CSV, every entry and no more,
-// read a thousand at a time; a name a spreadsheet would run as a formula
-// is text in the file; a wrong period is refused.
+// days in Amsterdam time, and downloads it (or all of it) as CSV that a
+// Dutch spreadsheet opens, every entry and no more, read exportRead at a
+// time; a name a spreadsheet would run as a formula is text in the file;
+// a wrong period is refused.
 func TestPrivacyLogPeriodAndExport(t *testing.T) {
 	c, _, anna := staffConsole(t)
 	if _, err := c.store.UpdateAccount(context.Background(), anna.ID, func(a *buurtloket.Account) error {
@@ -555,17 +559,22 @@ func TestPrivacyLogPeriodAndExport(t *testing.T) {
 			}
 		}
 	}
+	// The clock starts at 2 March 10:17 UTC (11:17 in Amsterdam).
 	view(1) // 2 March
-	c.clock.Add(48 * time.Hour)
+	c.clock.Add(13*time.Hour + 13*time.Minute)
+	view(1) // 2 March 23:30 UTC: 3 March 00:30 in Amsterdam
+	c.clock.Add(34*time.Hour + 47*time.Minute)
 	view(2) // 4 March
-	c.clock.Add(48 * time.Hour)
+	c.clock.Add(37*time.Hour + 13*time.Minute)
+	view(1) // 5 March 23:30 UTC: 6 March 00:30 in Amsterdam
+	c.clock.Add(10*time.Hour + 47*time.Minute)
 	view(1002) // 6 March: more than one read of the export
 	admin := c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
 	rows := regexp.MustCompile(`<tr><td>`)
 
 	_, body := admin.get("/staff/log?from=2026-03-03&to=2026-03-05")
-	if n := len(rows.FindAllString(body, -1)); n != 2 || strings.Contains(body, "before=") || !strings.Contains(body, `value="2026-03-03"`) {
-		t.Fatalf("3 to 5 March: %d entries, want the 2 of 4 March\n%s", n, body)
+	if n := len(rows.FindAllString(body, -1)); n != 3 || strings.Contains(body, "before=") || !strings.Contains(body, `value="2026-03-03"`) {
+		t.Fatalf("3 to 5 March: %d entries, want the 3 of those days in Amsterdam\n%s", n, body)
 	}
 	if !strings.Contains(body, `href="/staff/log.csv?from=2026-03-03&amp;to=2026-03-05"`) {
 		t.Fatalf("the download does not keep the period:\n%s", body)
@@ -574,42 +583,66 @@ func TestPrivacyLogPeriodAndExport(t *testing.T) {
 	if n := len(rows.FindAllString(body, -1)); n != 1 {
 		t.Fatalf("up to 2 March: %d entries, want 1", n)
 	}
+	// The older page of a period keeps the period.
+	older := regexp.MustCompile(`<a href="(/staff/log\?[^"]*before=[^"]+)">`)
+	_, body = admin.get("/staff/log?from=2026-03-04")
+	link := older.FindStringSubmatch(body)
+	if link == nil || !strings.Contains(link[1], "from=2026-03-04") {
+		t.Fatalf("the older page of a period: %v", link)
+	}
+	for n := 1; link != nil; n++ {
+		if n > 10 {
+			t.Fatal("the pages of a period do not end")
+		}
+		_, body = admin.get(strings.ReplaceAll(link[1], "&amp;", "&"))
+		link = older.FindStringSubmatch(body)
+		if link == nil && !strings.Contains(body, "<td>2026-03-04 ") {
+			t.Fatal("the last page of the period lacks 4 March")
+		}
+	}
 
-	csvOf := func(query string) [][]string {
+	csvOf := func(b *browser, query string) [][]string {
 		t.Helper()
-		resp, body := admin.get("/staff/log.csv" + query)
+		resp, body := b.get("/staff/log.csv" + query)
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
 			!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
 			t.Fatalf("the export %q: %d %v", query, resp.StatusCode, resp.Header)
 		}
-		records, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		text, ok := strings.CutPrefix(body, "\ufeff")
+		if !ok {
+			t.Fatal("the export has no byte order mark: a spreadsheet would not read it as UTF-8")
+		}
+		r := csv.NewReader(strings.NewReader(text))
+		r.Comma, r.FieldsPerRecord = ';', -1
+		records, err := r.ReadAll()
 		if err != nil {
 			t.Fatal(err)
 		}
 		return records
 	}
-	all := csvOf("")
-	if len(all) != 1+1005 {
-		t.Fatalf("the whole export: %d lines, want a header and 1005", len(all))
+	all := csvOf(admin, "")
+	if len(all) != 1+1007 {
+		t.Fatalf("the whole export: %d lines, want a header and 1007", len(all))
 	}
 	first, last := all[1], all[len(all)-1]
-	if !strings.HasPrefix(first[0], "2026-03-06T") || !strings.HasPrefix(last[0], "2026-03-02T") {
-		t.Fatalf("not newest first: %v … %v", first, last)
+	if !strings.HasPrefix(first[0], "2026-03-06T") || !strings.HasPrefix(last[0], "2026-03-02T11:17:42+01:00") {
+		t.Fatalf("not newest first, in Amsterdam time: %v … %v", first, last)
 	}
 	r, _ := c.store.Request(context.Background(), id)
 	viewed := c.s.cfg.Texts.Text("nl", "staff.audit.viewed_contact")
-	if first[1] != `'=HYPERLINK("http://x.example")` || first[2] != anna.Actor() || first[3] != viewed || first[4] != r.Ticket {
+	if len(first) != 5 || first[1] != `'=HYPERLINK("http://x.example")` || first[2] != anna.Actor() || first[3] != viewed || first[4] != r.Ticket {
 		t.Fatalf("an exported entry: %q", first)
 	}
-	if part := csvOf("?from=2026-03-03&to=2026-03-05&who=" + url.QueryEscape(anna.Actor())); len(part) != 1+2 {
-		t.Fatalf("4 March in the export: %d lines, want a header and 2", len(part))
+	part := csvOf(admin, "?from=2026-03-03&to=2026-03-05&who="+url.QueryEscape(anna.Actor()))
+	if len(part) != 1+3 || !strings.HasPrefix(part[1][0], "2026-03-04T") || part[3][0] != "2026-03-03T00:30:42+01:00" {
+		t.Fatalf("3 to 5 March in the export: %q, want a header and 3", part)
 	}
-	if none := csvOf("?who=" + url.QueryEscape(buurtloket.ActorOf(anna.ID+1))); len(none) != 1 {
+	if none := csvOf(admin, "?who="+url.QueryEscape(buurtloket.ActorOf(anna.ID+1))); len(none) != 1 {
 		t.Fatalf("someone else's export: %d lines, want the header alone", len(none))
 	}
 
 	for _, bad := range []string{"/staff/log?from=2026-13-01", "/staff/log?from=2026-03-05&to=2026-03-03", "/staff/log.csv?to=gisteren",
-		"/staff/log.csv?before=1.1", "/staff/log.csv?who=anna"} {
+		"/staff/log.csv?before=1.1", "/staff/log.csv?who=anna", "/staff/log?who=staff:0" + itoa(anna.ID), "/staff/log?before=99999999999999999.1"} {
 		if resp, body := admin.get(bad); resp.StatusCode != http.StatusBadRequest || strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
 			t.Errorf("%s: %d %s, want a page that says what is wrong", bad, resp.StatusCode, resp.Header.Get("Content-Type"))
 		} else if !strings.Contains(body, "<h1") {
@@ -619,5 +652,58 @@ func TestPrivacyLogPeriodAndExport(t *testing.T) {
 	anna2 := c.loggedIn("anna@woonplus.nl", "een goed wachtwoord", "")
 	if resp, _ := anna2.get("/staff/log.csv"); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("staff download the privacy log: %d, want 403", resp.StatusCode)
+	}
+}
+
+// failingLog is a store whose privacy log fails from its second read on.
+type failingLog struct {
+	*requests.Store
+	reads atomic.Int32
+}
+
+func (f *failingLog) SensitiveActions(ctx context.Context, actor string, before *buurtloket.AuditEntry, limit int) ([]*buurtloket.AuditEntry, error) {
+	if f.reads.Add(1) > 1 {
+		return nil, errors.New("the database is away")
+	}
+	return f.Store.SensitiveActions(ctx, actor, before, limit)
+}
+
+// TestPrivacyLogExportSaysItIsIncomplete: a database that fails halfway
+// through an export (too late for an error page) leaves a file whose last
+// line says it is incomplete, not a file that looks whole.
+func TestPrivacyLogExportSaysItIsIncomplete(t *testing.T) {
+	failing := &failingLog{}
+	c := newConsoleOver(t, func(s *requests.Store) buurtloket.RequestStore { failing.Store = s; return failing })
+	anna := c.account("anna@woonplus.nl", buurtloket.RoleStaff, "een goed wachtwoord", "")
+	c.account("beheer@woonplus.nl", buurtloket.RoleAdmin, "een goed wachtwoord", secret)
+	id := c.submit("privacy", "nl", true, "huur")
+	for i := 0; i < exportRead+1; i++ {
+		if _, err := c.store.Contact(context.Background(), id, anna.Actor()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := c.loggedIn("beheer@woonplus.nl", "een goed wachtwoord", secret)
+	resp, body := admin.get("/staff/log.csv")
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	incomplete := c.s.cfg.Texts.Text("nl", "staff.log.incomplete")
+	if resp.StatusCode != http.StatusOK || len(lines) != 1+exportRead+1 || strings.Trim(lines[len(lines)-1], `"`) != incomplete {
+		t.Fatalf("a failed export: %d, %d lines, ending %q", resp.StatusCode, len(lines), lines[len(lines)-1])
+	}
+	// Failing at the first read, it is an error page, not an empty file.
+	failing.reads.Store(1)
+	if resp, _ := admin.get("/staff/log.csv"); resp.StatusCode != http.StatusInternalServerError || strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("an export that could not start: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestInertCell: a cell a spreadsheet would run as a formula is text.
+func TestInertCell(t *testing.T) {
+	for in, want := range map[string]string{
+		"=1+1": "'=1+1", "+31612345678": "'+31612345678", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx",
+		"＝1+1": "'＝1+1", "Anna": "Anna", "Élodie": "Élodie", "": "", "a=b": "a=b", "فاطمة": "فاطمة",
+	} {
+		if got := inertCell(in); got != want {
+			t.Errorf("inertCell(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
