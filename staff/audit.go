@@ -31,9 +31,9 @@ const maxLogTime = 253402300799999
 // actions or everyone's, in a period of whole days (Amsterdam time), and
 // the page (older than an entry).
 type logQuery struct {
-	who      string
-	from, to time.Time // from the start of the first day; to before the start of the day after the last (zero: no bound)
-	before   *buurtloket.AuditEntry
+	who        string
+	from, last time.Time // the first and the last day, at their start (zero: no bound)
+	before     *buurtloket.AuditEntry
 }
 
 // parseLogQuery reads ?who=, ?from=, ?to= (dates) and ?before=; a message
@@ -54,12 +54,9 @@ func parseLogQuery(v url.Values) (logQuery, string) {
 	}
 	var ok1, ok2 bool
 	q.from, ok1 = day("from")
-	q.to, ok2 = day("to")
-	if !ok1 || !ok2 || (!q.from.IsZero() && !q.to.IsZero() && q.to.Before(q.from)) {
+	q.last, ok2 = day("to")
+	if !ok1 || !ok2 || (!q.from.IsZero() && !q.last.IsZero() && q.last.Before(q.from)) {
 		return q, "staff.log.bad_date"
-	}
-	if !q.to.IsZero() {
-		q.to = q.to.AddDate(0, 0, 1)
 	}
 	if b := v.Get("before"); b != "" {
 		at, id, ok := strings.Cut(b, ".")
@@ -82,8 +79,8 @@ func (q logQuery) values() url.Values {
 	if !q.from.IsZero() {
 		v.Set("from", q.from.Format(time.DateOnly))
 	}
-	if !q.to.IsZero() {
-		v.Set("to", q.to.AddDate(0, 0, -1).Format(time.DateOnly))
+	if !q.last.IsZero() {
+		v.Set("to", q.last.Format(time.DateOnly))
 	}
 	return v
 }
@@ -92,10 +89,10 @@ func (q logQuery) values() url.Values {
 // page on; more says whether older ones in the period follow.
 func (s *Server) logEntries(ctx context.Context, q logQuery, limit int) (entries []*buurtloket.AuditEntry, more bool, err error) {
 	before := q.before
-	if !q.to.IsZero() && (before == nil || !before.At.Before(q.to)) {
+	if end := q.last.AddDate(0, 0, 1); !q.last.IsZero() && (before == nil || !before.At.Before(end)) {
 		// Everything before the day after the period: ID 1 is below every
 		// entry's, so that the bound is "earlier than".
-		before = &buurtloket.AuditEntry{At: q.to.UTC(), ID: 1}
+		before = &buurtloket.AuditEntry{At: end.UTC(), ID: 1}
 	}
 	entries, err = s.cfg.Store.SensitiveActions(ctx, q.who, before, limit+1)
 	if err != nil {
@@ -151,13 +148,9 @@ func (s *Server) privacyLog(w http.ResponseWriter, r *http.Request, q *request) 
 		_, account := buurtloket.AccountOfActor(e.Actor)
 		rows = append(rows, row{e.At, e.Actor, names(e.Actor), s.auditText(q.lang, e, names), account, e.RequestID, e.Ticket})
 	}
-	data := map[string]any{"Entries": rows, "Who": lq.who, "Older": older, "Download": "/staff/log.csv?" + lq.values().Encode()}
-	if !lq.from.IsZero() {
-		data["From"] = lq.from.Format(time.DateOnly)
-	}
-	if !lq.to.IsZero() {
-		data["To"] = lq.to.AddDate(0, 0, -1).Format(time.DateOnly)
-	}
+	period := lq.values()
+	data := map[string]any{"Entries": rows, "Who": lq.who, "Older": older, "Download": "/staff/log.csv?" + period.Encode(),
+		"From": period.Get("from"), "To": period.Get("to")}
 	if lq.who != "" {
 		data["WhoName"] = names(lq.who)
 	}
@@ -201,12 +194,11 @@ func (s *Server) privacyLogCSV(w http.ResponseWriter, r *http.Request, q *reques
 		return
 	}
 	t := s.cfg.Texts
-	name := "privacy-log"
-	if !lq.from.IsZero() {
-		name += "-" + lq.from.Format(time.DateOnly)
-	}
-	if !lq.to.IsZero() {
-		name += "-" + lq.to.AddDate(0, 0, -1).Format(time.DateOnly)
+	name, period := "privacy-log", lq.values()
+	for _, day := range []string{period.Get("from"), period.Get("to")} {
+		if day != "" {
+			name += "-" + day
+		}
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)

@@ -290,9 +290,8 @@ func TestBrowserLiveUpdates(t *testing.T) {
 	ctx, run, scan, _ := annaAtTheListeningInbox(t, c)
 	// The page's event stream opens a moment after the page (what came
 	// before it opened, the page reads once, without a word): the first
-	// request shows that the server hears it.
-	// Any of them that shows will do (a refresh slower than a try shows
-	// an earlier one).
+	// request shows that the server hears it. Any of those sent will do
+	// (a refresh slower than a try shows an earlier one).
 	var first buurtloket.Receipt
 	var sent []buurtloket.Receipt
 	for i := 0; first.ID == 0; i++ {
