@@ -100,3 +100,27 @@ func TestCancelledWriteIsSkipped(t *testing.T) {
 		t.Fatalf("err %v, ran %v: a write whose caller gave up must be skipped", err, ran)
 	}
 }
+
+// TestWritesAfterCloseReturn: a write that comes while or after the
+// database closes returns an error and does not wait for ever (its send
+// could win over the closing, after the writer had gone: serve then hung
+// at shutdown in CI).
+func TestWritesAfterCloseReturn(t *testing.T) {
+	db := openDB(t)
+	db.Close()
+	done := make(chan error, 200)
+	for i := 0; i < 200; i++ {
+		go func() { done <- db.do(context.Background(), func(tx *writeTx) error { return nil }) }()
+	}
+	deadline := time.After(10 * time.Second)
+	for i := 0; i < 200; i++ {
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Fatal("a write after closing succeeded")
+			}
+		case <-deadline:
+			t.Fatalf("%d of 200 writes after closing still wait", 200-i)
+		}
+	}
+}

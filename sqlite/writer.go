@@ -11,6 +11,9 @@ import (
 // maxBatch bounds how many writes share one transaction.
 const maxBatch = 256
 
+// errClosed is what a write gets once the database is closed.
+var errClosed = buurtloket.Errorf(buurtloket.EINTERNAL, "the database is closed")
+
 type writeOp struct {
 	ctx context.Context
 	fn  func(tx *writeTx) error
@@ -27,11 +30,24 @@ func (db *DB) do(ctx context.Context, fn func(tx *writeTx) error) error {
 	select {
 	case db.ops <- op:
 	case <-db.closed:
-		return buurtloket.Errorf(buurtloket.EINTERNAL, "the database is closed")
+		return errClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return <-op.err
+	// With the database closing, the send above may win over db.closed
+	// after the writer took its last ops: then no one takes this one. The
+	// writer answers every op it took before it ends (db.done).
+	select {
+	case err := <-op.err:
+		return err
+	case <-db.done:
+		select {
+		case err := <-op.err:
+			return err
+		default:
+			return errClosed // never taken, never run
+		}
+	}
 }
 
 // writer is the one goroutine that writes. It takes every write waiting,
